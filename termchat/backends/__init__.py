@@ -1,0 +1,1 @@
+"""Model servers termchat talks to; the only place that imports httpx."""

@@ -1,0 +1,82 @@
+"""The Backend protocol every model server client implements, and its request/info types."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from termchat.messages import Event, Message
+
+Think = bool | str  # True / False / "low" | "medium" | "high" | "max"
+
+
+@dataclass
+class ChatRequest:
+    """Everything one /api/chat request carries. `think=None` and `tools=None` mean "omit"."""
+
+    model: str
+    messages: list[Message]
+    tools: list[dict[str, Any]] | None = None
+    think: Think | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    format: str | dict[str, Any] | None = None
+    keep_alive: str | int | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What /api/show tells about a model."""
+
+    name: str
+    capabilities: frozenset[str] = frozenset()
+    context_length: int | None = None
+    family: str | None = None
+    parameter_size: str | None = None
+    quantization: str | None = None
+
+    @property
+    def thinks(self) -> bool:
+        return "thinking" in self.capabilities
+
+    @property
+    def uses_tools(self) -> bool:
+        return "tools" in self.capabilities
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """One row of the model list (/api/tags or /models)."""
+
+    name: str
+    size: int | None = None
+    parameter_size: str | None = None
+    quantization: str | None = None
+    modified_at: str | None = None
+
+
+class Backend(Protocol):
+    """A streaming chat client. Async only; the stream is an async generator.
+
+    Closing (or cancelling) the generator returned by `chat` must close the HTTP response, so that
+    the server stops generating.
+    """
+
+    host: str
+
+    def chat(self, request: ChatRequest) -> AsyncIterator[Event]:
+        """Stream one reply. Raises a BackendError before the first event for HTTP-level failures;
+        after that, failures arrive as a final `StreamError` event."""
+        ...
+
+    async def show(self, model: str) -> ModelInfo:
+        """Capabilities and details of one model. Raises ModelNotFound when absent."""
+        ...
+
+    async def list_models(self) -> list[ModelSummary]:
+        """The models the server has."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection pool."""
+        ...
