@@ -1,0 +1,202 @@
+"""Assembles stream events into the reply so far; splits `<think>` tags out of content."""
+
+from __future__ import annotations
+
+from termchat.messages import (
+    ContentDelta,
+    Done,
+    Event,
+    Message,
+    Stats,
+    StreamError,
+    ThinkingDelta,
+    ToolCall,
+    ToolCalls,
+)
+
+OPEN_TAG = "<think>"
+CLOSE_TAG = "</think>"
+
+
+class ThinkSplitter:
+    """Separates `<think>…</think>` reasoning from answer text arriving in arbitrary pieces.
+
+    `feed` returns (is_thinking, text) pieces in order. A possible tag prefix at the end of a
+    piece is held back until the next piece (or `flush`) decides it.
+    """
+
+    def __init__(self) -> None:
+        self._thinking = False
+        self._pending = ""
+        self.seen_tag = False
+
+    @property
+    def inside(self) -> bool:
+        """True while inside an unclosed `<think>` block."""
+        return self._thinking
+
+    def feed(self, text: str) -> list[tuple[bool, str]]:
+        """Split one piece of content into reasoning and answer parts."""
+        if self._pending:
+            text = self._pending + text
+            self._pending = ""
+        elif "<" not in text:
+            return [(self._thinking, text)] if text else []
+        out: list[tuple[bool, str]] = []
+        while text:
+            tag = CLOSE_TAG if self._thinking else OPEN_TAG
+            pos = text.find(tag)
+            if pos >= 0:
+                if pos:
+                    out.append((self._thinking, text[:pos]))
+                text = text[pos + len(tag) :]
+                self._thinking = not self._thinking
+                self.seen_tag = True
+                continue
+            keep = _tag_prefix_len(text, tag)
+            body = text[: len(text) - keep] if keep else text
+            if body:
+                out.append((self._thinking, body))
+            self._pending = text[len(text) - keep :] if keep else ""
+            break
+        return out
+
+    def flush(self) -> list[tuple[bool, str]]:
+        """Release any held-back text at the end of the stream."""
+        pending, self._pending = self._pending, ""
+        return [(self._thinking, pending)] if pending else []
+
+
+def _tag_prefix_len(text: str, tag: str) -> int:
+    """Length of the longest suffix of `text` that is a proper prefix of `tag`."""
+    start = text.rfind("<", max(0, len(text) - len(tag) + 1))
+    while start >= 0:
+        suffix = text[start:]
+        if tag.startswith(suffix):
+            return len(suffix)
+        start = text.find("<", start + 1)
+    return 0
+
+
+class Reply:
+    """The reply so far: a pure accumulator fed with stream events.
+
+    Text is kept as lists of parts and joined on demand, so feeding stays O(1) per event.
+    """
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+        self._thinking: list[str] = []
+        self._content: list[str] = []
+        self._thinking_len = 0
+        self._content_len = 0
+        self.tool_calls: list[ToolCall] = []
+        self.stats: Stats | None = None
+        self.error: str | None = None
+        self.done = False
+        self.interrupted = False
+        self.thinking_tokens = 0
+        self.content_tokens = 0
+        self._splitter = ThinkSplitter()
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def thinking(self) -> str:
+        """All reasoning received so far."""
+        if len(self._thinking) > 1:
+            self._thinking = ["".join(self._thinking)]
+        return self._thinking[0] if self._thinking else ""
+
+    @property
+    def content(self) -> str:
+        """All answer text received so far (never containing `<think>` reasoning)."""
+        if len(self._content) > 1:
+            self._content = ["".join(self._content)]
+        return self._content[0] if self._content else ""
+
+    @property
+    def thinking_length(self) -> int:
+        """Characters of reasoning so far, without joining."""
+        return self._thinking_len
+
+    @property
+    def content_length(self) -> int:
+        """Characters of answer so far, without joining."""
+        return self._content_len
+
+    @property
+    def finished(self) -> bool:
+        """True once the stream ended, normally or not."""
+        return self.done or self.error is not None or self.interrupted
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def feed(self, event: Event) -> None:
+        """Apply one stream event."""
+        if isinstance(event, ContentDelta):
+            text = event.text
+            if not text:
+                return
+            self.content_tokens += 1
+            if "<" in text or self._splitter._pending or self._splitter.inside:
+                for is_thinking, part in self._splitter.feed(text):
+                    self._add(is_thinking, part)
+            else:
+                self._add(False, text)
+        elif isinstance(event, ThinkingDelta):
+            if event.text:
+                self.thinking_tokens += 1
+                self._add(True, event.text)
+        elif isinstance(event, ToolCalls):
+            self.tool_calls.extend(event.calls)
+        elif isinstance(event, Done):
+            self._flush()
+            self.stats = event.stats
+            self.done = True
+        elif isinstance(event, StreamError):
+            self._flush()
+            self.error = event.message
+
+    def feed_all(self, events: list[Event]) -> Reply:
+        """Apply several events; returns self for chaining in tests."""
+        for event in events:
+            self.feed(event)
+        return self
+
+    def interrupt(self) -> None:
+        """Mark the reply as cut short by the user."""
+        self._flush()
+        self.interrupted = True
+
+    def _flush(self) -> None:
+        for is_thinking, part in self._splitter.flush():
+            self._add(is_thinking, part)
+
+    def _add(self, is_thinking: bool, text: str) -> None:
+        if is_thinking:
+            self._thinking.append(text)
+            self._thinking_len += len(text)
+            return
+        if not self._content and self._splitter.seen_tag:
+            # Whitespace between `</think>` and the answer is not part of the answer.
+            text = text.lstrip()
+            if not text:
+                return
+        self._content.append(text)
+        self._content_len += len(text)
+
+    # --- result --------------------------------------------------------------------------
+
+    def to_message(self) -> Message:
+        """The ONE assistant message this reply becomes in the history."""
+        return Message(
+            role="assistant",
+            content=self.content,
+            thinking=self.thinking,
+            tool_calls=list(self.tool_calls),
+            model=self.model,
+            stats=self.stats,
+            interrupted=self.interrupted or (self.error is not None and not self.done),
+            error=self.error,
+        )

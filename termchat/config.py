@@ -1,0 +1,248 @@
+"""Settings: defaults < config.toml < environment < flags, and where termchat keeps its state."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from termchat.errors import ConfigError
+
+THINK_LEVELS = ("low", "medium", "high", "max")
+Think = bool | str | None  # None: let the model decide (send nothing)
+
+#: Ollama options `/set` accepts, with their value types.
+OPTION_TYPES: dict[str, type] = {
+    "temperature": float,
+    "top_p": float,
+    "top_k": int,
+    "min_p": float,
+    "typical_p": float,
+    "repeat_penalty": float,
+    "repeat_last_n": int,
+    "presence_penalty": float,
+    "frequency_penalty": float,
+    "seed": int,
+    "num_ctx": int,
+    "num_predict": int,
+    "num_keep": int,
+    "num_batch": int,
+    "num_gpu": int,
+    "num_thread": int,
+    "stop": list,
+}
+
+
+def parse_think(value: str | bool | None) -> Think:
+    """Read a think setting: on/off/true/false/auto or a level.
+
+    Raises:
+        ConfigError: for anything else.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in ("on", "true", "yes", "1"):
+        return True
+    if text in ("off", "false", "no", "0"):
+        return False
+    if text in ("auto", "default", ""):
+        return None
+    if text in THINK_LEVELS:
+        return text
+    raise ConfigError(f"Unknown think value {value!r}: use on, off, auto, low, medium, high or max")
+
+
+def format_think(value: Think) -> str:
+    """The inverse of parse_think, for display."""
+    if value is None:
+        return "auto"
+    if value is True:
+        return "on"
+    if value is False:
+        return "off"
+    return str(value)
+
+
+def parse_option(key: str, value: str) -> Any:
+    """Convert `/set KEY VALUE` text to the option's type.
+
+    Raises:
+        ConfigError: unknown key or a value of the wrong type.
+    """
+    kind = OPTION_TYPES.get(key)
+    if kind is None:
+        known = ", ".join(sorted(OPTION_TYPES))
+        raise ConfigError(f"Unknown option {key!r}. Known options: {known}")
+    try:
+        if kind is list:
+            return [part for part in value.split("|") if part] or [value]
+        if kind is int:
+            return int(value)
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"Option {key} needs a number, not {value!r}") from None
+
+
+def state_dir() -> Path:
+    """Where termchat keeps data: $TERMCHAT_HOME, else the platform's user data directory."""
+    home = os.environ.get("TERMCHAT_HOME")
+    if home:
+        return Path(home).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("termchat", appauthor=False))
+
+
+def config_path() -> Path:
+    """The config file: $TERMCHAT_HOME/config.toml, else the platform's user config directory."""
+    home = os.environ.get("TERMCHAT_HOME")
+    if home:
+        return Path(home).expanduser() / "config.toml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("termchat", appauthor=False)) / "config.toml"
+
+
+@dataclass
+class Config:
+    """Everything that shapes a session. Secrets live here only in memory."""
+
+    model: str | None = None
+    host: str | None = None
+    backend: str = "ollama"  # or "openai"
+    api_key: str | None = None
+    think: Think = None
+    show_thinking: bool = True
+    theme: str = "default"
+    system: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    keep_alive: str | None = None
+    tools: list[str] = field(default_factory=list)
+    tools_files: list[str] = field(default_factory=list)
+    tool_policies: dict[str, str] = field(default_factory=dict)
+    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tool_chain_limit: int = 10
+    save: bool = True
+    home: Path = field(default_factory=state_dir)
+
+    @property
+    def history_file(self) -> Path:
+        """The prompt's line history."""
+        return self.home / "history"
+
+    @property
+    def database(self) -> Path:
+        """The session database."""
+        return self.home / "sessions.db"
+
+    def with_flags(self, **flags: Any) -> Config:
+        """A copy with every flag that was given (not None) applied."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        return replace(self, **given)
+
+
+_KNOWN_KEYS = {
+    "model",
+    "host",
+    "backend",
+    "api_key",
+    "think",
+    "show_thinking",
+    "hide_thinking",
+    "theme",
+    "system",
+    "options",
+    "keep_alive",
+    "tools",
+    "tools_files",
+    "tool_policies",
+    "mcp_servers",
+    "tool_chain_limit",
+    "save",
+}
+
+
+def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Build the Config from defaults, the config file and the environment.
+
+    Raises:
+        ConfigError: the file is not valid TOML or holds a wrong value.
+    """
+    env = os.environ if environ is None else environ
+    path = path or config_path()
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read config file {path}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
+    config = Config()
+    try:
+        _apply_file(config, data)
+    except (TypeError, ValueError, ConfigError) as exc:
+        raise ConfigError(f"Bad value in {path}: {exc}") from None
+    if env.get("TERMCHAT_MODEL"):
+        config.model = env["TERMCHAT_MODEL"]
+    if env.get("TERMCHAT_THEME"):
+        config.theme = env["TERMCHAT_THEME"]
+    if env.get("OLLAMA_HOST") and config.backend == "ollama" and not data.get("host"):
+        config.host = env["OLLAMA_HOST"]
+    key_var = "OLLAMA_API_KEY" if config.backend == "ollama" else "OPENAI_API_KEY"
+    if env.get(key_var):
+        config.api_key = env[key_var]
+    return config
+
+
+def _apply_file(config: Config, data: dict[str, Any]) -> None:
+    for key in ("model", "host", "system", "keep_alive", "api_key"):
+        if key in data:
+            setattr(config, key, _expect(key, data[key], str))
+    if "backend" in data:
+        backend = _expect("backend", data["backend"], str)
+        if backend not in ("ollama", "openai"):
+            raise ValueError(f"backend must be 'ollama' or 'openai', not {backend!r}")
+        config.backend = backend
+    if "theme" in data:
+        config.theme = _expect("theme", data["theme"], str)
+    if "think" in data:
+        config.think = parse_think(data["think"])
+    if "show_thinking" in data:
+        config.show_thinking = _expect("show_thinking", data["show_thinking"], bool)
+    if "hide_thinking" in data:
+        config.show_thinking = not _expect("hide_thinking", data["hide_thinking"], bool)
+    if "options" in data:
+        options = _expect("options", data["options"], dict)
+        for key in options:
+            if key not in OPTION_TYPES:
+                raise ValueError(f"unknown option {key!r} in [options]")
+        config.options = dict(options)
+    if "tools" in data:
+        config.tools = [str(t) for t in _expect("tools", data["tools"], list)]
+    if "tools_files" in data:
+        config.tools_files = [str(t) for t in _expect("tools_files", data["tools_files"], list)]
+    if "tool_policies" in data:
+        policies = _expect("tool_policies", data["tool_policies"], dict)
+        for name, policy in policies.items():
+            if policy not in ("allow", "ask", "deny"):
+                raise ValueError(f"tool policy for {name!r} must be allow, ask or deny")
+        config.tool_policies = {str(k): str(v) for k, v in policies.items()}
+    if "mcp_servers" in data:
+        config.mcp_servers = dict(_expect("mcp_servers", data["mcp_servers"], dict))
+    if "tool_chain_limit" in data:
+        config.tool_chain_limit = _expect("tool_chain_limit", data["tool_chain_limit"], int)
+    if "save" in data:
+        config.save = _expect("save", data["save"], bool)
+
+
+def _expect(key: str, value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise TypeError(f"{key} must be a {kind.__name__}, not {type(value).__name__}")
+    return value

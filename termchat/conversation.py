@@ -1,0 +1,94 @@
+"""The conversation: history and settings, and the requests built from them (no terminal, no SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from termchat.backends.base import ChatRequest, ModelInfo
+from termchat.config import Think
+from termchat.messages import Message
+
+
+@dataclass
+class Conversation:
+    """History plus the settings the next request is made with.
+
+    `messages` holds only the active history; the system prompt is kept apart and sent first.
+    """
+
+    model: str
+    system: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    think: Think = None
+    messages: list[Message] = field(default_factory=list)
+    info: ModelInfo | None = None
+    session_id: str | None = None
+
+    # --- history -------------------------------------------------------------------------
+
+    def add(self, message: Message) -> Message:
+        """Append one message (user, assistant or tool) and return it."""
+        self.messages.append(message)
+        return message
+
+    def add_user(self, text: str, images: list[str] | None = None) -> Message:
+        """Append the user's message."""
+        return self.add(Message(role="user", content=text, images=list(images or [])))
+
+    def clear(self) -> None:
+        """Forget the history, keep the settings."""
+        self.messages.clear()
+
+    def last_user_index(self) -> int | None:
+        """Position of the last user message, if any."""
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index].role == "user":
+                return index
+        return None
+
+    def replies(self) -> list[Message]:
+        """The assistant messages, in order (numbered from 1 for `/thinking N`)."""
+        return [m for m in self.messages if m.role == "assistant"]
+
+    def last_reply(self) -> Message | None:
+        """The most recent assistant message."""
+        replies = self.replies()
+        return replies[-1] if replies else None
+
+    def awaiting_reply(self) -> bool:
+        """True when the last message is the user's (e.g. after a failed send)."""
+        return bool(self.messages) and self.messages[-1].role == "user"
+
+    def pending_tool_calls(self) -> bool:
+        """True when the last message is an assistant reply that asked for tools."""
+        if not self.messages:
+            return False
+        last = self.messages[-1]
+        return last.role == "assistant" and bool(last.tool_calls) and not last.interrupted
+
+    # --- requests ------------------------------------------------------------------------
+
+    def effective_think(self) -> Think:
+        """What to send as `think`: never to a model known not to think (except `false`)."""
+        if self.info is not None and not self.info.thinks:
+            return None
+        return self.think
+
+    def request(self, tools: list[dict[str, Any]] | None = None) -> ChatRequest:
+        """The next /api/chat request: system prompt first, then the history.
+
+        Tools are sent only to models with the tools capability (or when it is unknown).
+        """
+        history = list(self.messages)
+        if self.system:
+            history.insert(0, Message(role="system", content=self.system))
+        if tools and self.info is not None and not self.info.uses_tools:
+            tools = None
+        return ChatRequest(
+            model=self.model,
+            messages=history,
+            tools=tools or None,
+            think=self.effective_think(),
+            options=dict(self.options),
+        )

@@ -1,0 +1,130 @@
+"""Tests for the reply accumulator and the <think> splitter (pure, no network)."""
+
+from __future__ import annotations
+
+import pytest
+
+from termchat.accumulator import Reply, ThinkSplitter
+from termchat.messages import (
+    ContentDelta,
+    Done,
+    Stats,
+    StreamError,
+    ThinkingDelta,
+    ToolCall,
+    ToolCalls,
+)
+
+TAGGED = "<think>Let me add 2 and 2.\nIt is 4.</think>\n\nThe answer is **4**."
+
+
+def split_all(text: str, cuts: list[int]) -> tuple[str, str]:
+    splitter = ThinkSplitter()
+    thinking: list[str] = []
+    content: list[str] = []
+    bounds = [0, *cuts, len(text)]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        for is_thinking, part in splitter.feed(text[start:end]):
+            (thinking if is_thinking else content).append(part)
+    for is_thinking, part in splitter.flush():
+        (thinking if is_thinking else content).append(part)
+    return "".join(thinking), "".join(content)
+
+
+@pytest.mark.parametrize("cut", range(len(TAGGED) + 1))
+def test_splitter_every_single_split_point(cut: int) -> None:
+    thinking, content = split_all(TAGGED, [cut])
+    assert thinking == "Let me add 2 and 2.\nIt is 4."
+    assert content == "\n\nThe answer is **4**."
+
+
+def test_splitter_every_pair_of_split_points() -> None:
+    text = "<think>ab</think>cd"
+    for first in range(len(text) + 1):
+        for second in range(first, len(text) + 1):
+            assert split_all(text, [first, second]) == ("ab", "cd"), (first, second)
+
+
+def test_splitter_character_by_character() -> None:
+    assert split_all(TAGGED, list(range(1, len(TAGGED)))) == (
+        "Let me add 2 and 2.\nIt is 4.",
+        "\n\nThe answer is **4**.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a < b and <thin ice", ("", "a < b and <thin ice"), id="lookalike-kept"),
+        pytest.param("x <think>unclosed", ("unclosed", "x "), id="unclosed-is-thinking"),
+        pytest.param("<think></think>answer", ("", "answer"), id="empty-thinking"),
+        pytest.param("plain text", ("", "plain text"), id="no-tags"),
+        pytest.param("ends with <", ("", "ends with <"), id="lone-angle-flushed"),
+    ],
+)
+def test_splitter_edge_cases(text: str, expected: tuple[str, str]) -> None:
+    assert split_all(text, []) == expected
+    assert split_all(text, list(range(1, len(text)))) == expected
+
+
+def test_reply_thinking_then_content_then_done() -> None:
+    stats = Stats(done_reason="stop", eval_count=10, eval_duration=2_000_000_000)
+    reply = Reply(model="qwen3").feed_all(
+        [ThinkingDelta("Hmm, "), ThinkingDelta("okay."), ContentDelta("Hi"), ContentDelta("!"),
+         Done(stats)]
+    )
+    assert reply.thinking == "Hmm, okay."
+    assert reply.content == "Hi!"
+    assert reply.thinking_tokens == 2 and reply.content_tokens == 2
+    assert reply.done and not reply.interrupted
+    message = reply.to_message()
+    assert message.to_wire() == {"role": "assistant", "content": "Hi!", "thinking": "Hmm, okay."}
+    assert message.stats == stats and message.model == "qwen3"
+    assert stats.tokens_per_second == pytest.approx(5.0)
+
+
+def test_reply_tool_calls_are_appended_never_merged_by_index() -> None:
+    first = ToolCall("get_weather", {"city": "Paris"}, index=0)
+    second = ToolCall("get_weather", {"city": "Rome"}, index=0)
+    third = ToolCall("calculator", {"expression": "1+1"}, id="call_1", index=0)
+    reply = Reply().feed_all(
+        [ToolCalls((first, second)), ContentDelta(""), ToolCalls((third,)), Done(Stats())]
+    )
+    assert reply.tool_calls == [first, second, third]
+    wire = reply.to_message().to_wire()
+    assert [c["function"]["arguments"] for c in wire["tool_calls"]] == [
+        {"city": "Paris"}, {"city": "Rome"}, {"expression": "1+1"}]
+    assert wire["tool_calls"][2]["id"] == "call_1"
+    assert "id" not in wire["tool_calls"][0]
+
+
+def test_reply_tagged_content_goes_to_thinking_and_answer_whitespace_is_trimmed() -> None:
+    reply = Reply()
+    for piece in ["<thi", "nk>reason", "ing</thi", "nk>", "\n\n", "Answer"]:
+        reply.feed(ContentDelta(piece))
+    reply.feed(Done(Stats()))
+    assert reply.thinking == "reasoning"
+    assert reply.content == "Answer"
+
+
+def test_reply_stream_error_keeps_partial_and_marks_interrupted() -> None:
+    reply = Reply().feed_all([ContentDelta("partial "), StreamError("model crashed")])
+    assert reply.content == "partial "
+    message = reply.to_message()
+    assert message.interrupted and message.error == "model crashed"
+
+
+def test_reply_interrupt_flushes_held_back_tag_prefix() -> None:
+    reply = Reply().feed_all([ContentDelta("a <")])
+    assert reply.content == "a "
+    reply.interrupt()
+    assert reply.content == "a <"
+    assert reply.to_message().interrupted
+
+
+def test_reply_lengths_track_without_joining() -> None:
+    reply = Reply()
+    for _ in range(1000):
+        reply.feed(ContentDelta("ab"))
+    assert reply.content_length == 2000
+    assert reply.content == "ab" * 1000

@@ -1,0 +1,97 @@
+"""Tests for settings: defaults < config.toml < environment < flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from termchat.config import format_think, load_config, parse_option, parse_think, state_dir
+from termchat.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        pytest.param("on", True, id="on"),
+        pytest.param("TRUE", True, id="true"),
+        pytest.param("off", False, id="off"),
+        pytest.param("auto", None, id="auto"),
+        pytest.param("high", "high", id="level"),
+        pytest.param(" Low ", "low", id="level-trimmed"),
+    ],
+)
+def test_parse_think_values(text: str, value: object) -> None:
+    assert parse_think(text) == value
+    assert parse_think(format_think(parse_think(text))) == value
+
+
+def test_parse_think_rejects_unknown() -> None:
+    with pytest.raises(ConfigError, match="Unknown think value 'loud'"):
+        parse_think("loud")
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "value"),
+    [
+        pytest.param("temperature", "0.2", 0.2, id="float"),
+        pytest.param("num_ctx", "8192", 8192, id="int"),
+        pytest.param("stop", "END|STOP", ["END", "STOP"], id="list"),
+    ],
+)
+def test_parse_option_types(key: str, text: str, value: object) -> None:
+    assert parse_option(key, text) == value
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "message"),
+    [
+        pytest.param("temprature", "1", "Unknown option 'temprature'", id="unknown"),
+        pytest.param("num_ctx", "big", "needs a number", id="not-a-number"),
+    ],
+)
+def test_parse_option_errors(key: str, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_option(key, text)
+
+
+def test_load_config_file_then_env(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'model = "llama3.2"\nthink = "off"\nhide_thinking = true\n'
+        '[options]\ntemperature = 0.3\n[tool_policies]\nrun_shell = "deny"\n'
+    )
+    config = load_config(path, {"TERMCHAT_MODEL": "qwen3", "OLLAMA_HOST": "10.0.0.5",
+                                "OLLAMA_API_KEY": "sk-1"})
+    assert config.model == "qwen3"  # env beats file
+    assert config.think is False
+    assert config.show_thinking is False
+    assert config.options == {"temperature": 0.3}
+    assert config.tool_policies == {"run_shell": "deny"}
+    assert config.host == "10.0.0.5"
+    assert config.api_key == "sk-1"
+    flagged = config.with_flags(model="gemma3", host=None)
+    assert flagged.model == "gemma3" and flagged.host == "10.0.0.5"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("model = ", "not valid TOML", id="bad-toml"),
+        pytest.param("colour = 1", "Unknown setting", id="unknown-key"),
+        pytest.param("model = 3", "model must be a str", id="wrong-type"),
+        pytest.param('think = "sometimes"', "Unknown think value", id="bad-think"),
+        pytest.param('[tool_policies]\nx = "maybe"', "allow, ask or deny", id="bad-policy"),
+    ],
+)
+def test_load_config_errors_name_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path, {})
+    assert str(path) in str(info.value)
+
+
+def test_state_dir_follows_termchat_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERMCHAT_HOME", str(tmp_path / "home"))
+    assert state_dir() == tmp_path / "home"
