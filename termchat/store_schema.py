@@ -1,0 +1,267 @@
+"""The session database schema: ordered migrations, query text, and rows <-> records.
+
+Pure text and data: `termchat.store` is the one module that executes any of it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Final
+
+from termchat.messages import Message, Stats, ToolCall
+from termchat.store_records import (
+    MARK_END,
+    MARK_START,
+    SearchHit,
+    SessionRecord,
+    SessionSummary,
+    StoredMessage,
+    fts_query,
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    # 0 -> 1: sessions and message rows (see the termchat.store docstring for seq/gen/active).
+    (
+        """CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            title TEXT,
+            auto_title TEXT,
+            model TEXT NOT NULL,
+            system TEXT,
+            options TEXT,
+            think TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL)""",
+        "CREATE INDEX sessions_updated ON sessions(updated_at, id)",
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            gen INTEGER NOT NULL,
+            parent_id INTEGER,
+            active INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            thinking TEXT NOT NULL,
+            tool_calls TEXT,
+            tool_name TEXT,
+            tool_call_id TEXT,
+            images TEXT,
+            model TEXT,
+            stats TEXT,
+            interrupted INTEGER NOT NULL,
+            error TEXT,
+            created_at REAL NOT NULL)""",
+        "CREATE UNIQUE INDEX messages_branch ON messages(session_id, gen, seq)",
+        "CREATE INDEX messages_position ON messages(session_id, seq, parent_id)",
+        "CREATE UNIQUE INDEX messages_history ON messages(session_id, seq) WHERE active = 1",
+    ),
+    # 1 -> 2: full-text index over content and reasoning, kept in sync by triggers.
+    (
+        """CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content, thinking, content='messages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2')""",
+        """CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts(rowid, content, thinking)
+            VALUES (new.id, new.content, new.thinking);
+        END""",
+        """CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content, thinking)
+            VALUES ('delete', old.id, old.content, old.thinking);
+        END""",
+        """CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, thinking ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content, thinking)
+            VALUES ('delete', old.id, old.content, old.thinking);
+            INSERT INTO messages_fts(rowid, content, thinking)
+            VALUES (new.id, new.content, new.thinking);
+        END""",
+        "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
+    ),
+)
+"""MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
+
+MESSAGE_COLUMNS: Final = (
+    "role",
+    "content",
+    "thinking",
+    "tool_calls",
+    "tool_name",
+    "tool_call_id",
+    "images",
+    "model",
+    "stats",
+    "interrupted",
+    "error",
+)
+"""The columns holding a Message's fields, in `message_values` order."""
+
+INSERT_MESSAGE: Final = (
+    "INSERT INTO messages (session_id, seq, gen, parent_id, active, created_at, "
+    f"{', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(MESSAGE_COLUMNS)))})"
+)
+"""Parameters: session_id, seq, gen, parent_id, active, created_at, *message_values(message)."""
+
+SELECT_ROWS: Final = (
+    "SELECT m.id, m.seq, m.gen, p.gen, m.active, m.created_at, "
+    + ", ".join(f"m.{column}" for column in MESSAGE_COLUMNS)
+    + " FROM messages m LEFT JOIN messages p ON p.id = m.parent_id WHERE "
+)
+"""Prefix of a query for `stored_message` rows; the caller adds the condition and order."""
+
+TITLE: Final = "COALESCE(NULLIF(s.title, ''), s.auto_title, '')"
+SELECT_SESSION: Final = (
+    f"SELECT s.id, {TITLE}, s.model, s.system, s.options, s.think, s.created_at, s.updated_at "
+    "FROM sessions s "
+)
+"""Prefix of a query for `session_record` rows."""
+
+
+def dumps(value: Any) -> str | None:
+    """JSON text for a column, or NULL for None."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | None) -> Any:
+    """Inverse of `dumps`."""
+    return None if text is None else json.loads(text)
+
+
+def message_values(message: Message) -> tuple[Any, ...]:
+    """A Message as values for MESSAGE_COLUMNS (empty lists and missing stats stored as NULL)."""
+    return (
+        message.role,
+        message.content,
+        message.thinking,
+        dumps([call.to_dict() for call in message.tool_calls] or None),
+        message.tool_name,
+        message.tool_call_id,
+        dumps(list(message.images) or None),
+        message.model,
+        dumps(message.stats.to_dict() if message.stats is not None else None),
+        int(message.interrupted),
+        message.error,
+    )
+
+
+def message_from_values(values: Sequence[Any]) -> Message:
+    """Inverse of `message_values`."""
+    (
+        role,
+        content,
+        thinking,
+        calls,
+        tool_name,
+        tool_call_id,
+        images,
+        model,
+        stats,
+        interrupted,
+        error,
+    ) = values
+    stats_dict = loads(stats)
+    return Message(
+        role=role,
+        content=content,
+        thinking=thinking,
+        tool_calls=[ToolCall.from_dict(call) for call in loads(calls) or []],
+        tool_name=tool_name,
+        tool_call_id=tool_call_id,
+        images=list(loads(images) or []),
+        model=model,
+        stats=Stats.from_dict(stats_dict) if isinstance(stats_dict, dict) else None,
+        interrupted=bool(interrupted),
+        error=error,
+    )
+
+
+def stored_message(row: Sequence[Any]) -> StoredMessage:
+    """A SELECT_ROWS row as a record."""
+    return StoredMessage(
+        row_id=row[0],
+        seq=row[1],
+        gen=row[2],
+        parent_gen=row[3],
+        active=bool(row[4]),
+        created_at=row[5],
+        message=message_from_values(row[6:]),
+    )
+
+
+def session_record(row: Sequence[Any]) -> SessionRecord:
+    """A SELECT_SESSION row as a record."""
+    return SessionRecord(
+        id=row[0],
+        title=row[1],
+        model=row[2],
+        system=row[3],
+        options=loads(row[4]),
+        think=loads(row[5]),
+        created_at=row[6],
+        updated_at=row[7],
+    )
+
+
+def list_query(limit: int | None, query: str | None) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters for `SessionStore.list_sessions` (rows for `SessionSummary`)."""
+    where, params = "", dict[str, Any](limit=-1 if limit is None else limit)
+    if query is not None and query.strip():
+        escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["like"] = f"%{escaped}%"
+        where = f"WHERE {TITLE} LIKE :like ESCAPE '\\' OR s.id LIKE :like ESCAPE '\\'"
+        match = fts_query(query, prefix=True)
+        if match is not None:
+            params["match"] = match
+            where += (
+                " OR s.id IN (SELECT m.session_id FROM messages m WHERE m.id IN "
+                "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match))"
+            )
+    sql = (
+        f"SELECT s.id, {TITLE}, s.model, s.created_at, s.updated_at, "
+        "(SELECT count(*) FROM messages m WHERE m.session_id = s.id AND m.active = 1) "
+        f"FROM sessions s {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT :limit"
+    )
+    return sql, params
+
+
+def session_summary(row: Sequence[Any]) -> SessionSummary:
+    """A `list_query` row as a record."""
+    return SessionSummary(*row)
+
+
+SNIPPET_WORDS: Final = 16
+
+SEARCH: Final = (
+    f"SELECT m.session_id, {TITLE}, m.id, m.seq, m.role, m.active, m.created_at, "
+    "snippet(messages_fts, 0, :start, :end, '…', :words), "
+    "snippet(messages_fts, 1, :start, :end, '…', :words) "
+    "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+    "JOIN sessions s ON s.id = m.session_id "
+    "WHERE messages_fts MATCH :match ORDER BY messages_fts.rank LIMIT :limit"
+)
+
+
+def search_query(text: str, limit: int) -> tuple[str, dict[str, Any]] | None:
+    """SQL and parameters for `SessionStore.search`; None when `text` has no word."""
+    match = fts_query(text)
+    if match is None:
+        return None
+    params = {"start": MARK_START, "end": MARK_END, "words": SNIPPET_WORDS}
+    return SEARCH, {**params, "match": match, "limit": limit}
+
+
+def search_hit(row: Sequence[Any]) -> SearchHit:
+    """A SEARCH row as a hit: the content snippet, unless only the reasoning matched."""
+    session_id, title, row_id, seq, role, active, created_at, content, thinking = row
+    in_content = MARK_START in content or MARK_START not in thinking
+    return SearchHit(
+        session_id=session_id,
+        session_title=title,
+        row_id=row_id,
+        seq=seq,
+        role=role,
+        active=bool(active),
+        field="content" if in_content else "thinking",
+        snippet=content if in_content else thinking,
+        created_at=created_at,
+    )
