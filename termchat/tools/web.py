@@ -1,0 +1,186 @@
+"""The fetch_url built-in: an HTTP(S) GET whose body comes back as readable text."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import httpx
+
+from termchat import __version__
+from termchat.errors import ToolError
+from termchat.tools.registry import Tool
+from termchat.tools.schema import tool_from_function
+
+FETCH_BYTES = 1024 * 1024
+FETCH_CHARS = 64 * 1024
+FETCH_TIMEOUT = 20.0
+
+_TEXT_TYPES = {
+    "application/json",
+    "application/xml",
+    "application/xhtml+xml",
+    "application/javascript",
+    "application/x-javascript",
+    "application/ecmascript",
+    "application/x-yaml",
+    "application/yaml",
+    "application/toml",
+}
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
+_BLOCK = {
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+}  # fmt: skip
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the visible text of an HTML page, one block element per line."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in _SKIP:
+            self._skip += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n- " if tag == "li" else "\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._skip:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+    def text(self) -> str:
+        lines = [line.strip() for line in "".join(self.parts).splitlines()]
+        text = "\n".join(lines)
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of an HTML document, with its title as the first line."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    title = " ".join("".join(parser.title).split())
+    body = parser.text()
+    return f"{title}\n\n{body}" if title else body
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_text(mime: str, head: bytes) -> bool:
+    if mime.startswith("text/") or mime in _TEXT_TYPES:
+        return True
+    if mime.endswith(("+json", "+xml")):
+        return True
+    return not mime and b"\0" not in head[:1024]
+
+
+def fetch_url_tool(
+    *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FETCH_BYTES, max_chars: int = FETCH_CHARS
+) -> Tool:
+    """The fetch_url tool (policy: ask).
+
+    Args:
+        timeout: Seconds for the whole fetch.
+        max_bytes: Download at most this much.
+        max_chars: Return at most this many characters of text.
+    """
+
+    async def fetch_url(url: str) -> str:
+        """Fetch a web page or text file over HTTP(S) and return its text (HTML is made readable).
+
+        Args:
+            url: An http:// or https:// URL.
+        """
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ToolError("only http:// and https:// URLs can be fetched")
+        try:
+            async with asyncio.timeout(timeout):
+                body, mime, encoding, truncated = await _download(
+                    url.strip(), max_bytes, timeout, trust_env=not _is_loopback(parts.hostname)
+                )
+        except TimeoutError:
+            raise ToolError(f"fetching {url} timed out after {timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise ToolError(f"cannot fetch {url}: {exc or type(exc).__name__}") from None
+        if not _is_text(mime, body):
+            raise ToolError(
+                f"{url} is {mime or 'binary data'}, not text; fetch_url returns text only"
+            )
+        try:
+            text = body.decode(encoding, errors="replace")
+        except LookupError:
+            text = body.decode("utf-8", errors="replace")
+        if mime in _HTML_TYPES or (
+            not mime and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+        ):
+            text = html_to_text(text)
+        if len(text) > max_chars:
+            text = text[:max_chars] + f"\n[truncated: showing the first {max_chars} characters]"
+        elif truncated:
+            text += f"\n[truncated: the download stopped after {max_bytes} bytes]"
+        return text
+
+    return tool_from_function(fetch_url, "builtin", read_only=True)
+
+
+async def _download(
+    url: str, max_bytes: int, timeout: float, *, trust_env: bool
+) -> tuple[bytes, str, str, bool]:
+    """GET `url`; return (body up to max_bytes, MIME type, charset, truncated)."""
+    headers = {
+        "User-Agent": f"termchat/{__version__}",
+        "Accept": "text/html, text/*;q=0.9, */*;q=0.5",
+    }
+    async with (
+        httpx.AsyncClient(
+            follow_redirects=True,
+            max_redirects=5,
+            timeout=timeout,
+            trust_env=trust_env,
+            headers=headers,
+        ) as client,
+        client.stream("GET", url) as response,
+    ):
+        if response.status_code >= 400:
+            raise ToolError(f"HTTP {response.status_code} {response.reason_phrase} for {url}")
+        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = bytearray()
+        truncated = False
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                del body[max_bytes:]
+                truncated = True
+                break
+        return bytes(body), mime, response.charset_encoding or "utf-8", truncated
