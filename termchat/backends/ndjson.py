@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from json import JSONDecoder
+from json.scanner import make_scanner
 from typing import Any
 
 from termchat.messages import (
@@ -19,8 +20,8 @@ from termchat.messages import (
 EARLY_END = "the stream ended before the reply was complete"
 _SHOWN = 60  # characters of a bad line quoted in an error
 # The C scanner behind json.loads, without its wrapper: over twice as fast per line, and a chat
-# stream is one small JSON object per token.
-_scan = JSONDecoder().scan_once
+# stream is one small JSON object per token. (typeshed types its context argument too narrowly.)
+_scan = make_scanner(JSONDecoder())  # type: ignore[arg-type]
 
 
 def parse_line(line: str) -> object:
