@@ -55,6 +55,16 @@ class ModelSummary:
     modified_at: str | None = None
 
 
+@dataclass(frozen=True)
+class PullProgress:
+    """One status line of a model download (/api/pull)."""
+
+    status: str
+    digest: str | None = None
+    total: int | None = None
+    completed: int | None = None
+
+
 class Backend(Protocol):
     """A streaming chat client. Async only; the stream is an async generator.
 

@@ -1,0 +1,200 @@
+"""The OpenAI-compatible client: streamed /chat/completions and /models (vLLM, llama.cpp, ...)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import httpx
+
+from termchat.backends import transport
+from termchat.backends.base import ChatRequest, ModelInfo, ModelSummary
+from termchat.backends.sse import OpenAIStream
+from termchat.errors import BackendError, ModelNotFound, ProtocolError, ServerError
+from termchat.messages import Event, Message
+
+# Ollama option name -> OpenAI request field.
+_OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "stop": "stop",
+    "presence_penalty": "presence_penalty",
+    "frequency_penalty": "frequency_penalty",
+}
+# Base64 openings of the image formats a chat model may take.
+_IMAGE_TYPES = {
+    "iVBOR": "image/png",
+    "/9j/": "image/jpeg",
+    "R0lGOD": "image/gif",
+    "UklGR": "image/webp",
+}
+
+
+def _image_url(data: str) -> str:
+    if data.startswith("data:"):
+        return data
+    mime = next((m for prefix, m in _IMAGE_TYPES.items() if data.startswith(prefix)), "image/png")
+    return f"data:{mime};base64,{data}"
+
+
+def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Convert the conversation to OpenAI form.
+
+    Tool-call arguments become JSON strings; a call stored without an id gets `call_<n>`, and a
+    tool result without an id refers to the earliest unanswered call of its name (else the
+    earliest unanswered call). Reasoning is never sent.
+    """
+    out: list[dict[str, Any]] = []
+    unanswered: list[tuple[str, str]] = []  # (id, name), in call order
+    generated = 0
+    for message in messages:
+        entry: dict[str, Any]
+        if message.role == "assistant":
+            entry = {"role": "assistant", "content": message.content}
+            if message.tool_calls:
+                calls = []
+                unanswered = []
+                for call in message.tool_calls:
+                    call_id = call.id
+                    if not call_id:
+                        generated += 1
+                        call_id = f"call_{generated}"
+                    unanswered.append((call_id, call.name))
+                    calls.append(
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {
+                                "name": call.name,
+                                "arguments": json.dumps(call.arguments),
+                            },
+                        }
+                    )
+                entry["tool_calls"] = calls
+        elif message.role == "tool":
+            call_id = message.tool_call_id
+            if call_id:
+                unanswered = [pair for pair in unanswered if pair[0] != call_id]
+            elif unanswered:
+                match = next((p for p in unanswered if p[1] == message.tool_name), unanswered[0])
+                unanswered.remove(match)
+                call_id = match[0]
+            entry = {
+                "role": "tool",
+                "tool_call_id": call_id or "call_0",
+                "content": message.content,
+            }
+        elif message.images:
+            parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+            parts += [
+                {"type": "image_url", "image_url": {"url": _image_url(i)}} for i in message.images
+            ]
+            entry = {"role": message.role, "content": parts}
+        else:
+            entry = {"role": message.role, "content": message.content}
+        out.append(entry)
+    return out
+
+
+def build_openai_body(request: ChatRequest) -> dict[str, Any]:
+    """The /chat/completions JSON for a request. No thinking flag is sent (servers differ)."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": to_openai_messages(request.messages),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if request.tools:
+        body["tools"] = request.tools
+    for name, field in _OPTIONS.items():
+        if request.options.get(name) is not None:
+            body[field] = request.options[name]
+    num_predict = request.options.get("num_predict")
+    if isinstance(num_predict, int) and num_predict > 0:
+        body["max_tokens"] = num_predict
+    if request.format == "json":
+        body["response_format"] = {"type": "json_object"}
+    elif isinstance(request.format, dict):
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "response", "schema": request.format},
+        }
+    return body
+
+
+def openai_http_error(response: httpx.Response, model: str | None) -> ServerError:
+    """Translate an error status from an OpenAI-compatible server."""
+    status = response.status_code
+    message, is_json = transport.error_message(response)
+    if status == 404 and is_json and model and "model" in message.lower():
+        return ModelNotFound(model, message)
+    if status in (401, 403):
+        return ServerError(status, f"{message} — check the API key for {response.url.host}")
+    if status in (404, 405) and not is_json:
+        hint = "check the base URL (OpenAI-compatible servers usually end in /v1)"
+        return ServerError(status, f"{message} — {hint}")
+    return ServerError(status, message)
+
+
+class OpenAIBackend:
+    """Client for an OpenAI-compatible server.
+
+    Args:
+        base_url: The API base, e.g. `http://127.0.0.1:8000/v1`.
+        api_key: Sent as a bearer token when set.
+        connect_timeout: Seconds allowed to connect. There is no read timeout.
+    """
+
+    def __init__(
+        self, base_url: str, api_key: str | None = None, connect_timeout: float = 5.0
+    ) -> None:
+        self.host = base_url.rstrip("/")
+        self._connect_timeout = connect_timeout
+        self._client = transport.make_client(self.host, api_key, connect_timeout)
+
+    def _unreachable(self, exc: Exception) -> BackendError:
+        return transport.transport_error(self.host, exc, ollama=False)
+
+    def chat(self, request: ChatRequest) -> AsyncGenerator[Event, None]:
+        """Stream one reply from POST {base}/chat/completions (see `Backend.chat`).
+
+        Use it under `contextlib.aclosing` so that leaving early closes the response at once.
+        """
+        return transport.stream_events(
+            self._client,
+            "/chat/completions",
+            build_openai_body(request),
+            OpenAIStream(started_ns=time.perf_counter_ns()),
+            lambda response: openai_http_error(response, request.model),
+            self._unreachable,
+        )
+
+    async def show(self, model: str) -> ModelInfo:
+        """What can be assumed of `model`: the API cannot tell, so completion and tools."""
+        return ModelInfo(name=model, capabilities=frozenset({"completion", "tools"}))
+
+    async def list_models(self) -> list[ModelSummary]:
+        """The models the server offers (GET {base}/models)."""
+        data = await transport.request_json(
+            self._client,
+            "GET",
+            "/models",
+            timeout=transport.metadata_timeout(self._connect_timeout),
+            http_error=lambda response: openai_http_error(response, None),
+            transport_failure=self._unreachable,
+        )
+        rows = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise ProtocolError("GET /models did not return a model list")
+        return [
+            ModelSummary(name=str(row["id"]))
+            for row in rows
+            if isinstance(row, dict) and row.get("id")
+        ]
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
