@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import random
 import secrets
 import sqlite3
 import threading
@@ -180,12 +181,31 @@ class SessionStore:
     def _setup(self) -> None:
         conn = self._conn
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
+        mode = self._enable_wal()
+        if mode != "wal":
             raise StoreError(f"{self.path}: cannot use write-ahead logging (journal mode {mode})")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         self._migrate()
+
+    def _enable_wal(self) -> str:
+        """Switch to WAL (persistent, so usually a no-op); returns the journal mode now in use.
+
+        When several processes create the database at once, the switch can fail with
+        SQLITE_BUSY without waiting (SQLite's deadlock avoidance), so retry until BUSY_TIMEOUT.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                return str(mode).lower()
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorname", "") == "SQLITE_BUSY"
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005 + random.random() * 0.02)  # back off, out of step with others
 
     def _migrate(self) -> None:
         target = len(MIGRATIONS)

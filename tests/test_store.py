@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from termchat.errors import StoreError
-from termchat.messages import Message, Stats, ToolCall
+from termchat.messages import Message, Role, Stats, ToolCall
 from termchat.store import MARK_END, MARK_START, SessionStore, StoredMessage
 from termchat.store_records import check_tree, default_title, fts_query
 from termchat.store_schema import MIGRATIONS
@@ -36,7 +36,7 @@ def contents(store: SessionStore, session_id: str) -> list[str]:
 
 def chat(store: SessionStore, session_id: str, *texts: str) -> list[int]:
     """Append alternating user/assistant messages."""
-    roles = ("user", "assistant")
+    roles: tuple[Role, Role] = ("user", "assistant")
     return [
         store.append_message(session_id, Message(roles[i % 2], text))
         for i, text in enumerate(texts)
