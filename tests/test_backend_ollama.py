@@ -169,6 +169,15 @@ def test_loopback_ignores_proxy_environment(
     assert text_of(events, ContentDelta) == echo_content("x")
 
 
+def test_host_without_scheme_is_normalized(fake_server: FakeServer) -> None:
+    bare = fake_server.url.removeprefix("http://")
+    events = chat(bare, ask("x", think=False))
+    assert text_of(events, ContentDelta) == echo_content("x")
+    backend = OllamaBackend(bare)
+    asyncio.run(backend.aclose())
+    assert backend.host == fake_server.url
+
+
 # --- stream shapes ---------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import httpx
 
 from termchat.backends import transport
 from termchat.backends.base import ChatRequest, ModelInfo, ModelSummary, PullProgress
+from termchat.backends.host import parse_ollama_host
 from termchat.backends.ndjson import LineDecoder, OllamaStream, bad_line, error_text
 from termchat.errors import (
     BackendError,
@@ -105,13 +106,13 @@ class OllamaBackend:
     """Client for one Ollama server (local, remote, or ollama.com with an API key).
 
     Args:
-        host: Base URL, e.g. from `host.parse_ollama_host`.
+        host: Base URL or an OLLAMA_HOST-style value; normalized by `parse_ollama_host`.
         api_key: Bearer token for ollama.com; no Authorization header when None.
         connect_timeout: Seconds allowed to connect. There is no read timeout.
     """
 
     def __init__(self, host: str, api_key: str | None = None, connect_timeout: float = 5.0) -> None:
-        self.host = host.rstrip("/")
+        self.host = parse_ollama_host(host)
         self._connect_timeout = connect_timeout
         self._client = transport.make_client(self.host, api_key, connect_timeout)
 
