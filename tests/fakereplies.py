@@ -254,10 +254,15 @@ def long_markdown(tokens_wanted: int = 1200) -> str:
 # --- wire rendering ------------------------------------------------------------------------
 
 
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _go_json(obj: Any) -> bytes:
-    return (
-        json.dumps(obj, ensure_ascii=False, separators=(",", ":")).translate(_GO_ESCAPES).encode()
-    )
+    text = _encode(obj)
+    if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
+        text = text.translate(_GO_ESCAPES)
+    return text.encode()
 
 
 def _now() -> str:
@@ -324,7 +329,7 @@ def sse_plan(script: Script, model: str, include_usage: bool, serial: int) -> Pl
         obj = {**base, "choices": choices}
         if usage is not None:
             obj["usage"] = usage
-        return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+        return b"data: " + _compact(obj).encode() + b"\n\n"
 
     def delta_event(delta: dict[str, Any]) -> bytes:
         return event([{"index": 0, "delta": delta, "finish_reason": None}])

@@ -172,7 +172,7 @@ class FakeServer:
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self.openai_url = self.url + "/v1"
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
 
