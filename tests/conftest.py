@@ -23,3 +23,9 @@ def fake_server() -> Iterator[FakeServer]:
 def ollama_url(fake_server: FakeServer) -> str:
     """Base URL of the fake server's native API."""
     return fake_server.url
+
+
+@pytest.fixture
+def openai_url(fake_server: FakeServer) -> str:
+    """Base URL of the fake server's OpenAI-compatible API (ends in /v1)."""
+    return fake_server.openai_url

@@ -4,9 +4,19 @@ Usage in tests (see the `fake_server` fixture in conftest.py)::
 
     server.queue_reply(thinking="Hmm.", content="Hello **there**", delay=0.01)
     server.queue_reply(tool_calls=[{"name": "add", "arguments": {"a": 1}}])
+    server.queue_reply(content=long_markdown(2000), tps=200)   # a long answer, 200 tokens/s
+    server.queue_reply(content="a b c", hold_after=1)          # then wait for Ctrl-C
     server.queue_error(503)
     ...
-    assert server.chat_requests()[-1]["think"] is True
+    assert server.last_chat()["think"] is True
+    assert server.wait_for_disconnect(5)
+
+Each chat request (native /api/chat or /v1/chat/completions) is first validated like Ollama does
+(unknown model, bad think value, missing capability); only a valid one takes the next queued
+Script. With nothing queued the reply is derived from the last message: thinking "The user
+said: X" (thinking models, unless think is false) and content `echo_content(X)`; "call NAME
+{json}" with a matching tool makes a tool call; after tool results, "The tool returned: ...";
+a message starting with "long" gets `long_markdown()`.
 
 Standalone: ``python tests/fakeserver.py --port 0 [--tps 40] [--long]`` prints
 ``http://127.0.0.1:PORT`` on its first stdout line and serves until killed.

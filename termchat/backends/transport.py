@@ -101,11 +101,9 @@ async def stream_events(
             if response.status_code >= 400:
                 await response.aread()
                 raise http_error(response)
-            events: list[Event] = []
             try:
                 async for chunk in response.aiter_bytes():
-                    events = decoder.feed(chunk)
-                    for event in events:
+                    for event in decoder.feed(chunk):
                         yield event
                     if decoder.finished:
                         return
@@ -115,9 +113,7 @@ async def stream_events(
                 return
             for event in decoder.end():
                 yield event
-    except httpx.TransportError as exc:
-        raise transport_failure(exc) from exc
-    except httpx.InvalidURL as exc:
+    except (httpx.TransportError, httpx.InvalidURL) as exc:
         raise transport_failure(exc) from exc
 
 
