@@ -1,5 +1,9 @@
 """The session database: every conversation and message in one SQLite file (the only sqlite3 user).
 
+`SessionStore` opens the file and owns sessions; its message methods come from
+`termchat.store_history`, records from `termchat.store_records` and the schema from
+`termchat.store_schema` (all sqlite3-free; everything runs through this module's connection).
+
 Model. A session holds its settings (model, system prompt, options, think, title) and message rows.
 Each row has a position `seq` in the conversation, a generation (branch) id `gen`, a `parent_id`
 (the row before it when it was written) and an `active` flag; the history is the active rows in
@@ -20,19 +24,18 @@ failure leaves as a one-line `StoreError` naming the file and what to do.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import random
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Concatenate, Final, ParamSpec, TypeVar
+from typing import Any, Final
 
 from termchat.errors import StoreError
-from termchat.messages import Message
+from termchat.store_history import MessageHistory
 from termchat.store_records import (
     MARK_END,
     MARK_START,
@@ -44,23 +47,16 @@ from termchat.store_records import (
     StoredMessage,
     Think,
     Unset,
-    check_tree,
-    default_title,
 )
 from termchat.store_schema import (
-    INSERT_MESSAGE,
-    MESSAGE_COLUMNS,
     MIGRATIONS,
-    SELECT_ROWS,
     SELECT_SESSION,
     dumps,
     list_query,
-    message_values,
     search_hit,
     search_query,
     session_record,
     session_summary,
-    stored_message,
 )
 
 __all__ = [
@@ -106,27 +102,7 @@ def _error(path: Path, exc: sqlite3.Error) -> StoreError:
     return StoreError(f"Session database {path}: {detail}")
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _guarded(
-    method: Callable[Concatenate[SessionStore, P], R],
-) -> Callable[Concatenate[SessionStore, P], R]:
-    """Serialize calls on one store and translate sqlite3 errors into StoreError."""
-
-    @functools.wraps(method)
-    def wrapper(self: SessionStore, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._lock:
-            try:
-                return method(self, *args, **kwargs)
-            except sqlite3.Error as exc:
-                raise _error(self.path, exc) from None
-
-    return wrapper
-
-
-class SessionStore:
+class SessionStore(MessageHistory):
     """An open session database. Every method that takes a session id accepts a unique prefix.
 
     Use `SessionStore.open(path)`; close with `close()` or a `with` block. Methods are safe to call
@@ -254,18 +230,30 @@ class SessionStore:
         self.close()
 
     @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the store's lock, with sqlite3 failures as StoreError."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise _error(self.path, exc) from None
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken IMMEDIATE so concurrent writers queue on busy_timeout."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):  # the original error matters more
-                    conn.execute("ROLLBACK")
-            raise
+        """One write transaction, taken IMMEDIATE so concurrent writers queue on busy_timeout.
+
+        Commits when the block ends, rolls back if it raises; failures come out as StoreError.
+        """
+        with self._reading() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # the original error matters more
+                        conn.execute("ROLLBACK")
+                raise
 
     # --- sessions ------------------------------------------------------------------------
 
@@ -289,7 +277,6 @@ class SessionStore:
             f"'{id_or_prefix}' matches several conversations ({shown}); type more of the id"
         )
 
-    @_guarded
     def create_session(
         self,
         model: str,
@@ -310,10 +297,9 @@ class SessionStore:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, title or None, model, system, dumps(options), dumps(think), now, now),
             )
-        return self.get_session(session_id)
+            return self._get(conn, session_id)
 
-    @staticmethod
-    def _new_id(conn: sqlite3.Connection, created_at: float) -> str:
+    def _new_id(self, conn: sqlite3.Connection, created_at: float) -> str:
         while True:
             session_id = f"{int(created_at) & 0xFFFFFFFF:08x}{secrets.token_hex(2)}"
             if (
@@ -322,24 +308,23 @@ class SessionStore:
             ):
                 return session_id
 
-    def _get(self, session_id: str) -> SessionRecord:
-        row = self._conn.execute(SELECT_SESSION + "WHERE s.id = ?", (session_id,)).fetchone()
+    @staticmethod
+    def _get(conn: sqlite3.Connection, session_id: str) -> SessionRecord:
+        row = conn.execute(SELECT_SESSION + "WHERE s.id = ?", (session_id,)).fetchone()
         return session_record(row)
 
-    @_guarded
     def get_session(self, id_or_prefix: str) -> SessionRecord:
         """The session with this id or unique id prefix; StoreError if none or several match."""
-        return self._get(self._resolve(id_or_prefix))
+        with self._reading() as conn:
+            return self._get(conn, self._resolve(id_or_prefix))
 
-    @_guarded
     def latest_session(self) -> SessionRecord | None:
         """The most recently updated session, or None when there is none."""
-        row = self._conn.execute(
-            SELECT_SESSION + "ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"
-        ).fetchone()
+        with self._reading() as conn:
+            latest = "ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"
+            row = conn.execute(SELECT_SESSION + latest).fetchone()
         return None if row is None else session_record(row)
 
-    @_guarded
     def update_session(
         self,
         session_id: str,
@@ -369,19 +354,17 @@ class SessionStore:
                 f"UPDATE sessions SET {sets}updated_at = ? WHERE id = ?",
                 (*changes.values(), time.time(), sid),
             )
-        return self._get(sid)
+            return self._get(conn, sid)
 
     def rename(self, session_id: str, title: str | None) -> SessionRecord:
         """Set the title; None or "" restores the default (start of the first user message)."""
         return self.update_session(session_id, title=title)
 
-    @_guarded
     def delete_session(self, session_id: str) -> None:
         """Delete a session and all its messages."""
         with self._write() as conn:
             conn.execute("DELETE FROM sessions WHERE id = ?", (self._resolve(session_id),))
 
-    @_guarded
     def list_sessions(
         self, limit: int | None = 50, query: str | None = None
     ) -> list[SessionSummary]:
@@ -392,9 +375,9 @@ class SessionStore:
         what a picker that filters as you type needs.
         """
         sql, params = list_query(limit, query)
-        return [session_summary(row) for row in self._conn.execute(sql, params)]
+        with self._reading() as conn:
+            return [session_summary(row) for row in conn.execute(sql, params)]
 
-    @_guarded
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
         """Messages whose content or reasoning holds every word of `text`, best match first.
 
@@ -405,195 +388,5 @@ class SessionStore:
         query = search_query(text, limit)
         if query is None:
             return []
-        return [search_hit(row) for row in self._conn.execute(*query)]
-
-    # --- messages ------------------------------------------------------------------------
-
-    @_guarded
-    def append_message(self, session_id: str, message: Message) -> int:
-        """Add `message` after the active history and commit it; returns its row id.
-
-        It continues the generation of the last active row, or opens a new generation when that
-        one already has a row at this position (after `truncate`). A user message also sets the
-        default title if there is none yet.
-        """
-        now = time.time()
-        with self._write() as conn:
-            sid = self._resolve(session_id)
-            last = conn.execute(
-                "SELECT id, seq, gen FROM messages WHERE session_id = ? AND active = 1 "
-                "ORDER BY seq DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            parent_id, seq, gen = (None, 0, 0) if last is None else (last[0], last[1] + 1, last[2])
-            taken = conn.execute(
-                "SELECT 1 FROM messages WHERE session_id = ? AND gen = ? AND seq = ?",
-                (sid, gen, seq),
-            ).fetchone()
-            if taken:
-                gen = conn.execute(
-                    "SELECT max(gen) + 1 FROM messages WHERE session_id = ?", (sid,)
-                ).fetchone()[0]
-            cursor = conn.execute(
-                INSERT_MESSAGE, (sid, seq, gen, parent_id, 1, now, *message_values(message))
-            )
-            auto = default_title(message.content) if message.role == "user" else ""
-            conn.execute(
-                "UPDATE sessions SET updated_at = ?, auto_title = coalesce(auto_title, ?) "
-                "WHERE id = ?",
-                (now, auto or None, sid),
-            )
-            return int(cursor.lastrowid or 0)
-
-    @_guarded
-    def update_message(self, row_id: int, message: Message) -> None:
-        """Replace the stored fields of row `row_id` (its place in the history is kept).
-
-        For a reply saved early (e.g. `interrupted=True` when it starts, so that a crash keeps
-        it) and finalized when it ends.
-        """
-        with self._write() as conn:
-            sets = ", ".join(f"{column} = ?" for column in MESSAGE_COLUMNS)
-            cursor = conn.execute(
-                f"UPDATE messages SET {sets} WHERE id = ?", (*message_values(message), row_id)
-            )
-            if cursor.rowcount == 0:
-                raise StoreError(f"No stored message {row_id} in {self.path}")
-            conn.execute(
-                "UPDATE sessions SET updated_at = ? WHERE id = "
-                "(SELECT session_id FROM messages WHERE id = ?)",
-                (time.time(), row_id),
-            )
-
-    def _rows(self, where: str, params: Sequence[Any]) -> list[StoredMessage]:
-        return [stored_message(row) for row in self._conn.execute(SELECT_ROWS + where, params)]
-
-    @_guarded
-    def load_rows(self, session_id: str, *, include_inactive: bool = False) -> list[StoredMessage]:
-        """The active history as rows, in order; `include_inactive`: every row, by (seq, gen)."""
-        sid = self._resolve(session_id)
-        if include_inactive:
-            return self._rows("m.session_id = ? ORDER BY m.seq, m.gen", (sid,))
-        return self._rows("m.session_id = ? AND m.active = 1 ORDER BY m.seq", (sid,))
-
-    def load_messages(self, session_id: str) -> list[Message]:
-        """The active history, in order: what is sent back to the model on resume."""
-        return [row.message for row in self.load_rows(session_id)]
-
-    @_guarded
-    def truncate(self, session_id: str, keep: int) -> int:
-        """Deactivate the active rows at positions >= `keep` (none is deleted); returns how many."""
-        if keep < 0:
-            raise ValueError("keep must be >= 0")
-        with self._write() as conn:
-            sid = self._resolve(session_id)
-            cursor = conn.execute(
-                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND seq >= ?",
-                (sid, keep),
-            )
-            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
-            return cursor.rowcount
-
-    def _parent_at(self, sid: str, seq: int) -> tuple[bool, int | None]:
-        """(found, id) of the active row at seq - 1; (True, None) at seq 0."""
-        if seq <= 0:
-            return True, None
-        row = self._conn.execute(
-            "SELECT id FROM messages WHERE session_id = ? AND active = 1 AND seq = ?",
-            (sid, seq - 1),
-        ).fetchone()
-        return (row is not None, None if row is None else row[0])
-
-    @_guarded
-    def alternatives(self, session_id: str, seq: int) -> list[Alternative]:
-        """The generations that continue the active history at position `seq`, oldest first.
-
-        Each is the row at `seq` whose parent is the active row at `seq - 1`; at most one is
-        active. Empty when the history is shorter than `seq`.
-        """
-        sid = self._resolve(session_id)
-        found, parent = self._parent_at(sid, seq)
-        if not found:
-            return []
-        rows = self._rows(
-            "m.session_id = ? AND m.seq = ? AND m.parent_id IS ? ORDER BY m.gen", (sid, seq, parent)
-        )
-        out = []
-        for row in rows:
-            length = self._conn.execute(
-                "SELECT count(*) FROM messages WHERE session_id = ? AND gen = ? AND seq >= ?",
-                (sid, row.gen, seq),
-            ).fetchone()[0]
-            out.append(
-                Alternative(
-                    row.gen, seq, row.row_id, row.active, row.created_at, length, row.message
-                )
-            )
-        return out
-
-    @_guarded
-    def activate(self, session_id: str, seq: int, gen: int) -> None:
-        """Make generation `gen` the history from position `seq` on (see `alternatives`)."""
-        with self._write() as conn:
-            sid = self._resolve(session_id)
-            found, parent = self._parent_at(sid, seq)
-            target = conn.execute(
-                "SELECT 1 FROM messages "
-                "WHERE session_id = ? AND seq = ? AND gen = ? AND parent_id IS ?",
-                (sid, seq, gen, parent),
-            ).fetchone()
-            if not found or target is None:
-                raise StoreError(f"Conversation {sid} has no alternative {gen} at message {seq}")
-            conn.execute(
-                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND seq >= ?",
-                (sid, seq),
-            )
-            conn.execute(
-                "UPDATE messages SET active = 1 WHERE session_id = ? AND gen = ? AND seq >= ?",
-                (sid, gen, seq),
-            )
-            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
-
-    # --- import --------------------------------------------------------------------------
-
-    @_guarded
-    def import_session(self, session: SessionRecord, rows: Sequence[StoredMessage]) -> str:
-        """Store a whole session (e.g. from an export) under a new id in one transaction.
-
-        `session.id` and each `row_id` are ignored; everything else, timestamps included, is
-        kept. Returns the new id.
-
-        Raises:
-            StoreError: the rows do not form a valid history (see `check_tree`).
-        """
-        check_tree(rows)
-        ordered = sorted(rows, key=lambda r: (r.seq, r.gen))  # parents before children
-        users = (r.message.content for r in ordered if r.active and r.message.role == "user")
-        auto = default_title(next(users, "")) or None
-        with self._write() as conn:
-            sid = self._new_id(conn, session.created_at)
-            conn.execute(
-                "INSERT INTO sessions (id, title, auto_title, model, system, options, think, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sid,
-                    session.title or None,
-                    auto,
-                    session.model,
-                    session.system,
-                    dumps(session.options),
-                    dumps(session.think),
-                    session.created_at,
-                    session.updated_at,
-                ),
-            )
-            ids: dict[tuple[int, int], int] = {}
-            for row in ordered:
-                parent = None if row.parent_gen is None else ids[(row.seq - 1, row.parent_gen)]
-                values = message_values(row.message)
-                cursor = conn.execute(
-                    INSERT_MESSAGE,
-                    (sid, row.seq, row.gen, parent, int(row.active), row.created_at, *values),
-                )
-                ids[(row.seq, row.gen)] = int(cursor.lastrowid or 0)
-        return sid
+        with self._reading() as conn:
+            return [search_hit(row) for row in conn.execute(*query)]

@@ -1,0 +1,244 @@
+"""A session's message history: append, load, update and non-destructive editing.
+
+`MessageHistory` is mixed into `termchat.store.SessionStore`, which supplies the connection
+(`_reading` / `_write` take the store's lock and turn sqlite3 failures into StoreError); this
+module never imports sqlite3. The history model is described in the `termchat.store` docstring.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+from termchat.errors import StoreError
+from termchat.messages import Message
+from termchat.store_records import Alternative, SessionRecord, StoredMessage, check_tree
+from termchat.store_records import default_title as _default_title
+from termchat.store_schema import (
+    INSERT_MESSAGE,
+    MESSAGE_COLUMNS,
+    SELECT_ROWS,
+    dumps,
+    message_values,
+    stored_message,
+)
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor used here."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    def fetchone(self) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The part of a DB-API connection used here."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+
+class MessageHistory:
+    """Message methods of SessionStore. Every session id also accepts a unique prefix."""
+
+    path: Path
+
+    def _reading(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _resolve(self, id_or_prefix: str) -> str:
+        raise NotImplementedError
+
+    def _new_id(self, conn: Any, created_at: float) -> str:
+        raise NotImplementedError
+
+    def append_message(self, session_id: str, message: Message) -> int:
+        """Add `message` after the active history and commit it; returns its row id.
+
+        It continues the generation of the last active row, or opens a new generation when that
+        one already has a row at this position (after `truncate`). A user message also sets the
+        default title if there is none yet.
+        """
+        now = time.time()
+        with self._write() as conn:
+            sid = self._resolve(session_id)
+            last = conn.execute(
+                "SELECT id, seq, gen FROM messages WHERE session_id = ? AND active = 1 "
+                "ORDER BY seq DESC LIMIT 1",
+                (sid,),
+            ).fetchone()
+            parent_id, seq, gen = (None, 0, 0) if last is None else (last[0], last[1] + 1, last[2])
+            taken = conn.execute(
+                "SELECT 1 FROM messages WHERE session_id = ? AND gen = ? AND seq = ?",
+                (sid, gen, seq),
+            ).fetchone()
+            if taken:
+                gen = conn.execute(
+                    "SELECT max(gen) + 1 FROM messages WHERE session_id = ?", (sid,)
+                ).fetchone()[0]
+            cursor = conn.execute(
+                INSERT_MESSAGE, (sid, seq, gen, parent_id, 1, now, *message_values(message))
+            )
+            title = _default_title(message.content) if message.role == "user" else ""
+            conn.execute(
+                "UPDATE sessions SET updated_at = ?, auto_title = coalesce(auto_title, ?) "
+                "WHERE id = ?",
+                (now, title or None, sid),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def update_message(self, row_id: int, message: Message) -> None:
+        """Replace the stored fields of row `row_id`; its place in the history is kept.
+
+        For a reply saved early (e.g. with `interrupted=True` when it starts, so that a crash
+        keeps it) and finalized when it ends.
+        """
+        sets = ", ".join(f"{column} = ?" for column in MESSAGE_COLUMNS)
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE messages SET {sets} WHERE id = ?", (*message_values(message), row_id)
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"No stored message {row_id} in {self.path}")
+            conn.execute(
+                "UPDATE sessions SET updated_at = ? WHERE id = "
+                "(SELECT session_id FROM messages WHERE id = ?)",
+                (time.time(), row_id),
+            )
+
+    @staticmethod
+    def _rows(conn: Connection, where: str, params: Sequence[Any]) -> list[StoredMessage]:
+        return [stored_message(row) for row in conn.execute(SELECT_ROWS + where, params)]
+
+    def load_rows(self, session_id: str, *, include_inactive: bool = False) -> list[StoredMessage]:
+        """The active history as rows, in order; `include_inactive`: every row, by (seq, gen)."""
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            if include_inactive:
+                return self._rows(conn, "m.session_id = ? ORDER BY m.seq, m.gen", (sid,))
+            return self._rows(conn, "m.session_id = ? AND m.active = 1 ORDER BY m.seq", (sid,))
+
+    def load_messages(self, session_id: str) -> list[Message]:
+        """The active history, in order: what is shown and sent back to the model on resume."""
+        return [row.message for row in self.load_rows(session_id)]
+
+    def truncate(self, session_id: str, keep: int) -> int:
+        """Deactivate the active rows at positions >= `keep` (none is deleted); returns how many."""
+        if keep < 0:
+            raise ValueError("keep must be >= 0")
+        with self._write() as conn:
+            sid = self._resolve(session_id)
+            cursor = conn.execute(
+                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND seq >= ?",
+                (sid, keep),
+            )
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
+            return cursor.rowcount
+
+    @staticmethod
+    def _parent_at(conn: Connection, sid: str, seq: int) -> tuple[bool, int | None]:
+        """(found, id) of the active row at seq - 1; (True, None) at seq 0."""
+        if seq <= 0:
+            return True, None
+        row = conn.execute(
+            "SELECT id FROM messages WHERE session_id = ? AND active = 1 AND seq = ?",
+            (sid, seq - 1),
+        ).fetchone()
+        return (row is not None, None if row is None else row[0])
+
+    def alternatives(self, session_id: str, seq: int) -> list[Alternative]:
+        """The generations that continue the active history at position `seq`, oldest first.
+
+        Each is the row at `seq` whose parent is the active row at `seq - 1`; at most one is
+        active. Empty when the history is shorter than `seq`.
+        """
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            found, parent = self._parent_at(conn, sid, seq)
+            if not found:
+                return []
+            where = "m.session_id = ? AND m.seq = ? AND m.parent_id IS ? ORDER BY m.gen"
+            out = []
+            for row in self._rows(conn, where, (sid, seq, parent)):
+                length = conn.execute(
+                    "SELECT count(*) FROM messages WHERE session_id = ? AND gen = ? AND seq >= ?",
+                    (sid, row.gen, seq),
+                ).fetchone()[0]
+                out.append(
+                    Alternative(
+                        row.gen, seq, row.row_id, row.active, row.created_at, length, row.message
+                    )
+                )
+            return out
+
+    def activate(self, session_id: str, seq: int, gen: int) -> None:
+        """Make generation `gen` the history from position `seq` on (see `alternatives`)."""
+        with self._write() as conn:
+            sid = self._resolve(session_id)
+            found, parent = self._parent_at(conn, sid, seq)
+            target = conn.execute(
+                "SELECT 1 FROM messages "
+                "WHERE session_id = ? AND seq = ? AND gen = ? AND parent_id IS ?",
+                (sid, seq, gen, parent),
+            ).fetchone()
+            if not found or target is None:
+                raise StoreError(f"Conversation {sid} has no alternative {gen} at message {seq}")
+            conn.execute(
+                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND seq >= ?",
+                (sid, seq),
+            )
+            conn.execute(
+                "UPDATE messages SET active = 1 WHERE session_id = ? AND gen = ? AND seq >= ?",
+                (sid, gen, seq),
+            )
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
+
+    def import_session(self, session: SessionRecord, rows: Sequence[StoredMessage]) -> str:
+        """Store a whole session (e.g. from an export) under a new id in one transaction.
+
+        `session.id` and each `row_id` are ignored; everything else, timestamps included, is
+        kept. Returns the new id.
+
+        Raises:
+            StoreError: the rows do not form a valid history (see `check_tree`).
+        """
+        check_tree(rows)
+        ordered = sorted(rows, key=lambda r: (r.seq, r.gen))  # parents before children
+        users = (r.message.content for r in ordered if r.active and r.message.role == "user")
+        auto_title = _default_title(next(users, "")) or None
+        with self._write() as conn:
+            sid = self._new_id(conn, session.created_at)
+            conn.execute(
+                "INSERT INTO sessions (id, title, auto_title, model, system, options, think, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sid,
+                    session.title or None,
+                    auto_title,
+                    session.model,
+                    session.system,
+                    dumps(session.options),
+                    dumps(session.think),
+                    session.created_at,
+                    session.updated_at,
+                ),
+            )
+            ids: dict[tuple[int, int], int] = {}
+            for row in ordered:
+                parent = None if row.parent_gen is None else ids[(row.seq - 1, row.parent_gen)]
+                values = (sid, row.seq, row.gen, parent, int(row.active), row.created_at)
+                cursor = conn.execute(INSERT_MESSAGE, (*values, *message_values(row.message)))
+                ids[(row.seq, row.gen)] = int(cursor.lastrowid or 0)
+        return sid
