@@ -34,6 +34,7 @@ class Script:
         delay: Seconds between chunks. `first_delay`: seconds before the first one.
         error_line: Send `{"error": error_line}` after `error_after` chunks, then end the body.
         drop_after: Close the connection after this many chunks (no done, no chunked terminator).
+        reset: With `drop_after`, reset the connection (TCP RST) instead of closing it.
         truncate_after: End the body cleanly after this many chunks, without the done chunk.
         raw_line: A line written verbatim (e.g. not JSON) after `raw_after` chunks.
         hold_after: After this many chunks, wait until the client disconnects or
@@ -55,6 +56,7 @@ class Script:
     error_line: str | None = None
     error_after: int = 0
     drop_after: int | None = None
+    reset: bool = False
     truncate_after: int | None = None
     raw_line: str | None = None
     raw_after: int = 0

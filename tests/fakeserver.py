@@ -32,6 +32,7 @@ import re
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -852,6 +853,11 @@ class _Handler(BaseHTTPRequestHandler):
             fake._count("completed")
         if script.drop_after is not None and cut == script.drop_after:
             self.close_connection = True  # no chunked terminator: the body is cut off
+            if script.reset:
+                # Linger 0 makes close() send RST, as a crashed server or a middlebox would.
+                linger = struct.pack("ii", 1, 0)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.connection.close()
             return
         self._end_stream()
 

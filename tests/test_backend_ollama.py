@@ -294,6 +294,15 @@ def test_dropped_connection_is_a_stream_error(fake_server: FakeServer) -> None:
     assert "before the reply was complete" in events[2].message
 
 
+def test_reset_connection_is_a_stream_error(fake_server: FakeServer) -> None:
+    fake_server.queue_reply(content="a b c", drop_after=2, reset=True, delay=0.05)
+    events = chat(fake_server.url, ask())
+    assert isinstance(events[-1], StreamError)
+    assert "before the reply was complete" in events[-1].message
+    assert not any(isinstance(e, Done) for e in events)
+    assert not events[-1].message.endswith("()")  # the cause is named
+
+
 def test_non_json_line_is_a_stream_error(fake_server: FakeServer) -> None:
     fake_server.queue_reply(content="a b", raw_line="<html>502 Bad Gateway</html>", raw_after=1)
     events = chat(fake_server.url, ask())

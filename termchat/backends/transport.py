@@ -109,7 +109,7 @@ async def stream_events(
                         return
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 if not decoder.finished:
-                    yield StreamError(f"{LOST} ({exc or type(exc).__name__})")
+                    yield StreamError(f"{LOST} ({str(exc) or type(exc).__name__})")
                 return
             for event in decoder.end():
                 yield event
