@@ -39,11 +39,18 @@ COMMANDS: tuple[Command, ...] = (
         completions=("on", "off", "auto", "low", "medium", "high"),
     ),
     Command("thinking", "/thinking [N]", "Print the full reasoning of the last (or Nth) reply"),
-    Command("system", "/system [TEXT|clear]", "Set, show or clear the system prompt",
-            completions=("clear",)),
-    Command("set", "/set [KEY VALUE]", "Set a model option (temperature, num_ctx, seed…); "
-            "alone, show them", completions=("temperature", "num_ctx", "top_p", "top_k",
-                                            "seed", "num_predict", "stop")),
+    Command(
+        "system",
+        "/system [TEXT|clear]",
+        "Set, show or clear the system prompt",
+        completions=("clear",),
+    ),
+    Command(
+        "set",
+        "/set [KEY VALUE]",
+        "Set a model option (temperature, num_ctx, seed…); alone, show them",
+        completions=("temperature", "num_ctx", "top_p", "top_k", "seed", "num_predict", "stop"),
+    ),
     Command("unset", "/unset KEY", "Remove a model option"),
     Command("clear", "/clear", "Start the conversation over (same settings)"),
     Command("new", "/new", "Start a new saved conversation"),
@@ -55,8 +62,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("title", "/title TEXT", "Rename this conversation"),
     Command("resume", "/resume [ID]", "Open a saved conversation"),
     Command("incognito", "/incognito", "Stop saving this conversation"),
-    Command("tools", "/tools [enable|disable NAME]", "List tools, or enable/disable one",
-            completions=("enable", "disable")),
+    Command(
+        "tools",
+        "/tools [enable|disable NAME]",
+        "List tools, or enable/disable one",
+        completions=("enable", "disable"),
+    ),
     Command("pull", "/pull NAME", "Download a model with Ollama"),
 )
 

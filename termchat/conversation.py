@@ -1,4 +1,4 @@
-"""The conversation: history and settings, and the requests built from them (no terminal, no SQL)."""
+"""The conversation: history, settings and the requests built from them (no terminal, no SQL)."""
 
 from __future__ import annotations
 

@@ -78,7 +78,11 @@ class Stats:
 
         def num(key: str) -> int | None:
             value = data.get(key)
-            return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+            return (
+                int(value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else None
+            )
 
         reason = data.get("done_reason")
         return cls(

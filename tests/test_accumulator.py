@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from termchat.accumulator import Reply, ThinkSplitter
@@ -23,7 +25,7 @@ def split_all(text: str, cuts: list[int]) -> tuple[str, str]:
     thinking: list[str] = []
     content: list[str] = []
     bounds = [0, *cuts, len(text)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         for is_thinking, part in splitter.feed(text[start:end]):
             (thinking if is_thinking else content).append(part)
     for is_thinking, part in splitter.flush():
@@ -70,8 +72,13 @@ def test_splitter_edge_cases(text: str, expected: tuple[str, str]) -> None:
 def test_reply_thinking_then_content_then_done() -> None:
     stats = Stats(done_reason="stop", eval_count=10, eval_duration=2_000_000_000)
     reply = Reply(model="qwen3").feed_all(
-        [ThinkingDelta("Hmm, "), ThinkingDelta("okay."), ContentDelta("Hi"), ContentDelta("!"),
-         Done(stats)]
+        [
+            ThinkingDelta("Hmm, "),
+            ThinkingDelta("okay."),
+            ContentDelta("Hi"),
+            ContentDelta("!"),
+            Done(stats),
+        ]
     )
     assert reply.thinking == "Hmm, okay."
     assert reply.content == "Hi!"
@@ -93,7 +100,10 @@ def test_reply_tool_calls_are_appended_never_merged_by_index() -> None:
     assert reply.tool_calls == [first, second, third]
     wire = reply.to_message().to_wire()
     assert [c["function"]["arguments"] for c in wire["tool_calls"]] == [
-        {"city": "Paris"}, {"city": "Rome"}, {"expression": "1+1"}]
+        {"city": "Paris"},
+        {"city": "Rome"},
+        {"expression": "1+1"},
+    ]
     assert wire["tool_calls"][2]["id"] == "call_1"
     assert "id" not in wire["tool_calls"][0]
 

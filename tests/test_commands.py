@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from termchat.commands import CommandError, command_names, is_command, parse_command, unescape_message
+from termchat.commands import (
+    CommandError,
+    command_names,
+    is_command,
+    parse_command,
+    unescape_message,
+)
 
 
 @pytest.mark.parametrize(
@@ -15,8 +21,12 @@ from termchat.commands import CommandError, command_names, is_command, parse_com
         pytest.param("/bye", "exit", "", id="alias-bye"),
         pytest.param("/quit", "exit", "", id="alias-quit"),
         pytest.param("/SET temperature 0.2", "set", "temperature 0.2", id="case-insensitive"),
-        pytest.param("/system You are terse.\nReally.", "system", "You are terse.\nReally.",
-                     id="multiline-args"),
+        pytest.param(
+            "/system You are terse.\nReally.",
+            "system",
+            "You are terse.\nReally.",
+            id="multiline-args",
+        ),
         pytest.param("/think low", "think", "low", id="think-level"),
     ],
 )

@@ -61,8 +61,9 @@ def test_load_config_file_then_env(tmp_path: Path) -> None:
         'model = "llama3.2"\nthink = "off"\nhide_thinking = true\n'
         '[options]\ntemperature = 0.3\n[tool_policies]\nrun_shell = "deny"\n'
     )
-    config = load_config(path, {"TERMCHAT_MODEL": "qwen3", "OLLAMA_HOST": "10.0.0.5",
-                                "OLLAMA_API_KEY": "sk-1"})
+    config = load_config(
+        path, {"TERMCHAT_MODEL": "qwen3", "OLLAMA_HOST": "10.0.0.5", "OLLAMA_API_KEY": "sk-1"}
+    )
     assert config.model == "qwen3"  # env beats file
     assert config.think is False
     assert config.show_thinking is False

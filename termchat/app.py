@@ -1,0 +1,363 @@
+"""ChatApp: where conversation, backend, renderer and store meet to run turns and commands.
+
+The REPL (repl.py) owns the keyboard; non-interactive runs drive the same ChatApp. Neither the
+conversation, the renderer nor the store knows about the others: only this module joins them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from termchat.accumulator import Reply
+from termchat.backends.base import Backend, ChatRequest, ModelInfo
+from termchat.config import Config, format_think
+from termchat.conversation import Conversation
+from termchat.errors import (
+    BackendError,
+    CapabilityError,
+    ConnectError,
+    ModelNotFound,
+    StoreError,
+    TermchatError,
+)
+from termchat.messages import Message
+
+if TYPE_CHECKING:
+    from termchat.toolset import ToolSet
+
+FRAME_SECONDS = 0.05
+T = TypeVar("T")
+
+
+class LiveView(Protocol):
+    """What a turn draws into: the rich LiveReply, or plain/JSON output for pipes."""
+
+    def update(self, reply: Reply) -> None: ...
+    def refresh(self) -> None: ...
+    def set_show_thinking(self, show: bool) -> None: ...
+    def finish(
+        self, reply: Reply, *, interrupted: bool = False, error: str | None = None
+    ) -> None: ...
+    def stop(self) -> None: ...
+
+
+class Exit(Exception):
+    """Raised by /exit to leave the REPL."""
+
+
+class ChatApp:
+    """One chat session: settings, history, saving, and the turn loop."""
+
+    def __init__(
+        self,
+        config: Config,
+        backend: Backend,
+        renderer: Any,
+        *,
+        store: Any = None,
+        live_factory: Callable[[str, bool], LiveView] | None = None,
+        interactive: bool = True,
+    ) -> None:
+        self.config = config
+        self.backend = backend
+        self.renderer = renderer
+        self.store = store
+        self.interactive = interactive
+        self.show_thinking = config.show_thinking
+        self.conversation = Conversation(
+            model=config.model or "",
+            system=config.system,
+            options=dict(config.options),
+            think=config.think,
+        )
+        self._live_factory = live_factory
+        self._live: LiveView | None = None
+        self._busy: asyncio.Future[Any] | None = None
+        self._streaming = False
+        self._info_task: asyncio.Task[ModelInfo | None] | None = None
+        self.last_elapsed: float | None = None
+        self.models_cache: list[str] = []
+        self.on_change: Callable[[], None] = lambda: None
+        self.editor: Callable[[str], Awaitable[str | None]] | None = None
+        self.picker: Callable[[], Awaitable[str | None]] | None = None
+        self.tools: ToolSet | None = None
+        self.pause_keys: Callable[[], contextlib.AbstractContextManager[Any]] = (
+            contextlib.nullcontext
+        )
+        self.on_tool_result: Callable[[Any], None] = lambda result: None
+
+    # --- model info ------------------------------------------------------------------------
+
+    def start_model_info(self) -> None:
+        """Fetch the model's capabilities in the background (the prompt does not wait)."""
+        if self.conversation.model and self._info_task is None:
+            self._info_task = asyncio.create_task(self._fetch_info(self.conversation.model))
+
+    async def _fetch_info(self, model: str) -> ModelInfo | None:
+        try:
+            info = await self.backend.show(model)
+        except ModelNotFound:
+            raise
+        except BackendError:
+            return None
+        if self.conversation.model == model:
+            self.conversation.info = info
+            self.on_change()
+        return info
+
+    async def model_info(self) -> ModelInfo | None:
+        """The current model's info, waiting for the background fetch if needed.
+
+        Raises:
+            ModelNotFound: the model is not on the server.
+            ConnectError: the server cannot be reached.
+        """
+        if self.conversation.info is not None:
+            return self.conversation.info
+        if self._info_task is None:
+            self.start_model_info()
+        task = self._info_task
+        if task is None:
+            return None
+        try:
+            return await task
+        except (ModelNotFound, ConnectError):
+            self._info_task = None  # ask again next time
+            raise
+
+    # --- display state ---------------------------------------------------------------------
+
+    def toggle_thinking(self) -> None:
+        """Ctrl-T: show or hide reasoning, for the reply streaming now and the next ones."""
+        self.show_thinking = not self.show_thinking
+        if self._live is not None:
+            self._live.set_show_thinking(self.show_thinking)
+        self.on_change()
+
+    @property
+    def streaming(self) -> bool:
+        """True while a reply streams."""
+        return self._streaming
+
+    def interrupt(self) -> bool:
+        """Ctrl-C: cancel what runs now (a streaming reply — closing its HTTP response — or a
+        tool). Returns False when nothing was running."""
+        if self._busy is not None and not self._busy.done():
+            self._busy.cancel()
+            return True
+        return False
+
+    async def cancellable(self, coro: Awaitable[T]) -> T | None:
+        """Run `coro` so that Ctrl-C (interrupt) cancels it; None when the user did.
+
+        If this task itself is cancelled (SIGTERM), the cancellation propagates.
+        """
+        task = asyncio.ensure_future(coro)
+        self._busy = task
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            return None
+        finally:
+            self._busy = None
+
+    async def while_paused(self, coro: Awaitable[T]) -> T:
+        """Run a nested prompt (tool approval) with the streaming key reader paused."""
+        with self.pause_keys():
+            return await coro
+
+    def status(self) -> str:
+        """Thinking state for the toolbar: on/off/level and shown/hidden."""
+        conv = self.conversation
+        if conv.info is not None and not conv.info.thinks:
+            thinking = "n/a"
+        else:
+            thinking = format_think(conv.think)
+        shown = "shown" if self.show_thinking else "hidden"
+        return f"thinking: {thinking}, {shown}"
+
+    # --- saving ----------------------------------------------------------------------------
+
+    def save(self, message: Message) -> None:
+        """Commit one message; on a store failure, say so once and go on unsaved."""
+        if self.store is None:
+            return
+        try:
+            if self.conversation.session_id is None:
+                record = self.store.create_session(
+                    self.conversation.model,
+                    system=self.conversation.system,
+                    options=self.conversation.options,
+                    think=self.conversation.think,
+                )
+                self.conversation.session_id = record.id
+            self.store.append_message(self.conversation.session_id, message)
+        except StoreError as exc:
+            self._store_failed(exc)
+
+    def save_settings(self, **fields: Any) -> None:
+        if self.store is None or self.conversation.session_id is None:
+            return
+        try:
+            self.store.update_session(self.conversation.session_id, **fields)
+        except StoreError as exc:
+            self._store_failed(exc)
+
+    def _store_failed(self, exc: StoreError) -> None:
+        self.renderer.error(str(exc))
+        self.renderer.warning("Saving is off for this session; the chat goes on unsaved.")
+        self.store = None
+
+    # --- a turn ----------------------------------------------------------------------------
+
+    async def send(self, text: str) -> None:
+        """Add the user's message (saved before sending) and run the turn."""
+        if not self.conversation.model:
+            self.renderer.error("No model chosen. Use /model NAME (or /models to list them).")
+            return
+        message = self.conversation.add_user(text)
+        self.save(message)
+        await self.run_turn()
+
+    async def run_turn(self) -> None:
+        """Request replies until one needs no tools (or something fails)."""
+        try:
+            await self.model_info()
+        except (ModelNotFound, ConnectError) as exc:
+            self.renderer.error(str(exc))
+            if isinstance(exc, ConnectError):
+                self.renderer.notice("Your message is kept: /retry sends it again.")
+            return
+        rounds = 0
+        while True:
+            message = await self._one_reply()
+            if message is None or not message.tool_calls or message.interrupted:
+                return
+            rounds += 1
+            if not await self._run_tools(message, rounds):
+                return
+
+    async def _run_tools(self, message: Message, rounds: int) -> bool:
+        """Run the reply's tool calls; True when the model should be asked again."""
+        if self.tools is None:
+            self.renderer.warning("The model asked for tools, but no tools are enabled.")
+            return False
+        return await self.tools.run_calls(self, message, rounds)
+
+    async def _one_reply(self) -> Message | None:
+        """Stream one reply; add it to the history and the store. None when nothing came."""
+        conv = self.conversation
+        request = conv.request(self.tool_schemas())
+        reply = Reply(model=conv.model)
+        live = self._new_live()
+        started = time.monotonic()
+        error: str | None = None
+        retried: set[str] = set()
+        try:
+            while True:
+                try:
+                    if await self._stream(request, reply, live) is None:
+                        reply.interrupt()
+                    break
+                except CapabilityError as exc:
+                    if exc.capability in retried or reply.content_length or reply.thinking_length:
+                        raise
+                    retried.add(exc.capability)
+                    if exc.capability == "thinking":
+                        request.think = None
+                        what = "thinking"
+                    else:
+                        request.tools = None
+                        what = "tools"
+                    self.renderer.notice(
+                        f"{conv.model} does not support {what}; asked again without it."
+                    )
+        except asyncio.CancelledError:
+            # This task is being cancelled (SIGTERM/SIGHUP): keep the partial reply, then go.
+            reply.interrupt()
+            self._end_live(live, reply)
+            self.keep(reply)
+            raise
+        except TermchatError as exc:
+            error = str(exc)
+        finally:
+            self.last_elapsed = time.monotonic() - started
+        if error is not None and reply.content_length == 0 and reply.thinking_length == 0:
+            # Nothing arrived (unreachable, 404, 4xx/5xx): there is no reply to keep.
+            live.stop()
+            self._live = None
+            self.renderer.error(error)
+            if conv.awaiting_reply():
+                self.renderer.notice("Your message is kept: /retry sends it again.")
+            return None
+        if error is not None and reply.error is None:
+            reply.error = error
+        self._end_live(live, reply)
+        return self.keep(reply)
+
+    def _end_live(self, live: LiveView, reply: Reply) -> None:
+        try:
+            live.finish(reply, interrupted=reply.interrupted, error=reply.error)
+        finally:
+            live.stop()
+            self._live = None
+
+    def keep(self, reply: Reply) -> Message:
+        """Add the reply to the history as ONE assistant message, and save it."""
+        message = reply.to_message()
+        self.conversation.add(message)
+        self.save(message)
+        return message
+
+    def _new_live(self) -> LiveView:
+        if self._live_factory is not None:
+            live = self._live_factory(self.conversation.model, self.show_thinking)
+        else:
+            live = self.renderer.live_reply(
+                self.conversation.model, show_thinking=self.show_thinking
+            )
+        self._live = live
+        return live
+
+    async def _stream(self, request: ChatRequest, reply: Reply, live: LiveView) -> bool | None:
+        """Feed the stream into the reply while a timer draws frames.
+
+        Returns None when the user interrupted; cancelling closes the HTTP response, so the
+        server stops generating.
+        """
+
+        async def pump() -> bool:
+            events = self.backend.chat(request)
+            try:
+                async for event in events:
+                    reply.feed(event)
+                    live.update(reply)
+            finally:
+                await events.aclose()  # type: ignore[attr-defined]
+            return True
+
+        async def frames() -> None:
+            while True:
+                await asyncio.sleep(FRAME_SECONDS)
+                live.refresh()
+
+        timer = asyncio.create_task(frames())
+        self._streaming = True
+        try:
+            return await self.cancellable(pump())
+        finally:
+            self._streaming = False
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+
+    def tool_schemas(self) -> list[dict[str, Any]] | None:
+        """Tool definitions to offer the model, if any tools are enabled."""
+        return self.tools.schemas() if self.tools is not None else None

@@ -1,0 +1,43 @@
+"""The command line: the composition root. Imports heavy modules only when they are needed."""
+
+from __future__ import annotations
+
+import sys
+
+from termchat import __version__
+
+
+THINK_WORDS = {"on", "off", "true", "false", "auto", "low", "medium", "high", "max"}
+
+
+def normalize_argv(args: list[str]) -> list[str]:
+    """Give the options whose value is optional an explicit one.
+
+    `--think` alone means `--think=on` (`--think high` sets a level); `--resume` alone means
+    "pick from a list" (`--resume=`), `--resume ID` resumes that conversation.
+    """
+    out: list[str] = []
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else None
+        if arg == "--think" and (following is None or following.lower() not in THINK_WORDS):
+            out.append("--think=on")
+        elif arg in ("--resume", "-r") and (following is None or following.startswith("-")):
+            out.append("--resume=")
+        else:
+            out.append(arg)
+    return out
+
+
+def main() -> None:
+    """Console-script entry point. `--version` answers before typer, rich or httpx load."""
+    args = sys.argv[1:]
+    if args in (["--version"], ["-V"]):
+        sys.stdout.write(f"termchat {__version__}\n")
+        return
+    from termchat.cli_app import app
+
+    app(args=normalize_argv(args), prog_name="termchat")
+
+
+if __name__ == "__main__":
+    main()

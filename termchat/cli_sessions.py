@@ -1,0 +1,211 @@
+"""`termchat sessions …`: list, show, search, export, import, rename and delete conversations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from termchat.config import load_config
+from termchat.errors import ConfigError, StoreError
+
+sessions = typer.Typer(
+    help="List, show, search, export, import, rename and delete saved conversations.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    sys.stderr.write(f"termchat: {message}\n")
+    return typer.Exit(code)
+
+
+def _open() -> Any:
+    from termchat.store import SessionStore
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    if not config.database.exists():
+        raise _fail(f"No saved conversations yet ({config.database} does not exist).")
+    try:
+        return SessionStore.open(config.database)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _renderer() -> Any:
+    from termchat.render import Renderer
+
+    return Renderer()
+
+
+@sessions.command("list")
+def list_sessions(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first")] = 50,
+) -> None:
+    """List conversations: id, title, model, messages, last updated."""
+    with _open() as store:
+        try:
+            rows = store.list_sessions(limit=limit)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps([row.to_dict() for row in rows], ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        sys.stdout.write("No saved conversations.\n")
+        return
+    _renderer().table(
+        "Conversations",
+        ["id", "title", "model", "messages", "updated"],
+        [(r.id, r.title, r.model, str(r.messages), _when(r.updated_at)) for r in rows],
+    )
+
+
+@sessions.command("show")
+def show(session_id: Annotated[str, typer.Argument(help="Id or unique prefix")]) -> None:
+    """Show a conversation's transcript."""
+    with _open() as store:
+        try:
+            record = store.get_session(session_id)
+            messages = store.load_messages(record.id)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    renderer = _renderer()
+    renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {record.model}")
+    for message in messages:
+        if message.role == "user":
+            renderer.user_message(message.content, model=record.model)
+        elif message.role == "assistant":
+            renderer.assistant_message(message, show_thinking=True)
+            for call in message.tool_calls:
+                renderer.tool_call(call.name, call.arguments)
+        elif message.role == "tool":
+            renderer.tool_result(
+                message.tool_name or "tool", message.content, error=message.error is not None
+            )
+
+
+@sessions.command("search")
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find in messages and reasoning")],
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+) -> None:
+    """Full-text search over messages and reasoning."""
+    from termchat.store import MARK_END, MARK_START
+
+    with _open() as store:
+        try:
+            hits = store.search(text, limit=limit)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    if not hits:
+        sys.stdout.write("No matches.\n")
+        return
+    _renderer().search_hits(
+        [(h.session_id, h.title, h.field, h.snippet) for h in hits], MARK_START, MARK_END
+    )
+
+
+@sessions.command("export")
+def export(
+    session_id: Annotated[str, typer.Argument(help="Id or unique prefix")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write")] = None,
+) -> None:
+    """Export a conversation as Markdown or lossless JSON."""
+    from termchat.export import export_json, export_markdown
+
+    if fmt not in ("md", "json"):
+        raise _fail("--format must be md or json", 2)
+    with _open() as store:
+        try:
+            if fmt == "json":
+                text = json.dumps(export_json(store, session_id), ensure_ascii=False, indent=2)
+            else:
+                text = export_markdown(store, session_id)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"Cannot write {output}: {exc.strerror}") from None
+    sys.stderr.write(f"Wrote {output}\n")
+
+
+@sessions.command("import")
+def import_(path: Annotated[Path, typer.Argument(help="A JSON export")]) -> None:
+    """Import a conversation exported as JSON (it gets a new id)."""
+    from termchat.export import import_file
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"Cannot read {path}: {exc}") from None
+    with _open_or_create() as store:
+        try:
+            new_id = import_file(store, text)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    sys.stdout.write(f"{new_id}\n")
+
+
+def _open_or_create() -> Any:
+    from termchat.store import SessionStore
+
+    try:
+        return SessionStore.open(load_config().database)
+    except (StoreError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@sessions.command("rename")
+def rename(
+    session_id: Annotated[str, typer.Argument(help="Id or unique prefix")],
+    title: Annotated[str, typer.Argument(help="The new title")],
+) -> None:
+    """Rename a conversation."""
+    with _open() as store:
+        try:
+            record = store.rename(session_id, title)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    sys.stdout.write(f"{record.id}: {record.title}\n")
+
+
+@sessions.command("delete")
+def delete(
+    session_id: Annotated[str, typer.Argument(help="Id or unique prefix")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask")] = False,
+) -> None:
+    """Delete a conversation (asks first unless --yes)."""
+    with _open() as store:
+        try:
+            record = store.get_session(session_id)
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise _fail("Refusing to delete without --yes (no terminal to ask on).", 2)
+                if not typer.confirm(f"Delete “{record.title}” ({record.id})?", default=False):
+                    sys.stderr.write("Not deleted.\n")
+                    return
+            store.delete_session(record.id)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    sys.stdout.write(f"Deleted {record.id}\n")

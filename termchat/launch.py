@@ -1,0 +1,233 @@
+"""Starting a chat: pick the mode (REPL, one-shot, pipe, JSON) and wire its parts together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from typing import TYPE_CHECKING, Any
+
+from termchat.app import ChatApp, LiveView
+from termchat.backends.host import parse_ollama_host
+from termchat.config import Config
+from termchat.errors import StoreError, TermchatError
+
+if TYPE_CHECKING:
+    from termchat.backends.base import Backend
+    from termchat.cli_app import ChatOptions
+    from termchat.toolset import ToolSet
+
+OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
+
+
+def make_backend(config: Config) -> Backend:
+    """The backend the config asks for (the only place that picks one)."""
+    if config.backend == "openai":
+        from termchat.backends.openai import OpenAIBackend
+
+        return OpenAIBackend((config.host or OPENAI_DEFAULT).rstrip("/"), api_key=config.api_key)
+    from termchat.backends.ollama import OllamaBackend
+
+    return OllamaBackend(parse_ollama_host(config.host), api_key=config.api_key)
+
+
+def open_store(config: Config, renderer: Any) -> Any:
+    """The session store, or None (saving off, or the database unusable — said once)."""
+    if not config.save:
+        return None
+    from termchat.store import SessionStore
+
+    try:
+        return SessionStore.open(config.database)
+    except StoreError as exc:
+        renderer.error(str(exc))
+        renderer.warning("This conversation will not be saved.")
+        return None
+
+
+def run_chat(config: Config, options: ChatOptions) -> int:
+    """Run the chat the flags ask for; returns the exit status."""
+    interactive = options.prompt is None and sys.stdin.isatty() and sys.stdout.isatty()
+    question = options.prompt
+    if not interactive and question is None:
+        if sys.stdin.isatty():
+            sys.stderr.write("termchat: no question: pass -p TEXT or pipe text on stdin\n")
+            return 2
+        question = sys.stdin.read()
+        if not question.strip():
+            sys.stderr.write("termchat: stdin was empty: nothing to ask\n")
+            return 2
+    try:
+        return asyncio.run(_main(config, options, interactive, question))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _main(
+    config: Config, options: ChatOptions, interactive: bool, question: str | None
+) -> int:
+    from termchat.render import Renderer
+    from termchat.themes import load_theme
+
+    tty_out = sys.stdout.isatty()
+    try:
+        theme = load_theme(config.theme)
+        renderer = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
+    except TermchatError as exc:
+        sys.stderr.write(f"termchat: {exc}\n")
+        return 2
+    backend = make_backend(config)
+    store = open_store(config, renderer)
+    live_factory = None
+    if not tty_out or options.json:
+        live_factory = _pipe_live_factory(options)
+    app = ChatApp(
+        config, backend, renderer, store=store, live_factory=live_factory, interactive=interactive
+    )
+    try:
+        app.tools = await _start_tools(config, options, renderer, interactive)
+    except TermchatError as exc:
+        renderer.error(str(exc))
+        await backend.aclose()
+        if store is not None:
+            store.close()
+        return 2
+    if options.json:
+        app.on_tool_result = _json_tool_event
+    code = 0
+    main_task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    stop_signal: list[int] = []
+
+    def on_stop(signum: int) -> None:
+        stop_signal.append(signum)
+        if main_task is not None:
+            main_task.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, ValueError):
+            loop.add_signal_handler(signum, on_stop, signum)
+    try:
+        if options.continue_last or options.resume is not None:
+            resumed = await _resume(app, options, interactive)
+            if resumed is not None:
+                return resumed
+        if not app.conversation.model:
+            await _pick_default_model(app)
+        if interactive:
+            from termchat.repl import Repl
+
+            code = await Repl(app, config.history_file).run()
+        else:
+            assert question is not None
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal.SIGINT, app.interrupt)
+            code = await _one_shot(app, question)
+    except asyncio.CancelledError:
+        code = 128 + (stop_signal[0] if stop_signal else signal.SIGTERM)
+    finally:
+        if app.tools is not None:
+            await app.tools.aclose()
+        await backend.aclose()
+        if store is not None:
+            store.close()
+    return code
+
+
+async def _start_tools(
+    config: Config, options: ChatOptions, renderer: Any, interactive: bool
+) -> ToolSet | None:
+    from termchat.toolset import build_toolset
+
+    toolset = build_toolset(config, interactive=interactive, assume_yes=options.yes)
+    if toolset is not None and config.mcp_servers:
+        renderer.notice("Starting MCP servers…")
+        for problem in await toolset.start_mcp(config.mcp_servers):
+            renderer.warning(problem)
+    return toolset
+
+
+def _json_tool_event(result: Any) -> None:
+    import json
+
+    event = {
+        "type": "tool_result",
+        "name": result.call.name,
+        "tool_call_id": result.call.id,
+        "content": result.text,
+        "error": result.error,
+    }
+    sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int | None:
+    """--continue / --resume [ID]: load the conversation; an exit status when it failed."""
+    from termchat.session_handlers import resume
+
+    if app.store is None:
+        app.renderer.error("Cannot resume: saving is off (--no-save) or the database is unusable.")
+        return 2
+    target = options.resume or None
+    if options.continue_last and not target:
+        latest = app.store.latest_session()
+        if latest is None:
+            app.renderer.notice("No saved conversation yet; starting a new one.")
+            return None
+        target = latest.id
+    if target is None:
+        if not interactive:
+            app.renderer.error(
+                "--resume needs an id when not interactive (termchat sessions list)."
+            )
+            return 2
+        from termchat.repl import pick_session
+
+        target = await pick_session(app.store)
+        if target is None:
+            return 0
+    try:
+        resume(app, target, keep=options.explicit)
+    except StoreError as exc:
+        app.renderer.error(str(exc))
+        return 1
+    return None
+
+
+def _pipe_live_factory(options: ChatOptions) -> Any:
+    from termchat.plain import JsonReply, PlainReply
+
+    def factory(model: str, show: bool) -> LiveView:
+        if options.json:
+            return JsonReply()
+        return PlainReply(show_thinking=options.show_thinking_flag is True)
+
+    return factory
+
+
+async def _pick_default_model(app: ChatApp) -> None:
+    """No model given: use the server's most recently modified one, and say so."""
+    try:
+        models = await app.backend.list_models()
+    except TermchatError:
+        return
+    if not models:
+        return
+    newest = max(models, key=lambda m: m.modified_at or "")
+    app.conversation.model = newest.name
+    app.renderer.notice(f"No model given; using {newest.name} (choose with --model or /model).")
+
+
+async def _one_shot(app: ChatApp, question: str) -> int:
+    """Ask once and exit: 0 when the answer completed, 1 otherwise, 130 on Ctrl-C."""
+    if not app.conversation.model:
+        app.renderer.error("No model: pass --model NAME (and pull it with: ollama pull NAME).")
+        return 2
+    await app.send(question)
+    last = app.conversation.messages[-1] if app.conversation.messages else None
+    if last is None or last.role != "assistant":
+        return 1
+    if last.interrupted and last.error is None:
+        return 130
+    return 1 if last.interrupted or last.error else 0

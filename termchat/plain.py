@@ -1,0 +1,134 @@
+"""Output for pipes: plain answer text or JSON events, written as the reply streams."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any, TextIO
+
+from termchat.accumulator import Reply
+
+# Control sequences and characters that must never reach a terminal or a log (ESC, C0 but \n\t,
+# C1, bidi overrides). Kept here, without rich, so piped output stays light.
+_CONTROL = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC, SOS
+    r"|\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI
+    r"|\x1b[ -/]*[0-~]?"  # other ESC sequences
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def strip_controls(text: str) -> str:
+    """Remove terminal control sequences and characters, keeping newlines and tabs."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub("", text)
+
+
+class PlainReply:
+    """Streams the answer as plain text; reasoning to stderr only when asked."""
+
+    def __init__(
+        self, out: TextIO | None = None, err: TextIO | None = None, *, show_thinking: bool = False
+    ) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.show_thinking = show_thinking
+        self._thinking_done = 0
+        self._content_done = 0
+        self._pending_thinking_newline = False
+
+    def update(self, reply: Reply) -> None:
+        """Write what arrived since the last call."""
+        if self.show_thinking and reply.thinking_length > self._thinking_done:
+            self.err.write(strip_controls(reply.thinking[self._thinking_done :]))
+            self.err.flush()
+            self._thinking_done = reply.thinking_length
+            self._pending_thinking_newline = True
+        if reply.content_length > self._content_done:
+            if self._pending_thinking_newline:
+                self.err.write("\n")
+                self._pending_thinking_newline = False
+            self.out.write(strip_controls(reply.content[self._content_done :]))
+            self.out.flush()
+            self._content_done = reply.content_length
+
+    def refresh(self) -> None:
+        """Nothing to redraw in a pipe."""
+
+    def set_show_thinking(self, show: bool) -> None:
+        """Keys are not read in a pipe; kept for the live-view interface."""
+
+    def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
+        """End the answer with a newline; errors go to stderr."""
+        self.update(reply)
+        if self._pending_thinking_newline:
+            self.err.write("\n")
+        if self._content_done and not reply.content.endswith("\n"):
+            self.out.write("\n")
+        self.out.flush()
+        if interrupted:
+            self.err.write("[interrupted]\n")
+        if error:
+            self.err.write(f"Error: {strip_controls(error)}\n")
+        self.err.flush()
+
+    def stop(self) -> None:
+        """Nothing to restore."""
+
+
+class JsonReply:
+    """Writes one JSON object per event to stdout, with the exact text."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self._thinking_done = 0
+        self._content_done = 0
+        self._calls_done = 0
+
+    def _emit(self, obj: dict[str, Any]) -> None:
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def update(self, reply: Reply) -> None:
+        """Emit the events that arrived since the last call."""
+        if reply.thinking_length > self._thinking_done:
+            self._emit({"type": "thinking", "text": reply.thinking[self._thinking_done :]})
+            self._thinking_done = reply.thinking_length
+        if reply.content_length > self._content_done:
+            self._emit({"type": "content", "text": reply.content[self._content_done :]})
+            self._content_done = reply.content_length
+        for call in reply.tool_calls[self._calls_done :]:
+            self._emit({"type": "tool_call", **call.to_dict()})
+        self._calls_done = len(reply.tool_calls)
+        self.out.flush()
+
+    def refresh(self) -> None:
+        """Nothing to redraw."""
+
+    def set_show_thinking(self, show: bool) -> None:
+        """Reasoning is always in the events."""
+
+    def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
+        """Emit the final `done` (or `error`) event."""
+        self.update(reply)
+        if error or interrupted:
+            self._emit(
+                {"type": "error", "message": error or "interrupted", "interrupted": interrupted}
+            )
+        else:
+            stats = reply.stats.to_dict() if reply.stats else {}
+            tps = reply.stats.tokens_per_second if reply.stats else None
+            self._emit(
+                {"type": "done", "model": reply.model, "stats": stats, "tokens_per_second": tps}
+            )
+        self.out.flush()
+
+    def event(self, obj: dict[str, Any]) -> None:
+        """Emit an event that is not part of a reply (tool results)."""
+        self._emit(obj)
+        self.out.flush()
+
+    def stop(self) -> None:
+        """Nothing to restore."""

@@ -1,0 +1,432 @@
+"""The interactive prompt: the only prompt_toolkit user — prompt, keys, toolbar, key reader."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
+from prompt_toolkit.styles import Style
+
+from termchat.app import ChatApp, Exit
+from termchat.commands import COMMANDS, command_names, is_command, unescape_message
+from termchat.errors import TermchatError
+from termchat.handlers import run_command
+from termchat.tools.policy import ApprovalAnswer
+
+FENCE = '"""'
+
+STYLE = Style.from_dict(
+    {
+        "prompt": "bold ansicyan",
+        "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
+        "bottom-toolbar.model": "bold #ffffff",
+        "bottom-toolbar.key": "bold ansicyan",
+    }
+)
+
+
+class SlashCompleter(Completer):
+    """Completes command names, and model names after /model."""
+
+    def __init__(self, app: ChatApp) -> None:
+        self.app = app
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterator[Completion]:
+        text = document.text_before_cursor
+        if not text.startswith("/") or "\n" in text:
+            return
+        if " " not in text:
+            for name in command_names():
+                if name.startswith(text):
+                    yield Completion(name, start_position=-len(text))
+            return
+        head, _, word = text.partition(" ")
+        if " " in word:
+            return
+        choices: list[str] = []
+        if head in ("/model",):
+            choices = list(self.app.models_cache)
+        else:
+            for command in COMMANDS:
+                if head[1:] == command.name or head[1:] in command.aliases:
+                    choices = list(command.completions)
+        for choice in choices:
+            if choice.startswith(word):
+                yield Completion(choice, start_position=-len(word))
+
+
+def strip_fence(text: str) -> str:
+    """A message typed as a \"\"\" block is sent without the fences."""
+    stripped = text.strip()
+    if stripped.startswith(FENCE):
+        stripped = stripped[len(FENCE) :]
+        if stripped.endswith(FENCE):
+            stripped = stripped[: -len(FENCE)]
+        return stripped.strip("\n")
+    return text
+
+
+def open_fence(text: str) -> bool:
+    """True while a \"\"\" block is still open (Enter adds a line instead of sending)."""
+    stripped = text.strip()
+    if not stripped.startswith(FENCE):
+        return False
+    return len(stripped) < 2 * len(FENCE) or not stripped.endswith(FENCE)
+
+
+class KeyReader:
+    """Reads keys in raw mode while a reply streams, so Ctrl-T and Ctrl-C act at once."""
+
+    def __init__(self, inp: Input, on_key: Callable[[str], None]) -> None:
+        self.input = inp
+        self.on_key = on_key
+        self._stack: contextlib.ExitStack | None = None
+
+    def _ready(self) -> None:
+        for press in self.input.read_keys():
+            self.on_key(press.key if isinstance(press.key, str) else str(press.key))
+
+    def attach(self) -> None:
+        """Start reading keys (idempotent)."""
+        if self._stack is not None:
+            return
+        stack = contextlib.ExitStack()
+        stack.enter_context(self.input.raw_mode())
+        stack.enter_context(self.input.attach(self._ready))
+        self._stack = stack
+
+    def detach(self) -> None:
+        """Stop reading keys and restore the terminal (idempotent)."""
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Detach for a nested prompt (tool approval), then attach again."""
+        was_attached = self._stack is not None
+        self.detach()
+        try:
+            yield
+        finally:
+            if was_attached:
+                self.attach()
+
+
+class ReplApprover:
+    """Asks about each tool call with single keys: y once, a always, n no, e edit (Enter: no)."""
+
+    async def _key(self, message: str, allowed: str) -> str | None:
+        kb = KeyBindings()
+        for letter in allowed:
+
+            @kb.add(letter)
+            @kb.add(letter.upper())
+            def _pick(event: KeyPressEvent, letter: str = letter) -> None:
+                event.app.exit(result=letter)
+
+        @kb.add(Keys.Enter)
+        def _default(event: KeyPressEvent) -> None:
+            event.app.exit(result="n")
+
+        @kb.add(Keys.ControlC)
+        @kb.add(Keys.ControlD)
+        def _cancel(event: KeyPressEvent) -> None:
+            event.app.exit(result="")
+
+        @kb.add(Keys.Any)
+        def _ignore(event: KeyPressEvent) -> None:
+            pass
+
+        session: PromptSession[str] = PromptSession(key_bindings=kb, style=STYLE)
+        answer = await session.prompt_async(FormattedText([("class:prompt", message)]))
+        return answer or None
+
+    async def approve(self, tool: Any, call: Any) -> ApprovalAnswer | None:
+        """Ask once; None when the user pressed Ctrl-C (stop the chain)."""
+        message = f"Run {call.name}? [y] yes  [a] always  [n] no  [e] edit  (Enter: no) "
+        letter = await self._key(message, "yane")
+        if letter is None:
+            return None
+        if letter == "n":
+            reason = await PromptSession[str]().prompt_async(
+                "Reason for the model (optional, Enter to skip): "
+            )
+            return ApprovalAnswer("deny", reason=reason.strip())
+        if letter == "e":
+            edited = await self._edit(call.arguments)
+            if edited is None:
+                return None
+            return ApprovalAnswer("edit", arguments=edited)
+        return ApprovalAnswer("always" if letter == "a" else "once")
+
+    async def _edit(self, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        text = json.dumps(arguments, ensure_ascii=False)
+        while True:
+            try:
+                text = await PromptSession[str]().prompt_async("Arguments (JSON): ", default=text)
+            except (KeyboardInterrupt, EOFError):
+                return None
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                print(f"Not valid JSON: {exc.msg} at column {exc.colno}. Try again.")
+                continue
+            if not isinstance(value, dict):
+                print("The arguments must be a JSON object {...}. Try again.")
+                continue
+            return value
+
+    async def confirm_more(self, rounds: int) -> bool:
+        """At the chain limit: go on with more tool rounds?"""
+        letter = await self._key(f"{rounds} rounds of tool calls. Continue? [y/n] ", "yn")
+        return letter == "y"
+
+
+class SessionCompleter(Completer):
+    """Recent conversations whose title or content matches what is typed."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterator[Completion]:
+        query = document.text_before_cursor.strip()
+        try:
+            rows = self.store.list_sessions(limit=30, query=query or None)
+        except TermchatError:
+            return
+        for row in rows:
+            meta = f"{row.model} · {row.messages} msgs"
+            yield Completion(
+                row.id,
+                start_position=-len(document.text_before_cursor),
+                display=f"{row.id}  {sanitize_line(row.title)[:60]}",
+                display_meta=meta,
+            )
+
+
+def sanitize_line(text: str) -> str:
+    """One line of untrusted text for a menu: no control characters, no line breaks."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+async def pick_session(store: Any) -> str | None:
+    """A picker that filters saved conversations as you type; None when cancelled."""
+    session: PromptSession[str] = PromptSession(
+        completer=SessionCompleter(store), complete_while_typing=True, style=STYLE
+    )
+
+    def open_menu() -> None:
+        buffer = session.app.current_buffer
+        buffer.start_completion(select_first=False)
+
+    try:
+        text = await session.prompt_async(
+            FormattedText([("class:prompt", "Resume (type to filter, Enter to open): ")]),
+            pre_run=open_menu,
+        )
+    except (KeyboardInterrupt, EOFError):
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    rows = store.list_sessions(limit=1, query=text)
+    exact = [text] if _is_session_id(store, text) else []
+    if exact:
+        return exact[0]
+    return rows[0].id if rows else text
+
+
+def _is_session_id(store: Any, text: str) -> bool:
+    try:
+        store.get_session(text)
+    except TermchatError:
+        return False
+    return True
+
+
+async def edit_in_editor(text: str) -> str | None:
+    """Open $EDITOR (or $VISUAL, vi) on `text`; the saved text, or None if it failed."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as f:
+        f.write(text)
+        path = f.name
+    try:
+        code = await asyncio.to_thread(subprocess.call, [*shlex.split(editor), path])
+        if code != 0:
+            return None
+        with open(path, encoding="utf-8") as f:
+            return f.read().rstrip("\n")
+    except OSError:
+        return None
+    finally:
+        os.unlink(path)
+
+
+class Repl:
+    """The prompt loop around a ChatApp."""
+
+    def __init__(self, app: ChatApp, history_file: Path | None) -> None:
+        self.app = app
+        history: Any = InMemoryHistory()
+        if history_file is not None:
+            try:
+                history_file.parent.mkdir(parents=True, exist_ok=True)
+                history = FileHistory(str(history_file))
+            except OSError as exc:
+                app.renderer.warning(f"Cannot use the history file {history_file}: {exc}")
+        self.session: PromptSession[str] = PromptSession(
+            history=history,
+            completer=SlashCompleter(app),
+            complete_while_typing=False,
+            key_bindings=self._bindings(),
+            bottom_toolbar=self._toolbar,
+            enable_open_in_editor=True,
+            multiline=True,
+            style=STYLE,
+            prompt_continuation=lambda width, line, wrap: "." * max(width - 1, 0) + " ",
+        )
+        self.keys = KeyReader(self.session.input, self._on_stream_key)
+        app.on_change = self._invalidate
+        app.pause_keys = self.keys.paused
+        app.editor = self._editor
+        app.picker = self._picker
+        tools = app.tools
+        if tools is not None and hasattr(tools, "approver"):
+            tools.approver = ReplApprover()
+
+    # --- prompt --------------------------------------------------------------------------
+
+    def _invalidate(self) -> None:
+        app = self.session.app
+        if app.is_running:
+            app.invalidate()
+
+    def _message(self) -> FormattedText:
+        return FormattedText([("class:prompt", f"{self.app.conversation.model or 'no model'} ❯ ")])
+
+    def _toolbar(self) -> FormattedText:
+        app = self.app
+        hint = "hide" if app.show_thinking else "show"
+        saving = "" if app.store is not None else " │ not saved"
+        return FormattedText(
+            [
+                ("class:bottom-toolbar.model", f" {app.conversation.model or 'no model'} "),
+                ("", f"│ {app.status()}{saving} │ "),
+                ("class:bottom-toolbar.key", "^T"),
+                ("", f" {hint} thinking  "),
+                ("class:bottom-toolbar.key", "^C"),
+                ("", " stop  "),
+                ("class:bottom-toolbar.key", "^D"),
+                ("", " quit  /help "),
+            ]
+        )
+
+    def _bindings(self) -> KeyBindings:
+        kb = KeyBindings()
+
+        @kb.add(Keys.Enter)
+        def _enter(event: KeyPressEvent) -> None:
+            buffer = event.current_buffer
+            if open_fence(buffer.text):
+                buffer.insert_text("\n")
+            else:
+                buffer.validate_and_handle()
+
+        @kb.add(Keys.Escape, Keys.Enter)
+        @kb.add(Keys.ControlJ)
+        def _newline(event: KeyPressEvent) -> None:
+            event.current_buffer.insert_text("\n")
+
+        @kb.add(Keys.ControlT)
+        def _toggle(event: KeyPressEvent) -> None:
+            self.app.toggle_thinking()
+
+        return kb
+
+    async def _editor(self, text: str) -> str | None:
+        with self.keys.paused():
+            return await edit_in_editor(text)
+
+    async def _picker(self) -> str | None:
+        if self.app.store is None:
+            return None
+        with self.keys.paused():
+            return await pick_session(self.app.store)
+
+    # --- streaming keys ------------------------------------------------------------------
+
+    def _on_stream_key(self, key: str) -> None:
+        if key == Keys.ControlT.value:
+            self.app.toggle_thinking()
+        elif key == Keys.ControlC.value:
+            self.app.interrupt()
+
+    async def _run_with_keys(self, coro: Any) -> None:
+        """Run a turn or command while reading Ctrl-T/Ctrl-C in raw mode; always restore."""
+        task = asyncio.ensure_future(coro)
+        with contextlib.suppress(OSError, ValueError):  # not a terminal: no raw mode
+            self.keys.attach()
+        try:
+            await task
+        finally:
+            self.keys.detach()
+
+    # --- loop ----------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Prompt until Ctrl-D or /exit; returns the exit status."""
+        self.app.start_model_info()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal.SIGINT, self.app.interrupt)
+        models = asyncio.create_task(self._load_models())
+        try:
+            while True:
+                try:
+                    text = await self.session.prompt_async(self._message)
+                except KeyboardInterrupt:
+                    continue
+                except EOFError:
+                    return 0
+                text = strip_fence(text)
+                if not text.strip():
+                    continue
+                try:
+                    if is_command(text):
+                        await self._run_with_keys(run_command(self.app, text))
+                    else:
+                        await self._run_with_keys(self.app.send(unescape_message(text)))
+                except Exit:
+                    return 0
+        finally:
+            models.cancel()
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signal.SIGINT)
+
+    async def _load_models(self) -> None:
+        """Fill the /model completion list in the background; failures are silent here."""
+        with contextlib.suppress(TermchatError):
+            models = await self.app.backend.list_models()
+            self.app.models_cache = [m.name for m in models]

@@ -1,0 +1,195 @@
+"""End to end: the installed termchat in a real pseudo-terminal against the fake server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fakeserver import FakeServer
+from terminal import Terminal
+
+Spawn = Callable[..., Terminal]
+
+THINKING = (
+    "The user asks for the meaning of life. Douglas Adams said forty-two. "
+    "I should keep it short and mention the book."
+)
+
+
+@pytest.fixture
+def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
+    terminals: list[Terminal] = []
+
+    def start(*args: str, host: str | None = None, rows: int = 30, cols: int = 100) -> Terminal:
+        term = Terminal(
+            ["--host", host or fake_server.url, *args], home=tmp_path, rows=rows, cols=cols
+        )
+        terminals.append(term)
+        return term
+
+    yield start
+    for term in terminals:
+        term.close()
+
+
+def ready(term: Terminal, model: str = "qwen3") -> None:
+    term.wait_for(f"{model} ❯")
+    term.wait_for("^D quit")
+
+
+def test_e2e_question_answered_with_thinking_then_answer(
+    spawn: Spawn, fake_server: FakeServer
+) -> None:
+    fake_server.queue_reply(thinking=THINKING, content="The answer is **42**.\n\n- short\n- sweet")
+    term = spawn("-m", "qwen3")
+    ready(term)
+    term.line("What is the meaning of life?")
+    term.wait_for("tok/s")
+    text = term.transcript()
+    assert "▾ Thinking" in text
+    assert "┃ The user asks for the meaning of life." in text
+    assert "The answer is 42." in text  # bold rendered, asterisks gone
+    assert "• short" in text
+    assert text.index("▾ Thinking") < text.index("The answer is 42.")
+    sent = fake_server.last_chat()
+    assert sent["messages"] == [{"role": "user", "content": "What is the meaning of life?"}]
+    assert sent["stream"] is True
+    assert "think" not in sent  # a thinking model thinks by default: nothing to send
+
+    # The next request carries the reply back: one assistant message with thinking + content.
+    fake_server.queue_reply(content="Sure.")
+    term.line("Thanks!")
+    term.wait_for("Sure.")
+    history = fake_server.last_chat()["messages"]
+    assert history[1] == {
+        "role": "assistant",
+        "content": "The answer is **42**.\n\n- short\n- sweet",
+        "thinking": THINKING,
+    }
+    assert history[2] == {"role": "user", "content": "Thanks!"}
+
+
+def test_e2e_ctrl_t_mid_stream_collapses_then_expands(
+    spawn: Spawn, fake_server: FakeServer
+) -> None:
+    fake_server.queue_reply(thinking=THINKING, content="Forty-two.", hold_after=6)
+    term = spawn("-m", "qwen3")
+    ready(term)
+    term.line("Meaning of life?")
+    assert fake_server.holding.wait(10)
+    term.wait_for("┃ The user asks")
+    term.key("ctrl-t")
+    term.wait_for("Thinking…")
+    fake_server.release()
+    term.wait_for("Forty-two.")
+    term.wait_for("Thought for")
+    term.wait_for("^T show thinking")  # the toolbar, back at the prompt
+    assert "(^T to show)" in term.transcript()
+    # The collapsed reasoning is not printed; the part streamed before the toggle stays.
+    assert "mention the book" not in term.transcript()
+    # Collapsed now; the next reply starts collapsed, and Ctrl-T at the prompt expands again.
+    term.key("ctrl-t")
+    term.wait_for("^T hide thinking")
+
+
+def test_e2e_hide_thinking_flag_starts_collapsed(spawn: Spawn, fake_server: FakeServer) -> None:
+    fake_server.queue_reply(thinking=THINKING, content="Forty-two.")
+    term = spawn("-m", "qwen3", "--hide-thinking")
+    ready(term)
+    term.line("Meaning of life?")
+    term.wait_for("Forty-two.")
+    term.wait_for("Thought for")
+    assert "Douglas Adams" not in term.transcript()
+    term.line("/thinking")
+    term.wait_for("Douglas Adams")
+
+
+def test_e2e_ctrl_c_mid_stream_keeps_partial_then_next_question(
+    spawn: Spawn, fake_server: FakeServer
+) -> None:
+    fake_server.queue_reply(content="Counting: one two three four five six", hold_after=3)
+    term = spawn("-m", "llama3.2")
+    ready(term, "llama3.2")
+    term.line("Count for me")
+    assert fake_server.holding.wait(10)
+    term.wait_for("Counting:")
+    term.key("ctrl-c")
+    term.wait_for("[interrupted]")
+    assert fake_server.wait_for_disconnect(10), "Ctrl-C must close the HTTP response"
+    term.wait_for(re.compile(r"\[interrupted\][\s\S]*llama3\.2 ❯"))
+    fake_server.queue_reply(content="Fine.")
+    term.line("Never mind")
+    term.wait_for("Fine.")
+    history = fake_server.last_chat()["messages"]
+    assert history[0]["content"] == "Count for me"
+    assert history[1]["role"] == "assistant"
+    assert history[1]["content"].startswith("Counting:")
+    assert "six" not in history[1]["content"]
+    assert history[2] == {"role": "user", "content": "Never mind"}
+
+
+def test_e2e_think_off_is_sent_and_nothing_is_shown(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3")
+    ready(term)
+    term.line("/think off")
+    term.wait_for("Thinking: off")
+    term.wait_for("thinking: off")  # the toolbar
+    term.line("hi")
+    term.wait_for("You said: hi")
+    assert fake_server.last_chat()["think"] is False
+    assert "▾ Thinking" not in term.transcript()
+
+
+def test_e2e_model_without_thinking_never_gets_think(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "gemma3", "--think")
+    ready(term, "gemma3")
+    term.line("hello")
+    term.wait_for("You said: hello")
+    assert "think" not in fake_server.last_chat()
+    assert "400" not in term.transcript()
+
+
+def test_e2e_ctrl_d_exits_zero(spawn: Spawn) -> None:
+    term = spawn("-m", "qwen3")
+    ready(term)
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+
+
+def test_e2e_unknown_command_is_not_sent(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3")
+    ready(term)
+    term.line("/modle qwen3")
+    term.wait_for("Did you mean /model?")
+    assert fake_server.chat_requests() == []
+
+
+def test_e2e_unreachable_server_keeps_the_repl_and_the_message(spawn: Spawn) -> None:
+    term = spawn("-m", "qwen3", host="http://127.0.0.1:9")
+    ready(term)
+    term.line("hello?")
+    term.wait_for('Cannot reach Ollama at http://127.0.0.1:9 — is "ollama serve" running?')
+    term.wait_for("/retry sends it again")
+    term.line("/help")
+    term.wait_for("Regenerate the last reply")
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+
+
+def test_e2e_multiline_with_alt_enter_and_fence(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "llama3.2")
+    ready(term, "llama3.2")
+    term.type("first line")
+    term.key("alt-enter")
+    term.type("second line")
+    term.key("enter")
+    term.wait_for(lambda: len(fake_server.chat_requests()) == 1)
+    assert fake_server.last_chat()["messages"][-1]["content"] == "first line\nsecond line"
+    term.wait_for("You said: first line")
+    term.line('"""')
+    term.line("alpha")
+    term.line('beta"""')
+    term.wait_for(lambda: len(fake_server.chat_requests()) == 2)
+    assert fake_server.last_chat()["messages"][-1]["content"] == "alpha\nbeta"
