@@ -1,0 +1,240 @@
+"""Splits a streaming Markdown answer into finished top-level blocks and an unfinished tail."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+
+def make_parser() -> MarkdownIt:
+    """The Markdown dialect termchat renders: CommonMark, tables, strikethrough, no raw HTML.
+
+    With `html` off, HTML in an answer is plain text, never interpreted.
+    """
+    return MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+
+
+@dataclass
+class OpenFence:
+    """A top-level fenced code block at the start of the tail whose closing fence has not come.
+
+    Attributes:
+        info: The info string (its first word names the language).
+        lines: The complete code lines so far, without newlines (read-only for callers).
+    """
+
+    info: str
+    lines: list[str] = field(default_factory=list)
+    _char: str = "`"
+    _length: int = 3
+    _indent: int = 0
+    _scanned: int = 0  # offset in the tail of the first line not yet looked at
+    _closing: re.Pattern[str] | None = None
+
+    def closes(self, line: str) -> bool:
+        """True when `line` (without its newline) is this fence's closing fence."""
+        if self._closing is None:
+            marker = re.escape(self._char)
+            self._closing = re.compile(f" {{0,3}}{marker}{{{self._length},}}[ \t]*")
+        return self._closing.fullmatch(line) is not None
+
+
+def _final_at_once(token: Any) -> bool:
+    """Top-level blocks that nothing arriving later can change once their last line is complete.
+
+    A thematic break, an ATX heading (`# Title`) and a closed fenced code block. Any other
+    block waits until the next one starts (a paragraph may still become a setext heading or a
+    table, a list may get another item, a quote a lazy continuation line).
+    """
+    return token.type in ("hr", "fence") or (
+        token.type == "heading_open" and token.markup.startswith("#")
+    )
+
+
+class BlockSplitter:
+    """Incremental top-level block splitter for Markdown that arrives in pieces.
+
+    `feed` returns the top-level blocks that became *finished*: nothing that can still arrive
+    can change how they render, so each can be printed once. The rest is `tail`. Rendering the
+    finished blocks one by one (with the separator rich's Markdown puts between top-level
+    blocks) and then the tail gives the same output as rendering the whole text once.
+
+    Only the tail is ever re-parsed, and only when a line is completed, so the total cost stays
+    close to parsing the answer once. A growing top-level fenced code block is scanned line by
+    line without re-parsing (see `open_fence`).
+
+    Known limit: a link that uses a reference definition arriving after its block was finished
+    stays unresolved in the stream (references defined earlier do resolve; see `references`).
+    """
+
+    def __init__(self) -> None:
+        self._md = make_parser().disable("inline")  # block structure only
+        self._tail = ""
+        self._fence: OpenFence | None = None
+        self.references: dict[str, Any] = {}
+
+    @property
+    def tail(self) -> str:
+        """The unfinished rest of the text: the last block so far and any incomplete line."""
+        return self._tail
+
+    @property
+    def open_fence(self) -> OpenFence | None:
+        """The tail's growing fenced code block, when the tail is one (else None)."""
+        return self._fence
+
+    def feed(self, text: str) -> list[str]:
+        """Add the next piece of the answer.
+
+        Args:
+            text: Any piece: a token, several lines, or part of a line.
+
+        Returns:
+            The newly finished blocks, in order, each with its trailing newline.
+        """
+        if not text:
+            return []
+        self._tail += text
+        if "\n" not in text:
+            return []
+        finished: list[str] = []
+        if self._fence is not None:
+            closed = self._scan_fence()
+            if closed is not None:
+                finished.append(self._cut(closed))
+            elif self._fence is not None:
+                return []
+        finished.extend(self._split())
+        return finished
+
+    def finish(self) -> list[str]:
+        """End of the answer: everything left, as one block (or nothing if it is blank)."""
+        rest, self._tail, self._fence = self._tail, "", None
+        if not rest.strip():
+            return []
+        self._collect_references(rest)
+        return [rest]
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _cut(self, offset: int) -> str:
+        block, self._tail = self._tail[:offset], self._tail[offset:]
+        self._fence = None
+        return block
+
+    def _scan_fence(self) -> int | None:
+        """Look at the open fence's new complete lines; the offset after its closing line."""
+        fence = self._fence
+        assert fence is not None
+        tail = self._tail
+        pos = fence._scanned
+        while True:
+            end = tail.find("\n", pos)
+            if end < 0:
+                break
+            line = tail[pos:end]
+            if fence.closes(line):
+                return end + 1
+            if fence._indent:
+                stripped = _strip_indent(line, fence._indent)
+                if stripped is None:  # a tab inside the indent: let the parser decide
+                    self._fence = None
+                    return None
+                line = stripped
+            fence.lines.append(line)
+            pos = end + 1
+        fence._scanned = pos
+        return None
+
+    def _split(self) -> list[str]:
+        tail = self._tail
+        complete_end = tail.rfind("\n") + 1
+        if not complete_end:
+            return []
+        complete = tail[:complete_end]
+        env: dict[str, Any] = {}
+        tokens = self._md.parse(complete, env)
+        self._merge_references(env)
+        blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+        if not blocks:
+            return []
+        offsets = _line_offsets(complete)
+        last = blocks[-1]
+        assert last.map is not None
+        cuts = [b.map[0] for b in blocks[1:] if b.map]
+        closed = _is_closed(last, complete, offsets)
+        if closed and _final_at_once(last):
+            cuts.append(last.map[1])
+        finished: list[str] = []
+        start = 0
+        for line in cuts:
+            offset = offsets[line]
+            if offset > start:
+                finished.append(tail[start:offset])
+            start = offset
+        self._tail = tail[start:]
+        self._fence = None
+        if last.type == "fence" and not closed:
+            self._fence = _open_fence(last, complete_end - start, complete, offsets)
+        return finished
+
+    def _merge_references(self, env: dict[str, Any]) -> None:
+        for label, ref in env.get("references", {}).items():
+            self.references.setdefault(label, ref)
+
+    def _collect_references(self, text: str) -> None:
+        env: dict[str, Any] = {}
+        self._md.parse(text, env)
+        self._merge_references(env)
+
+
+def _line_offsets(text: str) -> list[int]:
+    """Offsets of the start of each line of `text`, plus len(text) at the end."""
+    offsets = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        offsets.append(pos + 1)
+        pos = find("\n", pos + 1)
+    if offsets[-1] != len(text):
+        offsets.append(len(text))
+    return offsets
+
+
+def _is_closed(token: Any, text: str, offsets: list[int]) -> bool:
+    """Whether a fence token has its closing line (any other block counts as closed)."""
+    if token.type != "fence":
+        return True
+    first, end = token.map
+    if end - first < 2:
+        return False
+    line = text[offsets[end - 1] : offsets[end]].rstrip("\n")
+    fence = OpenFence(info="", _char=token.markup[0], _length=len(token.markup))
+    return fence.closes(line)
+
+
+def _open_fence(token: Any, scanned: int, text: str, offsets: list[int]) -> OpenFence:
+    opener = text[offsets[token.map[0]] : offsets[token.map[0] + 1]]
+    indent = len(opener) - len(opener.lstrip(" "))
+    content: str = token.content
+    lines = content.split("\n")[:-1] if content else []
+    return OpenFence(
+        info=token.info,
+        lines=lines,
+        _char=token.markup[0],
+        _length=len(token.markup),
+        _indent=indent,
+        _scanned=scanned,
+    )
+
+
+def _strip_indent(line: str, indent: int) -> str | None:
+    """Remove up to `indent` leading spaces, as the parser does; None if a tab is in the way."""
+    head = line[:indent]
+    if "\t" in head:
+        return None
+    spaces = len(head) - len(head.lstrip(" "))
+    return line[spaces:]

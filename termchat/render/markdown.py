@@ -1,0 +1,219 @@
+"""Markdown for untrusted answers: sanitized, visible link targets, no HTML, blockwise printing."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from rich.console import RenderableType
+from rich.markdown import Markdown
+from rich.text import Text
+
+from termchat.render.blocks import make_parser
+from termchat.render.sanitize import sanitize
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return make_parser()
+
+
+class SafeMarkdown(Markdown):
+    """rich's Markdown with termchat's rules for text a model wrote.
+
+    The text should already be sanitized (the parser can still produce control characters from
+    entities like `&#x202e;`, so every token is sanitized again). Raw HTML shows as text. Links
+    render as `text (target)` and never as OSC 8 hyperlinks; autolinks show their URL once;
+    images show as `image: alt (target)`.
+
+    Args:
+        text: The Markdown source.
+        code_theme: Pygments theme for fenced code.
+        references: Reference definitions known from earlier blocks of the same answer.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        code_theme: str = "monokai",
+        references: dict[str, Any] | None = None,
+    ) -> None:
+        # Markdown.__init__ would build a new parser for every block (a quarter of a
+        # millisecond each), so set what it sets with the shared parser instead.
+        env: dict[str, Any] = {"references": dict(references)} if references else {}
+        self.markup = text
+        self.parsed = _clean(_parser().parse(text, env))
+        self.code_theme = code_theme
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = False
+        self.inline_code_lexer = None
+        self.inline_code_theme = code_theme
+
+
+class BlockPrinter:
+    """Turns finished Markdown blocks into renderables that print like one whole document.
+
+    rich's Markdown writes a blank line before a top-level block when the element it closed
+    last asks for one (every element but a thematic break). A block that holds nested blocks
+    (a list, a quote, a table) closes inner elements first, so it brings its own blank line,
+    even at the top of a document; other blocks rely on the one before. The printer replays
+    that rule across separately rendered blocks.
+
+    Args:
+        code_theme: Pygments theme for fenced code.
+        references: Shared reference definitions (the splitter's), or None.
+    """
+
+    def __init__(self, code_theme: str, references: dict[str, Any] | None = None) -> None:
+        self.code_theme = code_theme
+        self.references = references
+        self.separator_due = False
+
+    def markdown(self, block: str) -> SafeMarkdown:
+        """Parse one block with this printer's theme and references."""
+        return SafeMarkdown(block, code_theme=self.code_theme, references=self.references)
+
+    def block(self, block: str) -> list[RenderableType]:
+        """Renderables for one finished block, separator included (empty if it shows nothing)."""
+        markdown = self.markdown(block)
+        leading, trailing = newline_effects(markdown.parsed)
+        if trailing is None:
+            return []
+        out: list[RenderableType] = [Text()] if leading is None and self.separator_due else []
+        out.append(markdown)
+        self.separator_due = trailing
+        return out
+
+    def preview(self, block: str) -> list[RenderableType]:
+        """Like `block` for the unfinished tail: the same renderables, no state change."""
+        markdown = self.markdown(block)
+        leading, trailing = newline_effects(markdown.parsed)
+        if trailing is None:
+            return []
+        return [Text(), markdown] if leading is None and self.separator_due else [markdown]
+
+    def separator_before_leaf(self) -> list[RenderableType]:
+        """The blank line due before a leaf block (paragraph, heading, code) printed piecewise."""
+        return [Text()] if self.separator_due else []
+
+    def note_leaf(self) -> None:
+        """Record that a leaf block other than a thematic break was printed piecewise."""
+        self.separator_due = True
+
+
+_INLINE_STYLES = {"em", "strong", "code", "s"}
+_NO_NEW_LINE = {"hr"}
+_NOT_ELEMENTS = {"text", "hardbreak", "softbreak", "link_open", "link_close", "html_inline"}
+
+
+def newline_effects(tokens: list[Token]) -> tuple[bool | None, bool | None]:
+    """Replay rich's blank-line rule over a parsed block.
+
+    Returns:
+        (leading, trailing): whether the block itself sets the blank-line flag before its first
+        top-level element renders (None: it inherits the flag from the block before), and the
+        flag after the block (None: nothing renders, the flag is unchanged).
+    """
+    flag: bool | None = None
+    leading: bool | None = None
+    rendered = False
+    for token in _flatten(tokens):
+        if token.type in _NOT_ELEMENTS or (
+            token.tag in _INLINE_STYLES and token.type not in ("fence", "code_block")
+        ):
+            continue
+        if token.nesting == 1:
+            continue
+        if token.level == 0 and not rendered:
+            leading, rendered = flag, True
+        flag = token.type not in _NO_NEW_LINE
+    return leading, flag if rendered else None
+
+
+def _flatten(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for token in tokens:
+        if token.children and token.type != "fence" and token.tag != "img":
+            out.extend(_flatten(token.children))
+        else:
+            out.append(token)
+    return out
+
+
+@lru_cache(maxsize=256)
+def known_lexer(name: str) -> bool:
+    """Whether Pygments has a lexer called `name` (cached: a miss scans the plugins)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return False
+    return True
+
+
+def _clean(tokens: list[Token]) -> list[Token]:
+    """Sanitize every token and rewrite links and images for display."""
+    out: list[Token] = []
+    for token in tokens:
+        if token.content:
+            token.content = sanitize(token.content)
+        if token.info:
+            token.info = sanitize(token.info)
+            if token.type == "fence" and not known_lexer(token.info.partition(" ")[0]):
+                # rich would fall back to plain text anyway, after a slow lookup every time
+                token.info = "text"
+        if token.children:
+            token.children = _clean_inline(token.children)
+        out.append(token)
+    return out
+
+
+def _clean_inline(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    skip_close = 0
+    for index, token in enumerate(tokens):
+        if token.content:
+            token.content = sanitize(token.content)
+        if token.type == "link_open":
+            href = sanitize(str(token.attrs.get("href", "")))
+            token.attrs["href"] = href
+            if token.markup == "autolink" or _link_text(tokens, index) == href:
+                skip_close += 1  # the text already is the target: show it once
+                continue
+        elif token.type == "link_close" and skip_close:
+            skip_close -= 1
+            continue
+        elif token.type == "image":
+            out.extend(_image_as_link(token))
+            continue
+        out.append(token)
+    return out
+
+
+def _link_text(tokens: list[Token], index: int) -> str | None:
+    """The plain text of a link that holds a single text token, else None."""
+    if index + 2 < len(tokens) and tokens[index + 2].type == "link_close":
+        middle = tokens[index + 1]
+        if middle.type == "text":
+            return middle.content
+    return None
+
+
+def _image_as_link(token: Token) -> list[Token]:
+    """An image as `image: alt (target)`; rich would draw it apart from its paragraph."""
+    src = sanitize(str(token.attrs.get("src", "")))
+    if src.startswith("data:"):
+        src = src.split(",", 1)[0] + ",…"
+    alt = sanitize(token.content)
+    label = f"image: {alt}" if alt else "image"
+    return [
+        Token("link_open", "a", 1, attrs={"href": src}),
+        Token("text", "", 0, content=label),
+        Token("link_close", "a", -1),
+    ]
