@@ -6,7 +6,6 @@ import sys
 
 from termchat import __version__
 
-
 THINK_WORDS = {"on", "off", "true", "false", "auto", "low", "medium", "high", "max"}
 
 

@@ -8,23 +8,37 @@ import sys
 from typing import Any, TextIO
 
 from termchat.accumulator import Reply
+from termchat.render.sanitize import sanitize
 
-# Control sequences and characters that must never reach a terminal or a log (ESC, C0 but \n\t,
-# C1, bidi overrides). Kept here, without rich, so piped output stays light.
-_CONTROL = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
-    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC, SOS
-    r"|\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI
-    r"|\x1b[ -/]*[0-~]?"  # other ESC sequences
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+# Characters that start a control sequence; a sequence never spans a newline (sanitize is
+# line-local), so text before the last introducer on the current line is final.
+_INTRODUCER = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 
 
-def strip_controls(text: str) -> str:
-    """Remove terminal control sequences and characters, keeping newlines and tabs."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub("", text)
+class StreamSanitizer:
+    """Sanitizes text that arrives in pieces: an escape sequence cut across pieces is held back
+    until its line ends, so no part of it can slip through."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        """Safe text for what arrived; may hold back a possible unfinished sequence."""
+        text = self._held + text
+        self._held = ""
+        line_start = text.rfind("\n") + 1
+        match = None
+        for match in _INTRODUCER.finditer(text, line_start):
+            pass
+        if match is not None:
+            self._held = text[match.start() :]
+            text = text[: match.start()]
+        return sanitize(text)
+
+    def flush(self) -> str:
+        """Whatever was held back, sanitized."""
+        held, self._held = self._held, ""
+        return sanitize(held)
 
 
 class PlainReply:
@@ -39,11 +53,13 @@ class PlainReply:
         self._thinking_done = 0
         self._content_done = 0
         self._pending_thinking_newline = False
+        self._thinking_clean = StreamSanitizer()
+        self._content_clean = StreamSanitizer()
 
     def update(self, reply: Reply) -> None:
         """Write what arrived since the last call."""
         if self.show_thinking and reply.thinking_length > self._thinking_done:
-            self.err.write(strip_controls(reply.thinking[self._thinking_done :]))
+            self.err.write(self._thinking_clean.feed(reply.thinking[self._thinking_done :]))
             self.err.flush()
             self._thinking_done = reply.thinking_length
             self._pending_thinking_newline = True
@@ -51,7 +67,7 @@ class PlainReply:
             if self._pending_thinking_newline:
                 self.err.write("\n")
                 self._pending_thinking_newline = False
-            self.out.write(strip_controls(reply.content[self._content_done :]))
+            self.out.write(self._content_clean.feed(reply.content[self._content_done :]))
             self.out.flush()
             self._content_done = reply.content_length
 
@@ -64,6 +80,9 @@ class PlainReply:
     def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
         """End the answer with a newline; errors go to stderr."""
         self.update(reply)
+        if self.show_thinking:
+            self.err.write(self._thinking_clean.flush())
+        self.out.write(self._content_clean.flush())
         if self._pending_thinking_newline:
             self.err.write("\n")
         if self._content_done and not reply.content.endswith("\n"):
@@ -72,7 +91,7 @@ class PlainReply:
         if interrupted:
             self.err.write("[interrupted]\n")
         if error:
-            self.err.write(f"Error: {strip_controls(error)}\n")
+            self.err.write(f"Error: {sanitize(error)}\n")
         self.err.flush()
 
     def stop(self) -> None:

@@ -1,0 +1,176 @@
+"""The command line without a terminal: -p, stdin, --json, exit codes, sessions subcommands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fakeserver import FakeServer
+
+from termchat.cli import normalize_argv
+
+
+def termchat(
+    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    full_env["TERMCHAT_HOME"] = str(home)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "termchat", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(["--think"], ["--think=on"], id="think-alone"),
+        pytest.param(["--think", "-m", "x"], ["--think=on", "-m", "x"], id="think-then-flag"),
+        pytest.param(["--think", "high"], ["--think", "high"], id="think-level"),
+        pytest.param(["--resume"], ["--resume="], id="resume-alone"),
+        pytest.param(["--resume", "ab12"], ["--resume", "ab12"], id="resume-id"),
+        pytest.param(["-r", "-m", "x"], ["--resume=", "-m", "x"], id="short-resume-then-flag"),
+    ],
+)
+def test_normalize_argv_optional_values(argv: list[str], expected: list[str]) -> None:
+    assert normalize_argv(argv) == expected
+
+
+def test_cli_version_is_fast_path(tmp_path: Path) -> None:
+    result = termchat("--version", home=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("termchat ")
+
+
+def test_cli_prompt_prints_plain_answer(fake_server: FakeServer, tmp_path: Path) -> None:
+    fake_server.queue_reply(
+        thinking="secret reasoning", content="**Bold** \x1b]52;c;aGk=\x07answer"
+    )
+    result = termchat("--host", fake_server.url, "-m", "qwen3", "-p", "hi", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "**Bold** answer\n"  # plain text, control sequence removed
+    assert "secret reasoning" not in result.stdout + result.stderr
+
+
+def test_cli_show_thinking_goes_to_stderr(fake_server: FakeServer, tmp_path: Path) -> None:
+    fake_server.queue_reply(thinking="step by step", content="done")
+    result = termchat(
+        "--host", fake_server.url, "-m", "qwen3", "-p", "hi", "--show-thinking", home=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n"
+    assert "step by step" in result.stderr
+
+
+def test_cli_stdin_question(fake_server: FakeServer, tmp_path: Path) -> None:
+    result = termchat("--host", fake_server.url, "-m", "llama3.2", home=tmp_path, stdin="ping\n")
+    assert result.returncode == 0, result.stderr
+    assert "You said: ping" in result.stdout
+    assert fake_server.last_chat()["messages"][-1]["content"] == "ping\n"
+
+
+def test_cli_json_events_exact_text(fake_server: FakeServer, tmp_path: Path) -> None:
+    fake_server.queue_reply(thinking="hmm", content="a\x1b[31mb", token_chars=1)
+    result = termchat("--host", fake_server.url, "-m", "qwen3", "-p", "x", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "".join(e["text"] for e in events if e["type"] == "thinking") == "hmm"
+    assert "".join(e["text"] for e in events if e["type"] == "content") == "a\x1b[31mb"
+    assert events[-1]["type"] == "done"
+    assert events[-1]["stats"]["eval_count"] > 0
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        pytest.param({"status": 404}, "not found", id="404"),
+        pytest.param({"status": 503}, "server busy", id="503"),
+        pytest.param(
+            {"error_line": "model runner crashed", "error_after": 2},
+            "model runner",
+            id="error-line",
+        ),
+        pytest.param({"drop_after": 2}, "before the reply was complete", id="dropped"),
+    ],
+)
+def test_cli_failures_one_line_on_stderr_nonzero(
+    fake_server: FakeServer, tmp_path: Path, script: dict[str, object], message: str
+) -> None:
+    if "status" in script:
+        status = int(str(script["status"]))
+        if status == 404:
+            result = termchat("--host", fake_server.url, "-m", "nosuch", "-p", "x", home=tmp_path)
+            assert "ollama pull nosuch" in result.stderr
+        else:
+            fake_server.queue_error(status)
+            result = termchat("--host", fake_server.url, "-m", "qwen3", "-p", "x", home=tmp_path)
+    else:
+        fake_server.queue_reply(content="one two three four five", **script)
+        result = termchat("--host", fake_server.url, "-m", "qwen3", "-p", "x", home=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_unreachable_host(tmp_path: Path) -> None:
+    result = termchat("--host", "127.0.0.1:9", "-m", "qwen3", "-p", "x", home=tmp_path)
+    assert result.returncode == 1
+    assert 'Cannot reach Ollama at http://127.0.0.1:9 — is "ollama serve" running?' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_bad_flag_value_exit_2(tmp_path: Path) -> None:
+    result = termchat("-m", "qwen3", "--think", "loudly", "-p", "x", home=tmp_path)
+    assert result.returncode == 2
+    assert "Unknown think value" in result.stderr or "loudly" in result.stderr
+
+
+def test_cli_thinking_unsupported_is_retried_without_think(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    # The server says the model thinks, but the chat endpoint refuses `think`: retry once.
+    fake_server.add_model("odd", capabilities=["completion", "thinking"])
+    fake_server.queue_error(400, {"error": '"odd" does not support thinking'})
+    result = termchat("--host", fake_server.url, "-m", "odd", "--think", "-p", "x", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "does not support thinking" in result.stderr
+    first, second = fake_server.chat_requests()[-2:]
+    assert first["think"] is True
+    assert "think" not in second
+
+
+def test_cli_sessions_saved_and_listed(fake_server: FakeServer, tmp_path: Path) -> None:
+    fake_server.queue_reply(thinking="why", content="because")
+    assert (
+        termchat(
+            "--host", fake_server.url, "-m", "qwen3", "-p", "first question", home=tmp_path
+        ).returncode
+        == 0
+    )
+    listed = termchat("sessions", "list", "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 1
+    assert rows[0]["title"] == "first question" and rows[0]["messages"] == 2
+    exported = termchat("sessions", "export", rows[0]["id"], "--format", "json", home=tmp_path)
+    data = json.loads(exported.stdout)
+    assert data["messages"][1]["thinking"] == "why"
+    assert data["messages"][1]["content"] == "because"
+
+
+def test_cli_no_save_writes_nothing(fake_server: FakeServer, tmp_path: Path) -> None:
+    result = termchat(
+        "--host", fake_server.url, "-m", "qwen3", "-p", "x", "--no-save", home=tmp_path
+    )
+    assert result.returncode == 0
+    assert not (tmp_path / "sessions.db").exists()
