@@ -27,12 +27,10 @@ class StreamSanitizer:
         text = self._held + text
         self._held = ""
         line_start = text.rfind("\n") + 1
-        match = None
-        for match in _INTRODUCER.finditer(text, line_start):
-            pass
-        if match is not None:
-            self._held = text[match.start() :]
-            text = text[: match.start()]
+        starts = [m.start() for m in _INTRODUCER.finditer(text, line_start)]
+        if starts:
+            self._held = text[starts[-1] :]
+            text = text[: starts[-1]]
         return sanitize(text)
 
     def flush(self) -> str:
