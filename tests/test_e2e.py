@@ -193,3 +193,115 @@ def test_e2e_multiline_with_alt_enter_and_fence(spawn: Spawn, fake_server: FakeS
     term.line('beta"""')
     term.wait_for(lambda: len(fake_server.chat_requests()) == 2)
     assert fake_server.last_chat()["messages"][-1]["content"] == "alpha\nbeta"
+
+
+TOOLS_FILE = str(Path(__file__).parent / "data" / "sample_tools.py")
+ASK = "Run shout? [y] yes"
+
+
+def tool_results(fake_server: FakeServer) -> list[dict[str, object]]:
+    return [m for m in fake_server.last_chat()["messages"] if m["role"] == "tool"]
+
+
+def test_e2e_tool_approved_once_runs_and_result_goes_back(
+    spawn: Spawn, fake_server: FakeServer
+) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line('call shout {"text": "hello"}')
+    term.wait_for(ASK)
+    term.type("y")
+    term.wait_for("The tool returned: HELLO")
+    first, second = fake_server.chat_requests()[-2:]
+    assert first["tools"][0]["function"]["name"] == "shout"
+    assistant = second["messages"][1]
+    assert assistant["role"] == "assistant"
+    assert assistant["tool_calls"][0]["function"] == {
+        "name": "shout",
+        "arguments": {"text": "hello"},
+        "index": 0,
+    }
+    assert "thinking" in assistant  # reasoning goes back with the call
+    assert tool_results(fake_server) == [{"role": "tool", "content": "HELLO", "tool_name": "shout"}]
+
+
+def test_e2e_tool_always_skips_the_second_question(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line('call shout {"text": "one"}')
+    term.wait_for(ASK)
+    term.type("a")
+    term.wait_for("The tool returned: ONE")
+    term.line('call shout {"text": "two"}')
+    term.wait_for("The tool returned: TWO")
+    assert term.transcript().count(ASK) == 1
+
+
+def test_e2e_tool_denied_with_reason(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line('call shout {"text": "secret"}')
+    term.wait_for(ASK)
+    term.type("n")
+    term.wait_for("Reason for the model")
+    term.line("too loud")
+    term.wait_for(lambda: len(fake_server.chat_requests()) == 2)
+    (result,) = tool_results(fake_server)
+    assert "denied" in str(result["content"]) and "too loud" in str(result["content"])
+    assert "SECRET" not in term.transcript()
+
+
+def test_e2e_tool_enter_alone_denies(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line('call shout {"text": "quiet"}')
+    term.wait_for(ASK)
+    term.key("enter")
+    term.wait_for("Reason for the model")
+    term.key("enter")
+    term.wait_for(lambda: len(fake_server.chat_requests()) == 2)
+    assert "denied" in str(tool_results(fake_server)[0]["content"])
+
+
+def test_e2e_tool_edit_arguments(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line('call shout {"text": "abc"}')
+    term.wait_for(ASK)
+    term.type("e")
+    term.wait_for("Arguments (JSON):")
+    term.type("\x15")  # Ctrl-U: clear the line
+    term.line('{"text": "edited"}')
+    term.wait_for("The tool returned: EDITED")
+    assert tool_results(fake_server)[0]["content"] == "EDITED"
+
+
+def test_e2e_resume_shows_history_and_sends_it_back(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line('call shout {"text": "saved"}')
+    term.wait_for(ASK)
+    term.type("y")
+    term.wait_for("The tool returned: SAVED")
+    term.line("/system Be brief.")
+    term.wait_for("System prompt set.")
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+    before = fake_server.last_chat()["messages"]
+
+    again = spawn("--continue", "--tools-file", TOOLS_FILE)
+    ready(again)
+    again.wait_for("Resumed")
+    text = again.transcript()
+    assert 'call shout {"text": "saved"}' in text  # the user's message is shown again
+    assert "Thought" in text  # a collapsed one-line reasoning summary
+    assert "The tool returned: SAVED" in text
+    again.line("and now?")
+    again.wait_for("You said: and now?")
+    sent = fake_server.last_chat()
+    assert sent["model"] == "qwen3"  # restored from the session
+    assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+    final = {"role": "assistant", "content": "The tool returned: SAVED"}
+    assert sent["messages"][1:] == [*before, final, {"role": "user", "content": "and now?"}]
+    assert before[1]["thinking"] and before[1]["tool_calls"]  # reasoning and calls intact
+    assert before[2]["role"] == "tool" and before[2]["tool_name"] == "shout"
