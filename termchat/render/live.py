@@ -1,0 +1,325 @@
+"""The live view of a streaming reply: finished parts print once, the rest is redrawn."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from rich.cells import cell_len
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from termchat.accumulator import Reply
+from termchat.render.blocks import BlockSplitter
+from termchat.render.code import FenceStream
+from termchat.render.markdown import BlockPrinter
+from termchat.render.parts import error_text, footer_text, interrupted_text
+from termchat.render.sanitize import sanitize
+from termchat.render.thinking import SPINNER, Row, Rows, ThinkingStream, spinner_line, summary_line
+
+SYNC_BEGIN = "\x1b[?2026h"
+SYNC_END = "\x1b[?2026l"
+HIDE_CURSOR = "\x1b[?25l"
+SHOW_CURSOR = "\x1b[?25h"
+MARGIN = 2  # rows of the terminal the live region leaves free
+_FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
+
+
+class LiveReply:
+    """Draws one streaming reply (see DESIGN.md, "Rendering rules").
+
+    The network reader calls `update` (cheap: it only notes the reply); a timer calls `refresh`
+    about every 50 ms, which draws one frame if anything changed; `finish` prints the rest and
+    the footer; `stop` restores the cursor and is safe to call any number of times.
+
+    On a terminal each frame is one write wrapped in synchronized-update: move to the top of
+    the previous live region and erase it, print what became final (header, reasoning rows,
+    finished Markdown blocks, finished code lines), then draw the new live region (the row of
+    reasoning in progress or the collapsed spinner, then the unfinished Markdown tail), cropped
+    to the terminal's height. Without a terminal there is no live region: finished parts are
+    printed in order, so the output is the same text.
+
+    Args:
+        console: Where to draw.
+        model: Model name, for the footer.
+        show_thinking: Start with the reasoning expanded.
+        code_theme: Pygments theme for code blocks.
+        clock: Monotonic seconds (tests pass a fake one).
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        model: str,
+        *,
+        show_thinking: bool,
+        code_theme: str = "monokai",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.console = console
+        self.model = model
+        self._show = show_thinking
+        self._code_theme = code_theme
+        self._clock = clock
+        self._start = clock()
+        self._live = console.is_terminal and not console.is_dumb_terminal
+        self._reply: Reply | None = None
+        # reasoning
+        self._thinking = ThinkingStream()
+        self._think_start: float | None = None
+        self._think_end: float | None = None
+        self._thinking_closed = False
+        # answer
+        self._splitter = BlockSplitter()
+        self._printer = BlockPrinter(code_theme, self._splitter.references)
+        self._consumed = 0
+        self._raw_line = ""  # the answer's line in progress, not yet sanitized
+        self._fence: FenceStream | None = None
+        # terminal
+        self._key: tuple[object, ...] | None = None
+        self._live_text = ""
+        self._live_cells: list[int] = []
+        self._live_width = 0
+        self._cursor_hidden = False
+        self._finished = False
+        self._stopped = False
+
+    # --- the REPL's calls ----------------------------------------------------------------
+
+    def update(self, reply: Reply) -> None:
+        """Note the reply so far; drawing happens in `refresh`."""
+        self._reply = reply
+        if self._think_start is None:
+            if reply.thinking_length:
+                self._think_start = self._clock()
+        elif self._think_end is None and (reply.content_length or reply.tool_calls):
+            self._think_end = self._clock()
+
+    def set_show_thinking(self, show: bool) -> None:
+        """Expand or collapse the reasoning; takes effect on the next frame."""
+        self._show = show
+
+    def refresh(self) -> None:
+        """Draw one frame; does nothing if nothing changed since the last one."""
+        if self._stopped or self._finished:
+            return
+        key = self._state_key()
+        if key == self._key:
+            return
+        self._key = key
+        scroll, live = self._step(final=False)
+        self._draw(scroll, live)
+
+    def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
+        """Print everything still live, the markers, and the footer; then `stop`.
+
+        Args:
+            reply: The final reply.
+            interrupted: Show `[interrupted]` under the partial reply.
+            error: A server or stream error to show under it (sanitized here).
+        """
+        if self._finished or self._stopped:
+            return
+        self.update(reply)
+        scroll, _ = self._step(final=True)
+        if interrupted:
+            scroll.append(interrupted_text())
+        if error:
+            scroll.append(error_text(error))
+        scroll.append(footer_text(self.model, reply.stats, self._clock() - self._start))
+        self._draw(scroll, [])
+        self._finished = True
+        self.stop()
+
+    def stop(self) -> None:
+        """Give the terminal back: clear the live region, show the cursor. Idempotent.
+
+        After `finish` the live region is already gone; without it (nothing arrived, or an
+        error the REPL reports itself) whatever was live is transient and is erased.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        if not self._live or not (self._cursor_hidden or self._live_cells):
+            return
+        width = self.console.size.width
+        self._write(f"{SYNC_BEGIN}{self._erase(width)}{SHOW_CURSOR}{SYNC_END}")
+        self._cursor_hidden = False
+        self._live_cells = []
+        self._live_text = ""
+
+    # --- one frame -----------------------------------------------------------------------
+
+    def _state_key(self) -> tuple[object, ...]:
+        reply = self._reply
+        ticking = self._live and (
+            (reply is None or not (reply.thinking_length or reply.content_length))
+            or (not self._show and not self._thinking_closed and self._think_start is not None)
+        )
+        tick = int((self._clock() - self._start) * 10) if ticking else None
+        lengths = (
+            (reply.thinking_length, reply.content_length, len(reply.tool_calls))
+            if reply is not None
+            else None
+        )
+        return (lengths, self._show, tuple(self.console.size), tick)
+
+    def _step(self, *, final: bool) -> tuple[list[RenderableType], list[Row]]:
+        """Advance the reasoning and the answer; what to print and what to keep live."""
+        scroll: list[RenderableType] = []
+        live: list[Row] = []
+        reply = self._reply
+        if reply is None:
+            if self._live:
+                live = self._rows(self._waiting_line())
+            return scroll, live
+        live += self._step_thinking(reply, scroll, final=final)
+        live += self._step_answer(reply, scroll, final=final)
+        nothing_yet = not (reply.thinking_length or reply.content_length or reply.tool_calls)
+        if nothing_yet and self._live and not final:
+            live = self._rows(self._waiting_line())
+        return scroll, live
+
+    def _step_thinking(
+        self, reply: Reply, scroll: list[RenderableType], *, final: bool
+    ) -> list[Row]:
+        if self._thinking_closed or not reply.thinking_length:
+            return []
+        stream = self._thinking
+        stream.take(reply.thinking)
+        over = final or bool(reply.content_length or reply.tool_calls)
+        if not (stream.lines or stream.partial.strip()):  # nothing but blank lines so far
+            self._thinking_closed = over
+            return []
+        live: list[Row] = []
+        if self._show:
+            out, live = stream.step(self.console, final=over, live=self._live)
+            scroll.extend(out)
+        if over:
+            self._thinking_closed = True
+            if not self._show:
+                scroll.append(summary_line(self._thinking_seconds(), reply.thinking_tokens))
+            return []
+        if not self._show and self._live:
+            live = self._rows(spinner_line(self._thinking_seconds(), reply.thinking_tokens))
+        return live
+
+    def _thinking_seconds(self) -> float:
+        start = self._think_start if self._think_start is not None else self._start
+        end = self._think_end if self._think_end is not None else self._clock()
+        return max(0.0, end - start)
+
+    def _step_answer(self, reply: Reply, scroll: list[RenderableType], *, final: bool) -> list[Row]:
+        splitter = self._splitter
+        if reply.content_length > self._consumed:
+            content = reply.content
+            text = self._raw_line + content[self._consumed :]
+            self._consumed = len(content)
+            cut = text.rfind("\n") + 1
+            self._raw_line = text[cut:]
+            if cut:
+                scroll.extend(self._blocks(splitter.feed(sanitize(text[:cut]))))
+        if final:
+            blocks = splitter.feed(sanitize(self._raw_line)) + splitter.finish()
+            self._raw_line = ""
+            scroll.extend(self._blocks(blocks))
+            return []
+        if not self._live:
+            return []
+        partial = sanitize(self._raw_line)
+        fence = splitter.open_fence
+        if fence is not None:
+            if self._fence is None:
+                self._fence = FenceStream(fence, self._code_theme)
+            first = self._fence.printed == 0
+            printed, rows = self._fence.step(self.console, fence, partial)
+            if printed is not None:
+                if first:
+                    scroll.extend(self._printer.separator_before_leaf())
+                scroll.append(printed)
+            return rows
+        if _FENCE_OPENER.match(partial):  # its language name is still arriving
+            partial = ""
+        tail = splitter.tail + partial
+        if not tail.strip():
+            return []
+        return self._rows(*self._printer.preview(tail))
+
+    def _blocks(self, blocks: list[str]) -> list[RenderableType]:
+        """Renderables for finished blocks; completes a code block already partly printed."""
+        out: list[RenderableType] = []
+        for block in blocks:
+            stream, self._fence = self._fence, None
+            if stream is None or not stream.printed:
+                out.extend(self._printer.block(block))
+                continue
+            markdown = self._printer.markdown(block)
+            fence = next(t for t in markdown.parsed if t.level == 0 and t.type == "fence")
+            lines = fence.content.rstrip().split("\n")
+            out.append(stream.print_rest(self.console, lines))
+            self._printer.note_leaf()
+            if fence.map is not None:
+                out.extend(self._printer.block("\n".join(block.split("\n")[fence.map[1] :])))
+        return out
+
+    def _waiting_line(self) -> Text:
+        elapsed = self._clock() - self._start
+        frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
+        return Text(f"{frame} {self.model} {elapsed:.1f} s", style="termchat.footer")
+
+    def _rows(self, *renderables: RenderableType) -> list[Row]:
+        console = self.console
+        options = console.options.update(height=None)
+        rows: list[Row] = []
+        for renderable in renderables:
+            rows.extend(console.render_lines(renderable, options, pad=False))
+        return rows
+
+    # --- the terminal --------------------------------------------------------------------
+
+    def _draw(self, scroll: list[RenderableType], live: list[Row]) -> None:
+        console = self.console
+        if not self._live:
+            for renderable in scroll:
+                console.print(renderable)
+            return
+        width, height = console.size
+        live = live[-max(1, height - MARGIN) :] if live else []
+        scroll_text = self._capture(scroll) if scroll else ""
+        live_text = self._capture([Rows(live)]) if live else ""
+        if not scroll_text and live_text == self._live_text and width == self._live_width:
+            return
+        frame = [SYNC_BEGIN]
+        if not self._cursor_hidden:
+            frame.append(HIDE_CURSOR)
+            self._cursor_hidden = True
+        frame.append(self._erase(width))
+        frame.append(scroll_text)
+        frame.append(live_text)
+        frame.append(SYNC_END)
+        self._write("".join(frame))
+        self._live_text = live_text
+        self._live_cells = [sum(cell_len(s.text) for s in row if not s.control) for row in live]
+        self._live_width = width
+
+    def _erase(self, width: int) -> str:
+        """Move to the top of the drawn live region and clear to the end of the screen."""
+        if not self._live_cells:
+            return ""
+        if width < self._live_width:  # terminals that rewrap on resize made rows taller
+            count = sum(max(1, -(-cells // width)) for cells in self._live_cells)
+        else:
+            count = len(self._live_cells)
+        return f"\r\x1b[{count}A\x1b[J"
+
+    def _capture(self, renderables: list[RenderableType]) -> str:
+        with self.console.capture() as capture:
+            for renderable in renderables:
+                self.console.print(renderable)
+        return capture.get()
+
+    def _write(self, text: str) -> None:
+        file = self.console.file
+        file.write(text)
+        file.flush()

@@ -1,0 +1,244 @@
+"""The Renderer: everything termchat prints, on one rich Console."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TextIO
+
+from rich import box
+from rich.console import Console, RenderableType
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from termchat.messages import Message, Stats
+from termchat.render.live import LiveReply
+from termchat.render.markdown import SafeMarkdown
+from termchat.render.parts import (
+    error_text,
+    footer_text,
+    interrupted_text,
+    one_line,
+    stats_rows,
+)
+from termchat.render.sanitize import escape_for_display, sanitize
+from termchat.render.styles import rich_theme
+from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
+from termchat.themes import Theme, load_theme
+
+TOOL_OUTPUT_LINES = 20
+TOOL_OUTPUT_CHARS = 4000
+
+ColorSystem = Literal["auto", "standard", "256", "truecolor", "windows"]
+
+
+class Renderer:
+    """What a user sees: replies (live and stored), notices, tables, tool panels.
+
+    Every piece of untrusted text is sanitized and wrapped in `Text`; the console itself has
+    markup, emoji codes and highlighting off, so no string is ever read as markup.
+
+    Args:
+        file: Where to write (default: stdout).
+        theme: A loaded theme (default: the built-in default theme).
+        width: Fixed width (default: the terminal's, read again on every frame).
+        height: Fixed height (default: the terminal's).
+        force_terminal: Treat `file` as a terminal (True) or not (False); None detects it.
+        no_color: No colours (styles such as bold stay).
+        record: Keep what is printed, for `console.export_text()` (tests).
+        color_system: rich's colour system; "auto" detects it.
+
+    Raises:
+        ConfigError: The theme has a bad style or code theme.
+    """
+
+    def __init__(
+        self,
+        file: TextIO | None = None,
+        *,
+        theme: Theme | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        force_terminal: bool | None = None,
+        no_color: bool = False,
+        record: bool = False,
+        color_system: ColorSystem | None = "auto",
+    ) -> None:
+        self.theme = theme or load_theme()
+        self.console = Console(
+            file=file,
+            theme=rich_theme(self.theme),
+            width=width,
+            height=height,
+            force_terminal=force_terminal,
+            no_color=no_color,
+            record=record,
+            color_system=color_system,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+
+    @property
+    def code_theme(self) -> str:
+        """The Pygments theme used for code blocks."""
+        return self.theme.code_theme
+
+    def print(self, *renderables: RenderableType) -> None:
+        """Print rich renderables (never untrusted strings: wrap those in `Text`)."""
+        for renderable in renderables:
+            self.console.print(renderable)
+
+    # --- one-liners ----------------------------------------------------------------------
+
+    def notice(self, text: str) -> None:
+        """An informational line."""
+        self.console.print(Text(one_line(text), style="termchat.notice"))
+
+    def warning(self, text: str) -> None:
+        """A warning line."""
+        self.console.print(Text(one_line(text), style="termchat.warning"))
+
+    def error(self, text: str) -> None:
+        """An error line (e.g. a server's message)."""
+        self.console.print(error_text(text))
+
+    def interrupted_marker(self) -> None:
+        """`[interrupted]`."""
+        self.console.print(interrupted_text())
+
+    def rule(self) -> None:
+        """A dim horizontal rule between turns."""
+        self.console.print(Rule(style="termchat.footer"))
+
+    def footer(self, model: str | None, stats: Stats | None, elapsed: float | None) -> None:
+        """`qwen3 · 24 tokens · 52.3 tok/s · 2.6 s`, leaving out what is unknown."""
+        self.console.print(footer_text(model, stats, elapsed))
+
+    # --- messages ------------------------------------------------------------------------
+
+    def user_message(self, text: str, model: str | None = None) -> None:
+        """A user's message as the prompt showed it (for a resumed conversation)."""
+        prompt = f"{one_line(model)} ❯ " if model else "❯ "
+        body = Text(sanitize(text), style="termchat.user")
+        self.console.print(Text.assemble((prompt, "termchat.prompt"), body))
+
+    def assistant_message(
+        self, message: Message, *, show_thinking: bool, number: int | None = None
+    ) -> None:
+        """A finished reply, as it looked when it streamed (tool calls are not drawn here:
+        show them with `tool_call`).
+
+        Args:
+            message: The assistant message.
+            show_thinking: Show the reasoning in full rather than as a one-line summary.
+            number: The message's number for `/thinking N`, shown in the summary.
+        """
+        if thinking_lines(message.thinking):
+            if show_thinking:
+                self.console.print(header())
+                self.console.print(Ruled(message.thinking))
+            else:
+                self.console.print(stored_summary_line(message.thinking, number))
+        content = sanitize(message.content)
+        if content.strip():
+            self.console.print(SafeMarkdown(content, code_theme=self.code_theme))
+        if message.interrupted:
+            self.interrupted_marker()
+        if message.error:
+            self.error(message.error)
+        self.footer(message.model, message.stats, None)
+
+    def thinking_full(self, text: str) -> None:
+        """All of some reasoning, left-ruled (for `/thinking`)."""
+        self.console.print(header())
+        self.console.print(Ruled(text))
+
+    def markdown(self, text: str) -> None:
+        """Untrusted Markdown, rendered once."""
+        self.console.print(SafeMarkdown(sanitize(text), code_theme=self.code_theme))
+
+    def live_reply(
+        self,
+        model: str,
+        *,
+        show_thinking: bool,
+        clock: Callable[[], float] | None = None,
+    ) -> LiveReply:
+        """Start drawing a streaming reply (see `LiveReply`); `clock` is for tests."""
+        return LiveReply(
+            self.console,
+            model,
+            show_thinking=show_thinking,
+            code_theme=self.code_theme,
+            clock=clock or time.monotonic,
+        )
+
+    # --- tables and panels ---------------------------------------------------------------
+
+    def stats_table(self, model: str | None, stats: Stats | None) -> None:
+        """Every timing figure of the last reply (for `/stats`)."""
+        table = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
+        table.add_column(style="termchat.footer")
+        table.add_column(justify="right")
+        for name, value in stats_rows(model, stats):
+            table.add_row(Text(name), Text(value))
+        self.console.print(table)
+
+    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """A table whose every cell is untrusted text."""
+        table = Table(title=Text(one_line(title)), box=box.SIMPLE_HEAD, title_justify="left")
+        for column in columns:
+            table.add_column(Text(one_line(column)))
+        for row in rows:
+            table.add_row(*(Text(sanitize("" if cell is None else str(cell))) for cell in row))
+        self.console.print(table)
+
+    def tool_call(self, name: str, arguments: dict[str, Any]) -> None:
+        """The model's request to run a tool, arguments shown exactly (control characters
+        made visible, never removed)."""
+        args = json.dumps(arguments, indent=2, ensure_ascii=False, default=str)
+        self.console.print(
+            Panel(
+                Text(escape_for_display(args, multiline=True), style="termchat.tool.args"),
+                title=Text(f"⚙ {escape_for_display(name)}", style="termchat.tool.title"),
+                title_align="left",
+                border_style="termchat.tool.title",
+                box=box.ROUNDED,
+            )
+        )
+
+    def tool_result(
+        self, name: str, text: str, *, error: bool, truncated_note: str | None = None
+    ) -> None:
+        """A tool's output, sanitized, cut to about 20 lines on screen."""
+        shown, hidden = _truncate(sanitize(text).rstrip("\n"))
+        body = Text(shown, style="termchat.tool.error" if error else "termchat.tool.result")
+        notes = [f"… {hidden} more lines" if hidden else "", one_line(truncated_note or "")]
+        note = " · ".join(n for n in notes if n)
+        title = f"{'✗' if error else '↳'} {one_line(name)}{' failed' if error else ''}"
+        self.console.print(
+            Panel(
+                body,
+                title=Text(title, style="termchat.tool.error" if error else "termchat.tool.title"),
+                title_align="left",
+                subtitle=Text(note, style="termchat.footer") if note else None,
+                subtitle_align="left",
+                border_style="termchat.tool.error" if error else "termchat.footer",
+                box=box.ROUNDED,
+            )
+        )
+
+
+def _truncate(text: str) -> tuple[str, int]:
+    """At most TOOL_OUTPUT_LINES lines and TOOL_OUTPUT_CHARS characters; how many lines were cut."""
+    lines = text.split("\n")
+    shown = lines[:TOOL_OUTPUT_LINES]
+    out = "\n".join(shown)
+    if len(out) > TOOL_OUTPUT_CHARS:
+        out = out[:TOOL_OUTPUT_CHARS] + "…"
+        shown = out.split("\n")
+    return out, len(lines) - len(shown)
