@@ -77,6 +77,7 @@ class ChatApp:
         self._live_factory = live_factory
         self._live: LiveView | None = None
         self._busy: asyncio.Future[Any] | None = None
+        self.current_reply: Reply | None = None
         self._streaming = False
         self._info_task: asyncio.Task[ModelInfo | None] | None = None
         self.last_elapsed: float | None = None
@@ -256,6 +257,7 @@ class ChatApp:
         conv = self.conversation
         request = conv.request(self.tool_schemas())
         reply = Reply(model=conv.model)
+        self.current_reply = reply
         live = self._new_live()
         started = time.monotonic()
         error: str | None = None

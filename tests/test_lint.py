@@ -1,4 +1,4 @@
-"""The code base stays ruff- and mypy-clean (the architecture rules are ruff's banned-api checks)."""
+"""The code base stays ruff- and mypy-clean (architecture rules are ruff banned-api checks)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,217 @@
+"""ChatApp in-process: real HTTP to the fake server, a real SQLite file, a recording renderer."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fakeserver import FakeServer
+
+from termchat.app import ChatApp
+from termchat.backends.ollama import OllamaBackend
+from termchat.config import Config
+from termchat.handlers import run_command
+from termchat.render import Renderer
+from termchat.store import SessionStore
+
+
+def run_app(
+    fake_server: FakeServer,
+    tmp_path: Path,
+    script: Callable[[ChatApp], Awaitable[None]],
+    **config: Any,
+) -> tuple[ChatApp, str]:
+    """Build a ChatApp like launch.py does, run `script` with it, return it and what it printed."""
+    out = io.StringIO()
+
+    async def main() -> ChatApp:
+        cfg = Config(model="qwen3", home=tmp_path, **config)
+        store = SessionStore.open(cfg.database) if cfg.save else None
+        backend = OllamaBackend(fake_server.url)
+        renderer = Renderer(out, width=80, force_terminal=False)
+        app = ChatApp(cfg, backend, renderer, store=store)
+        try:
+            await script(app)
+        finally:
+            await backend.aclose()
+            if app.store is not None:
+                app.store.close()
+        return app
+
+    app = asyncio.run(main())
+    return app, out.getvalue()
+
+
+def test_app_retry_keeps_alternatives_and_alt_cycles(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(content="First answer.")
+    fake_server.queue_reply(content="Second answer.")
+
+    async def script(app: ChatApp) -> None:
+        await app.send("question")
+        await run_command(app, "/retry")
+        assert app.conversation.messages[-1].content == "Second answer."
+        await run_command(app, "/alt")
+        assert app.conversation.messages[-1].content == "First answer."
+        await run_command(app, "/alt")
+        assert app.conversation.messages[-1].content == "Second answer."
+
+    _, printed = run_app(fake_server, tmp_path, script)
+    assert "Alternative 1 of 2" in printed and "Alternative 2 of 2" in printed
+    # The retried request carried the history up to the question only.
+    assert fake_server.last_chat()["messages"] == [{"role": "user", "content": "question"}]
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        session = store.latest_session()
+        assert session is not None
+        assert [m.content for m in store.load_messages(session.id)] == [
+            "question",
+            "Second answer.",
+        ]
+
+
+def test_app_undo_drops_last_exchange_in_memory_and_store(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    async def script(app: ChatApp) -> None:
+        await app.send("one")
+        await app.send("two")
+        await run_command(app, "/undo")
+        contents = [m.content for m in app.conversation.messages]
+        assert len(contents) == 2
+        assert contents[0] == "one" and contents[1].startswith("You said: one")
+
+    run_app(fake_server, tmp_path, script)
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        session = store.latest_session()
+        assert session is not None
+        assert store.load_messages(session.id)[0].content == "one"
+        assert len(store.load_messages(session.id)) == 2
+
+
+def test_app_settings_saved_as_they_change(fake_server: FakeServer, tmp_path: Path) -> None:
+    async def script(app: ChatApp) -> None:
+        await app.send("hi")
+        await run_command(app, "/set temperature 0.1")
+        await run_command(app, "/system Be terse.")
+        await run_command(app, "/think off")
+        await run_command(app, "/model llama3.2")
+
+    run_app(fake_server, tmp_path, script)
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        session = store.latest_session()
+        assert session is not None
+        assert session.options == {"temperature": 0.1}
+        assert session.system == "Be terse."
+        assert session.think is False
+        assert session.model == "llama3.2"
+
+
+def test_app_stream_error_keeps_partial_marked_interrupted(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(
+        content="Half of an answer that", error_line="out of memory", error_after=3
+    )
+
+    async def script(app: ChatApp) -> None:
+        await app.send("go")
+
+    app, printed = run_app(fake_server, tmp_path, script)
+    last = app.conversation.messages[-1]
+    assert last.role == "assistant" and last.interrupted and last.error == "out of memory"
+    assert last.content.startswith("Half")
+    assert "out of memory" in printed
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        session = store.latest_session()
+        assert session is not None
+        saved = store.load_messages(session.id)[-1]
+        assert saved.interrupted and saved.content == last.content
+
+
+def test_app_interrupt_closes_stream_and_keeps_partial(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(thinking="deep thought", content="partial words here", hold_after=4)
+
+    async def script(app: ChatApp) -> None:
+        task = asyncio.create_task(app.send("go"))
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, fake_server.holding.wait, 10)
+        # Wait (polling, bounded) until the client has read what the server sent.
+        for _ in range(1000):
+            reply = app.current_reply
+            if reply is not None and reply.content_length:
+                break
+            await asyncio.sleep(0.01)
+        assert app.interrupt()
+        await task
+
+    app, printed = run_app(fake_server, tmp_path, script)
+    assert fake_server.wait_for_disconnect(5)
+    last = app.conversation.messages[-1]
+    assert last.interrupted and last.error is None
+    assert last.thinking == "deep thought"
+    assert "[interrupted]" in printed
+
+
+def test_app_corrupt_database_chat_still_works_unsaved(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    (tmp_path / "sessions.db").write_bytes(b"this is not a database at all" * 100)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    env["TERMCHAT_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "termchat", "--host", fake_server.url, "-m", "qwen3", "-p", "hi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "You said: hi" in result.stdout
+    assert str(tmp_path / "sessions.db") in result.stderr
+    assert "not be saved" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_app_sigterm_mid_stream_saves_partial(fake_server: FakeServer, tmp_path: Path) -> None:
+    fake_server.queue_reply(content="words before the signal and after", hold_after=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    env["TERMCHAT_HOME"] = str(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "termchat", "--host", fake_server.url, "-m", "llama3.2", "-p", "x"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert fake_server.holding.wait(20)
+        assert process.stdout is not None
+        assert process.stdout.read(5) == b"words"  # the client has shown the first piece
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == 128 + signal.SIGTERM
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        session = store.latest_session()
+        assert session is not None
+        messages = store.load_messages(session.id)
+        assert [m.role for m in messages] == ["user", "assistant"]
+        assert messages[1].interrupted
+        assert messages[1].content.startswith("words")
