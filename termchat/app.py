@@ -78,6 +78,7 @@ class ChatApp:
         self._live: LiveView | None = None
         self._busy: asyncio.Future[Any] | None = None
         self.current_reply: Reply | None = None
+        self._tools_notice_for: str | None = None
         self._streaming = False
         self._info_task: asyncio.Task[ModelInfo | None] | None = None
         self.last_elapsed: float | None = None
@@ -255,7 +256,12 @@ class ChatApp:
     async def _one_reply(self) -> Message | None:
         """Stream one reply; add it to the history and the store. None when nothing came."""
         conv = self.conversation
-        request = conv.request(self.tool_schemas())
+        tools = self.tool_schemas()
+        if tools and conv.info is not None and not conv.info.uses_tools:
+            if self._tools_notice_for != conv.model:
+                self._tools_notice_for = conv.model
+                self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
+        request = conv.request(tools)
         reply = Reply(model=conv.model)
         self.current_reply = reply
         live = self._new_live()

@@ -114,9 +114,10 @@ def search(
     if not hits:
         sys.stdout.write("No matches.\n")
         return
-    _renderer().search_hits(
-        [(h.session_id, h.title, h.field, h.snippet) for h in hits], MARK_START, MARK_END
-    )
+    from termchat.render.search import search_table
+
+    rows = [(h.session_id, h.session_title, h.field, h.snippet) for h in hits]
+    _renderer().print(search_table(rows, MARK_START, MARK_END))
 
 
 @sessions.command("export")

@@ -174,3 +174,133 @@ def test_cli_no_save_writes_nothing(fake_server: FakeServer, tmp_path: Path) -> 
     )
     assert result.returncode == 0
     assert not (tmp_path / "sessions.db").exists()
+
+
+FIXTURE = Path(__file__).parent / "mcp_server_fixture.py"
+
+
+def test_cli_mcp_server_from_config_tool_runs(fake_server: FakeServer, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[mcp_servers.fixture]\n"
+        f"command = {json.dumps(sys.executable)}\n"
+        f"args = [{json.dumps(str(FIXTURE))}]\n"
+    )
+    result = termchat(
+        "--host",
+        fake_server.url,
+        "-m",
+        "qwen3",
+        "--yes",
+        "--json",
+        "-p",
+        'call add {"a": 2, "b": 40}',
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    (tool_result,) = [e for e in events if e["type"] == "tool_result"]
+    assert tool_result["content"] == "42" and tool_result["error"] is False
+    names = [t["function"]["name"] for t in fake_server.chat_requests()[0]["tools"]]
+    assert {"add", "env_has", "fail"} <= set(names)
+    assert fake_server.last_chat()["messages"][-1] == {
+        "role": "tool",
+        "content": "42",
+        "tool_name": "add",
+    }
+
+
+def test_cli_mcp_server_that_cannot_start_is_named(fake_server: FakeServer, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[mcp_servers.broken]\ncommand = "/nonexistent/mcp-server"\n'
+    )
+    result = termchat(
+        "--host",
+        fake_server.url,
+        "-m",
+        "qwen3",
+        "--tool",
+        "calculator",
+        "-p",
+        "hello",
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "broken" in result.stderr
+    assert "You said: hello" in result.stdout
+    assert [t["function"]["name"] for t in fake_server.last_chat()["tools"]] == ["calculator"]
+
+
+def test_cli_tools_not_offered_to_model_without_tools(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    result = termchat(
+        "--host",
+        fake_server.url,
+        "-m",
+        "gemma3",
+        "--tool",
+        "calculator",
+        "-p",
+        "hello",
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "gemma3 does not support tools" in result.stderr
+    assert "tools" not in fake_server.last_chat()
+
+
+def test_cli_non_interactive_ask_tool_is_denied_without_yes(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    result = termchat(
+        "--host",
+        fake_server.url,
+        "-m",
+        "qwen3",
+        "--tool",
+        "read_file",
+        "-p",
+        'call read_file {"path": "x.txt"}',
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    tool_message = fake_server.last_chat()["messages"][-1]
+    assert tool_message["role"] == "tool"
+    assert "--yes" in tool_message["content"]
+
+
+def test_cli_sessions_search_export_import_rename_delete(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(thinking="pondering zebras", content="Zebras have stripes.")
+    assert (
+        termchat(
+            "--host", fake_server.url, "-m", "qwen3", "-p", "tell me about zebras", home=tmp_path
+        ).returncode
+        == 0
+    )
+    (row,) = json.loads(termchat("sessions", "list", "--json", home=tmp_path).stdout)
+    found = termchat("sessions", "search", "pondering", home=tmp_path)
+    assert found.returncode == 0 and row["id"] in found.stdout
+    markdown = termchat("sessions", "export", row["id"][:6], "--format", "md", home=tmp_path)
+    assert "<details>" in markdown.stdout and "pondering zebras" in markdown.stdout
+    out = tmp_path / "export.json"
+    assert (
+        termchat(
+            "sessions", "export", row["id"], "-f", "json", "-o", str(out), home=tmp_path
+        ).returncode
+        == 0
+    )
+    imported = termchat("sessions", "import", str(out), home=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    new_id = imported.stdout.strip()
+    assert new_id != row["id"]
+    renamed = termchat("sessions", "rename", new_id, "Zebra facts", home=tmp_path)
+    assert renamed.returncode == 0 and "Zebra facts" in renamed.stdout
+    refused = termchat("sessions", "delete", new_id, home=tmp_path)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert termchat("sessions", "delete", new_id, "--yes", home=tmp_path).returncode == 0
+    rows = json.loads(termchat("sessions", "list", "--json", home=tmp_path).stdout)
+    assert [r["id"] for r in rows] == [row["id"]]
+    missing = termchat("sessions", "show", "ffffffffffff", home=tmp_path)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
