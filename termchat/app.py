@@ -257,10 +257,10 @@ class ChatApp:
         """Stream one reply; add it to the history and the store. None when nothing came."""
         conv = self.conversation
         tools = self.tool_schemas()
-        if tools and conv.info is not None and not conv.info.uses_tools:
-            if self._tools_notice_for != conv.model:
-                self._tools_notice_for = conv.model
-                self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
+        unsupported = conv.info is not None and not conv.info.uses_tools
+        if tools and unsupported and self._tools_notice_for != conv.model:
+            self._tools_notice_for = conv.model
+            self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
         request = conv.request(tools)
         reply = Reply(model=conv.model)
         self.current_reply = reply
