@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from prompt_toolkit import PromptSession
+from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding.key_processor import KeyPress
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style
 
@@ -96,14 +97,14 @@ def open_fence(text: str) -> bool:
 class KeyReader:
     """Reads keys in raw mode while a reply streams, so Ctrl-T and Ctrl-C act at once."""
 
-    def __init__(self, inp: Input, on_key: Callable[[str], None]) -> None:
+    def __init__(self, inp: Input, on_key: Callable[[KeyPress], None]) -> None:
         self.input = inp
         self.on_key = on_key
         self._stack: contextlib.ExitStack | None = None
 
     def _ready(self) -> None:
         for press in self.input.read_keys():
-            self.on_key(press.key if isinstance(press.key, str) else str(press.key))
+            self.on_key(press)
 
     def attach(self) -> None:
         """Start reading keys (idempotent)."""
@@ -308,6 +309,7 @@ class Repl:
             prompt_continuation=lambda width, line, wrap: "." * max(width - 1, 0) + " ",
         )
         self.keys = KeyReader(self.session.input, self._on_stream_key)
+        self.typeahead = ""
         app.on_change = self._invalidate
         app.pause_keys = self.keys.paused
         app.editor = self._editor
@@ -377,11 +379,30 @@ class Repl:
 
     # --- streaming keys ------------------------------------------------------------------
 
-    def _on_stream_key(self, key: str) -> None:
-        if key == Keys.ControlT.value:
+    def _on_stream_key(self, press: KeyPress) -> None:
+        """Ctrl-T and Ctrl-C act now; other typing is kept for the next prompt (type-ahead)."""
+        key = press.key
+        if key == Keys.ControlT:
             self.app.toggle_thinking()
-        elif key == Keys.ControlC.value:
+        elif key == Keys.ControlC:
             self.app.interrupt()
+        elif key in (Keys.ControlM, Keys.Enter):
+            self.typeahead += "\r"
+        elif key in (Keys.ControlH, Keys.Backspace):
+            if self.typeahead and not self.typeahead.endswith("\r"):
+                self.typeahead = self.typeahead[:-1]
+        elif key == Keys.BracketedPaste:
+            self.typeahead += press.data.replace("\r\n", "\n").replace("\r", "\n")
+        elif len(press.data) == 1 and (press.data.isprintable() or press.data == "\t"):
+            self.typeahead += press.data
+
+    def _next_typed_line(self) -> str | None:
+        """A complete line typed while busy (sent as if typed at the prompt), if any."""
+        line, enter, rest = self.typeahead.partition("\r")
+        if not enter:
+            return None
+        self.typeahead = rest
+        return line
 
     async def _run_with_keys(self, coro: Any) -> None:
         """Run a turn or command while reading Ctrl-T/Ctrl-C in raw mode; always restore."""
@@ -404,8 +425,16 @@ class Repl:
         models = asyncio.create_task(self._load_models())
         try:
             while True:
+                typed = self._next_typed_line()
                 try:
-                    text = await self.session.prompt_async(self._message)
+                    if typed is not None:
+                        text = typed
+                        print_formatted_text(
+                            self._message() + FormattedText([("", text)]), style=STYLE
+                        )
+                    else:
+                        default, self.typeahead = self.typeahead, ""
+                        text = await self.session.prompt_async(self._message, default=default)
                 except KeyboardInterrupt:
                     continue
                 except EOFError:

@@ -305,3 +305,18 @@ def test_e2e_resume_shows_history_and_sends_it_back(spawn: Spawn, fake_server: F
     assert sent["messages"][1:] == [*before, final, {"role": "user", "content": "and now?"}]
     assert before[1]["thinking"] and before[1]["tool_calls"]  # reasoning and calls intact
     assert before[2]["role"] == "tool" and before[2]["tool_name"] == "shout"
+
+
+def test_e2e_typing_while_streaming_is_kept(spawn: Spawn, fake_server: FakeServer) -> None:
+    fake_server.queue_reply(content="A slow answer.", hold_after=2)
+    term = spawn("-m", "llama3.2")
+    ready(term, "llama3.2")
+    term.line("first")
+    assert fake_server.holding.wait(10)
+    term.type("/think off\rnext quest")
+    fake_server.release()
+    term.wait_for("A slow answer.")
+    term.wait_for("Thinking: off")  # the typed-ahead command ran
+    term.wait_for("llama3.2 ❯ next quest")  # the unfinished line waits at the prompt
+    term.line("ion")
+    term.wait_for("You said: next question")
