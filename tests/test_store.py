@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +18,6 @@ from termchat.messages import Message, Role, Stats, ToolCall
 from termchat.store import MARK_END, MARK_START, SessionStore, StoredMessage
 from termchat.store_records import check_tree, default_title, fts_query
 from termchat.store_schema import MIGRATIONS
-
-ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
 
 @pytest.fixture
@@ -131,25 +132,52 @@ def test_open_unusable_path_raises_store_error(db_path: Path, make: object) -> N
         SessionStore.open(db_path)
 
 
-@pytest.mark.skipif(ROOT, reason="root reads any file")
-def test_open_unreadable_file_raises_store_error(db_path: Path) -> None:
-    SessionStore.open(db_path).close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    db_path.chmod(0)
-    with pytest.raises(StoreError, match=str(db_path)):
-        SessionStore.open(db_path)
-
-
-@pytest.mark.skipif(ROOT, reason="root writes anywhere")
-def test_open_read_only_folder_raises_store_error(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
-    db_path.parent.chmod(0o500)
+@contextlib.contextmanager
+def unprivileged() -> Iterator[None]:
+    """Permission checks as an ordinary user: as root, drop the effective uid for a moment."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)  # nobody
     try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder every user may enter (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="termchat-perm-"))
+    path.chmod(0o777)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_open_unreadable_file_raises_store_error(shared_dir: Path) -> None:
+    db_path = shared_dir / "sessions.db"
+    with unprivileged():
+        SessionStore.open(db_path).close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        db_path.chmod(0)
         with pytest.raises(StoreError, match=str(db_path)):
             SessionStore.open(db_path)
-    finally:
-        db_path.parent.chmod(0o700)
+
+
+def test_open_read_only_folder_raises_store_error(shared_dir: Path) -> None:
+    folder = shared_dir / "ro"
+    db_path = folder / "sessions.db"
+    with unprivileged():
+        folder.mkdir()
+        folder.chmod(0o500)
+        try:
+            with pytest.raises(StoreError, match=str(db_path)):
+                SessionStore.open(db_path)
+        finally:
+            folder.chmod(0o700)
 
 
 def test_store_full_disk_raises_store_error_and_recovers(store: SessionStore) -> None:
