@@ -51,8 +51,8 @@ def render_streamed(pieces: list[str], width: int) -> str:
 @pytest.mark.parametrize(
     ("text", "held"),
     [
-        pytest.param("para one\n\npara two\n", "para two\n", id="paragraph-waits-for-next"),
-        pytest.param("Title\n\nbody\n===\n", "body\n===\n", id="setext-heading"),
+        pytest.param("para one\n\npara two\n", "\npara two\n", id="paragraph-waits-for-blank"),
+        pytest.param("Title\n\nbody\n===\n", "\nbody\n===\n", id="setext-heading"),
         pytest.param("- a\n\n", "- a\n\n", id="list-may-get-loose-item"),
         pytest.param("- a\n\n  more\n", "- a\n\n  more\n", id="list-continuation"),
         pytest.param("> quote\nlazy\n", "> quote\nlazy\n", id="quote-lazy-line"),
@@ -82,11 +82,13 @@ def test_unfinished_block_stays_in_tail(text: str, held: str) -> None:
         pytest.param("````\n```\n````\n", ["````\n```\n````\n"], id="longer-fence"),
         pytest.param("- a\n- b\n\nnext\n", ["- a\n- b\n\n"], id="list-ends-at-paragraph"),
         pytest.param("- a\n\n- b\n\nc\n", ["- a\n\n- b\n\n"], id="loose-list-one-block"),
-        pytest.param("a\n\n```\nx\n\ny\n", ["a\n\n"], id="fence-finishes-paragraph"),
-        pytest.param("> q\n\np\n", ["> q\n\n"], id="quote-ends-at-blank"),
-        pytest.param(
-            "[r]: http://x\n\npara\n\nz\n", ["[r]: http://x\n\npara\n\n"], id="definition"
-        ),
+        pytest.param("a\n```\nx\n\ny\n", ["a\n"], id="fence-finishes-paragraph"),
+        pytest.param("a\nb\n\n", ["a\nb\n"], id="blank-line-finishes-paragraph"),
+        pytest.param("- a\n- b\n\n", [], id="blank-line-does-not-finish-list"),
+        pytest.param("    code\n\n", [], id="blank-line-does-not-finish-indented-code"),
+        pytest.param("| a |\n|---|\n| 1 |\n\n", ["| a |\n|---|\n| 1 |\n"], id="table-blank"),
+        pytest.param("> q\n\np\n", ["> q\n"], id="quote-ends-at-blank"),
+        pytest.param("[r]: http://x\n\npara\n\nz\n", ["[r]: http://x\n\npara\n"], id="definition"),
     ],
 )
 def test_finished_blocks(text: str, blocks: list[str]) -> None:
@@ -117,8 +119,8 @@ def test_open_fence_lines_grow_without_reparsing() -> None:
 
 def test_finish_returns_rest_or_nothing() -> None:
     splitter = BlockSplitter()
-    assert splitter.feed("a\n\nb\n\nc") == ["a\n\n"]
-    assert splitter.finish() == ["b\n\nc"]
+    assert splitter.feed("a\n\nb\n\nc") == ["a\n\n", "b\n"]
+    assert splitter.finish() == ["\nc"]
     splitter = BlockSplitter()
     assert splitter.feed("# done\n\n\n") == ["# done\n"]
     assert splitter.finish() == []

@@ -45,13 +45,17 @@ class OpenFence:
 def _final_at_once(token: Any) -> bool:
     """Top-level blocks that nothing arriving later can change once their last line is complete.
 
-    A thematic break, an ATX heading (`# Title`) and a closed fenced code block. Any other
-    block waits until the next one starts (a paragraph may still become a setext heading or a
-    table, a list may get another item, a quote a lazy continuation line).
+    A thematic break, an ATX heading (`# Title`) and a closed fenced code block.
     """
     return token.type in ("hr", "fence") or (
         token.type == "heading_open" and token.markup.startswith("#")
     )
+
+
+# Blocks that a blank line closes for good: no lazy continuation, setext underline or table
+# row can reach them across it. Not lists (a loose list goes on after blank lines) nor
+# indented code (it may continue after blank lines too).
+_CLOSED_BY_BLANK = {"paragraph_open", "heading_open", "table_open", "blockquote_open"}
 
 
 class BlockSplitter:
@@ -166,8 +170,13 @@ class BlockSplitter:
         assert last.map is not None
         cuts = [b.map[0] for b in blocks[1:] if b.map]
         closed = _is_closed(last, complete, offsets)
-        if closed and _final_at_once(last):
-            cuts.append(last.map[1])
+        end = last.map[1]
+        if (closed and _final_at_once(last)) or (
+            last.type in _CLOSED_BY_BLANK
+            and end + 1 < len(offsets)
+            and not complete[offsets[end] : offsets[end + 1]].strip()
+        ):
+            cuts.append(end)
         finished: list[str] = []
         start = 0
         for line in cuts:

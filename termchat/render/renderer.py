@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -9,6 +10,7 @@ from typing import Any, Literal, TextIO
 
 from rich import box
 from rich.console import Console, RenderableType
+from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -16,7 +18,7 @@ from rich.text import Text
 
 from termchat.messages import Message, Stats
 from termchat.render.live import LiveReply
-from termchat.render.markdown import SafeMarkdown
+from termchat.render.markdown import SafeMarkdown, known_lexer
 from termchat.render.parts import (
     error_text,
     footer_text,
@@ -91,6 +93,16 @@ class Renderer:
         """Print rich renderables (never untrusted strings: wrap those in `Text`)."""
         for renderable in renderables:
             self.console.print(renderable)
+
+    def warm_up(self) -> None:
+        """Load now what the first reply would otherwise load in the middle of a frame: rich's
+        Markdown, table and syntax modules, the Python lexer (tens of milliseconds to build)
+        and the code theme. Safe to run in a thread, e.g. `asyncio.to_thread` after the prompt
+        is up; it draws nothing."""
+        scratch = Console(file=io.StringIO(), width=40, color_system="truecolor")
+        sample = "# x\n\n- a\n\n| a |\n|---|\n| 1 |\n\n```python\nx = 1  # y\n```\n"
+        scratch.print(Markdown(sample, code_theme=self.code_theme, hyperlinks=False))
+        known_lexer("python")
 
     # --- one-liners ----------------------------------------------------------------------
 
