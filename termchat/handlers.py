@@ -161,7 +161,7 @@ async def cmd_system(app: ChatApp, args: str) -> None:
     if not args:
         if conv.system:
             app.renderer.notice("System prompt:")
-            app.renderer.thinking_full(conv.system)
+            app.renderer.markdown(conv.system)
         else:
             app.renderer.notice("No system prompt. Set one with /system TEXT.")
         return
