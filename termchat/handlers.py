@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from termchat.app import ChatApp, Exit
 from termchat.commands import COMMANDS, Command, parse_command
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
-from termchat.errors import BackendError, ConfigError, ModelNotFound, TermchatError
+from termchat.errors import (
+    BackendError,
+    ConfigError,
+    ModelNotFound,
+    ServerError,
+    TermchatError,
+)
 
 Handler = Callable[[ChatApp, str], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
@@ -214,17 +221,28 @@ async def cmd_pull(app: ChatApp, args: str) -> None:
         raise ConfigError(_usage("pull"))
     pull = getattr(app.backend, "pull", None)
     if pull is None:
-        raise ConfigError("This server cannot pull models.")
+        raise ConfigError("This server cannot pull models (only Ollama can).")
     name = args.split()[0]
-    last = ""
-    async for progress in pull(name):
-        status = progress.status
+    last = ("", -1)
+    try:
+        await _show_pull(app, pull(name), last)
+    except ServerError as exc:
+        app.renderer.error(f"Pull of {name} failed: {exc.server_message}")
+        return
+    app.models_cache = []
+    app.renderer.notice(f"Pulled {name}. Switch to it with /model {name}")
+
+
+async def _show_pull(app: ChatApp, progresses: Any, last: tuple[str, int]) -> None:
+    async for progress in progresses:
+        # One line per status, and per quarter of a layer's download: readable in scrollback.
+        quarter = -1
         if progress.total and progress.completed is not None:
-            status += f" {progress.completed * 100 // max(progress.total, 1)}%"
-        if status != last:
-            app.renderer.notice(status)
-            last = status
-    app.renderer.notice(f"Pulled {name}.")
+            quarter = min(progress.completed * 4 // max(progress.total, 1), 4)
+        if (progress.status, quarter) != last:
+            percent = f" {quarter * 25}%" if quarter >= 0 else ""
+            app.renderer.notice(f"{progress.status}{percent}")
+            last = (progress.status, quarter)
 
 
 # The session commands live in their own module; importing it registers them here.

@@ -215,3 +215,22 @@ def test_app_sigterm_mid_stream_saves_partial(fake_server: FakeServer, tmp_path:
         assert [m.role for m in messages] == ["user", "assistant"]
         assert messages[1].interrupted
         assert messages[1].content.startswith("words")
+
+
+def test_app_pull_shows_progress_and_unknown_model_error(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.add_model("mistral", capabilities=["completion", "tools"], installed=False)
+
+    async def script(app: ChatApp) -> None:
+        await run_command(app, "/pull mistral")
+        await run_command(app, "/pull nosuchmodel")
+        await run_command(app, "/model mistral")
+        assert app.conversation.model == "mistral"
+
+    _, printed = run_app(fake_server, tmp_path, script)
+    assert "pulling manifest" in printed
+    assert "100%" in printed
+    assert "Pulled mistral." in printed
+    assert "Pull of nosuchmodel failed: pull model manifest: file does not exist" in printed
+    assert printed.count("pulling manifest") == 2
