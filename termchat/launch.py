@@ -182,7 +182,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
                 "--resume needs an id when not interactive (termchat sessions list)."
             )
             return 2
-        from termchat.repl import pick_session
+        from termchat.repl_dialogs import pick_session
 
         target = await pick_session(app.store)
         if target is None:
