@@ -320,3 +320,30 @@ def test_e2e_typing_while_streaming_is_kept(spawn: Spawn, fake_server: FakeServe
     term.wait_for("llama3.2 ❯ next quest")  # the unfinished line waits at the prompt
     term.line("ion")
     term.wait_for("You said: next question")
+
+
+def test_e2e_resume_picker_filters_as_you_type(spawn: Spawn, fake_server: FakeServer) -> None:
+    first = spawn("-m", "llama3.2")
+    ready(first, "llama3.2")
+    first.line("tell me about zebras")
+    first.wait_for("You said: tell me about zebras")
+    first.line("/new")
+    first.wait_for("New conversation")
+    first.line("and now giraffes")
+    first.wait_for("You said: and now giraffes")
+    first.key("ctrl-d")
+    assert first.wait_exit() == 0
+
+    picker = spawn("--resume")
+    picker.wait_for("Resume (type to filter")
+    picker.wait_for("and now giraffes")  # the menu lists recent conversations
+    picker.type("zebr")
+    picker.wait_for(lambda: "and now giraffes" not in picker.display())  # filtered
+    picker.key("enter")
+    picker.wait_for("Resumed “tell me about zebras”")
+    ready(picker, "llama3.2")
+    picker.line("more")
+    picker.wait_for("You said: more")
+    contents = [m["content"] for m in fake_server.last_chat()["messages"]]
+    assert contents[0] == "tell me about zebras" and contents[-1] == "more"
+    assert "and now giraffes" not in contents
