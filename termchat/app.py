@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from termchat.accumulator import Reply
 from termchat.backends.base import Backend, ChatRequest, ModelInfo
+from termchat.cadence import FRAME_SECONDS, next_frame
 from termchat.config import Config, format_think
 from termchat.conversation import Conversation
 from termchat.errors import (
@@ -29,7 +30,6 @@ from termchat.messages import Message
 if TYPE_CHECKING:
     from termchat.toolset import ToolSet
 
-FRAME_SECONDS = 0.05
 T = TypeVar("T")
 
 
@@ -352,9 +352,12 @@ class ChatApp:
             return True
 
         async def frames() -> None:
+            # On the shared frame clock (termchat.cadence), just after the network reads.
+            due = next_frame(time.monotonic())
             while True:
-                await asyncio.sleep(FRAME_SECONDS)
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
                 live.refresh()
+                due = next_frame(max(time.monotonic(), due + FRAME_SECONDS / 2))
 
         timer = asyncio.create_task(frames())
         self._streaming = True

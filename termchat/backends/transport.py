@@ -10,6 +10,7 @@ import httpx
 
 from termchat import __version__
 from termchat.backends.host import is_loopback
+from termchat.backends.paced import paced_transport
 from termchat.errors import BackendError, ConnectError, ProtocolError
 from termchat.messages import Event, StreamError
 
@@ -39,13 +40,16 @@ def make_client(base_url: str, api_key: str | None, connect_timeout: float) -> h
     headers = {"User-Agent": f"termchat/{__version__}"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
+    # httpx honours HTTP_PROXY even for 127.0.0.1; a local server must never go through it.
+    trust_env = not is_loopback(base_url)
     return httpx.AsyncClient(
         base_url=base_url,
         headers=headers,
         # A model may load or think silently for minutes: no read timeout while streaming.
         timeout=httpx.Timeout(None, connect=connect_timeout),
-        # httpx honours HTTP_PROXY even for 127.0.0.1; a local server must never go through it.
-        trust_env=not is_loopback(base_url),
+        trust_env=trust_env,
+        # Reads paced to the frame clock: one wake-up per frame, not one per token.
+        transport=paced_transport(trust_env=trust_env),
     )
 
 

@@ -1,0 +1,97 @@
+"""Network reads paced to the frame clock (termchat.cadence): a wrapper for httpcore's backend."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from termchat.cadence import read_delay
+
+
+class PacedStream(httpcore.AsyncNetworkStream):
+    """A connection whose reads wait for the next read slot when one already ran in this slot.
+
+    Whatever arrived in between is then read in one go (httpcore reads up to 64 KiB), so a
+    stream of one HTTP chunk per token wakes the event loop about 20 times a second instead
+    of once per token. The data waits in the kernel's socket buffer, never longer than the
+    next frame would have waited to draw it.
+    """
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+        self._last_read: float | None = None
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        delay = read_delay(time.monotonic(), self._last_read)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        data = await self._stream.read(max_bytes, timeout)
+        self._last_read = time.monotonic()
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return PacedStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class PacedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend with every connection wrapped in a PacedStream."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return PacedStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_unix_socket(path, timeout, socket_options)
+        return PacedStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def paced_transport(*, trust_env: bool) -> httpx.AsyncHTTPTransport:
+    """httpx's default transport with paced reads.
+
+    httpx does not take a network backend, so the pool's is wrapped in place; should a future
+    httpx lay out its pool differently, the transport is returned unpaced (slower, still right).
+    """
+    transport = httpx.AsyncHTTPTransport(trust_env=trust_env)
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None and not isinstance(backend, PacedBackend):
+        pool._network_backend = PacedBackend(backend)  # type: ignore[union-attr]
+    return transport
