@@ -13,6 +13,7 @@ from rich.text import Text
 from termchat.accumulator import Reply
 from termchat.render.blocks import BlockSplitter
 from termchat.render.code import FenceStream
+from termchat.render.framelog import FrameLog
 from termchat.render.markdown import BlockPrinter
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.sanitize import sanitize
@@ -46,6 +47,7 @@ class LiveReply:
         show_thinking: Start with the reasoning expanded.
         code_theme: Pygments theme for code blocks.
         clock: Monotonic seconds (tests pass a fake one).
+        frame_log: Where to note each frame's timing (see `framelog`), or None.
     """
 
     def __init__(
@@ -56,8 +58,10 @@ class LiveReply:
         show_thinking: bool,
         code_theme: str = "monokai",
         clock: Callable[[], float] = time.monotonic,
+        frame_log: FrameLog | None = None,
     ) -> None:
         self.console = console
+        self._frame_log = frame_log
         self.model = model
         self._show = show_thinking
         self._code_theme = code_theme
@@ -108,8 +112,11 @@ class LiveReply:
         if key == self._key:
             return
         self._key = key
+        began = FrameLog.now() if self._frame_log is not None else 0.0
         scroll, live = self._step(final=False)
-        self._draw(scroll, live)
+        written = self._draw(scroll, live)
+        if self._frame_log is not None:
+            self._frame_log.record(began, self._consumed, written)
 
     def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
         """Print everything still live, the markers, and the footer; then `stop`.
@@ -122,13 +129,16 @@ class LiveReply:
         if self._finished or self._stopped:
             return
         self.update(reply)
+        began = FrameLog.now() if self._frame_log is not None else 0.0
         scroll, _ = self._step(final=True)
         if interrupted:
             scroll.append(interrupted_text())
         if error:
             scroll.append(error_text(error))
         scroll.append(footer_text(self.model, reply.stats, self._clock() - self._start))
-        self._draw(scroll, [])
+        written = self._draw(scroll, [])
+        if self._frame_log is not None:
+            self._frame_log.record(began, self._consumed, written)
         self._finished = True
         self.stop()
 
@@ -141,6 +151,8 @@ class LiveReply:
         if self._stopped:
             return
         self._stopped = True
+        if self._frame_log is not None:
+            self._frame_log.close()
         if not self._live or not (self._cursor_hidden or self._live_cells):
             return
         width = self.console.size.width
@@ -278,18 +290,19 @@ class LiveReply:
 
     # --- the terminal --------------------------------------------------------------------
 
-    def _draw(self, scroll: list[RenderableType], live: list[Row]) -> None:
+    def _draw(self, scroll: list[RenderableType], live: list[Row]) -> int:
+        """Write one frame; how many characters were written (0: nothing changed)."""
         console = self.console
         if not self._live:
             for renderable in scroll:
                 console.print(renderable)
-            return
+            return 0
         width, height = console.size
         live = live[-max(1, height - MARGIN) :] if live else []
         scroll_text = self._capture(scroll) if scroll else ""
         live_text = self._capture([Rows(live)]) if live else ""
         if not scroll_text and live_text == self._live_text and width == self._live_width:
-            return
+            return 0
         frame = [SYNC_BEGIN]
         if not self._cursor_hidden:
             frame.append(HIDE_CURSOR)
@@ -298,10 +311,12 @@ class LiveReply:
         frame.append(scroll_text)
         frame.append(live_text)
         frame.append(SYNC_END)
-        self._write("".join(frame))
+        text = "".join(frame)
+        self._write(text)
         self._live_text = live_text
         self._live_cells = [sum(cell_len(s.text) for s in row if not s.control) for row in live]
         self._live_width = width
+        return len(text)
 
     def _erase(self, width: int) -> str:
         """Move to the top of the drawn live region and clear to the end of the screen."""

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from termchat.messages import Message, Stats
+from termchat.render.framelog import FrameLog
 from termchat.render.live import LiveReply
 from termchat.render.markdown import SafeMarkdown, known_lexer
 from termchat.render.parts import (
@@ -180,13 +181,17 @@ class Renderer:
         show_thinking: bool,
         clock: Callable[[], float] | None = None,
     ) -> LiveReply:
-        """Start drawing a streaming reply (see `LiveReply`); `clock` is for tests."""
+        """Start drawing a streaming reply (see `LiveReply`); `clock` is for tests.
+
+        With TERMCHAT_FRAME_LOG set, the reply's frames are logged there (see `framelog`).
+        """
         return LiveReply(
             self.console,
             model,
             show_thinking=show_thinking,
             code_theme=self.code_theme,
             clock=clock or time.monotonic,
+            frame_log=FrameLog.from_env(),
         )
 
     # --- tables and panels ---------------------------------------------------------------
