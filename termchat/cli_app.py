@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from termchat import __version__
-from termchat.config import load_config, parse_option, parse_think
-from termchat.errors import ConfigError, TermchatError
+from termchat.cli_chat import ChatFlags, start_chat
 
 app = typer.Typer(
     add_completion=False,
@@ -21,25 +19,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a one-line error on stderr and return the Exit to raise."""
-    sys.stderr.write(f"termchat: {message}\n")
-    return typer.Exit(code)
-
-
-@dataclass
-class ChatOptions:
-    """Flags of the chat command that are not plain Config fields."""
-
-    prompt: str | None = None
-    json: bool = False
-    yes: bool = False
-    show_thinking_flag: bool | None = None
-    continue_last: bool = False
-    resume: str | None = None
-    explicit: frozenset[str] = frozenset()
 
 
 def _version(value: bool) -> None:
@@ -119,61 +98,27 @@ def chat(
     """Chat with a model: `termchat -m qwen3`, or `termchat -m qwen3 -p "question"`."""
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        config = load_config()
-        flags: dict[str, Any] = {
-            "model": model,
-            "host": host,
-            "backend": backend,
-            "system": system,
-            "theme": theme,
-        }
-        if backend is not None and backend not in ("ollama", "openai"):
-            raise ConfigError(f"--backend must be ollama or openai, not {backend!r}")
-        if think is not None and no_think:
-            raise ConfigError("--think and --no-think contradict each other")
-        if think is not None:
-            flags["think"] = parse_think(think)
-        config = config.with_flags(**flags)
-        if no_think:
-            config.think = False
-        if hide_thinking:
-            config.show_thinking = False
-        elif show_thinking:
-            config.show_thinking = True
-        for item in option or []:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ConfigError(f"--option needs KEY=VALUE, not {item!r}")
-            config.options[key.strip()] = parse_option(key.strip(), value.strip())
-        config.tools = list(dict.fromkeys([*config.tools, *(tool or [])]))
-        config.tools_files = [*config.tools_files, *(tools_file or [])]
-        if no_save:
-            config.save = False
-    except TermchatError as exc:
-        raise fail(str(exc), 2) from None
-    options = ChatOptions(
+    flags = ChatFlags(
+        model=model,
         prompt=prompt,
-        json=json_out,
+        host=host,
+        backend=backend,
+        think=think,
+        no_think=no_think,
+        hide_thinking=hide_thinking,
+        show_thinking=show_thinking,
+        system=system,
+        option=list(option or []),
+        theme=theme,
+        json_out=json_out,
+        tool=list(tool or []),
+        tools_file=list(tools_file or []),
         yes=yes,
-        show_thinking_flag=True if show_thinking else (False if hide_thinking else None),
         continue_last=continue_last,
         resume=resume,
-        explicit=frozenset(
-            name
-            for name, given in (
-                ("model", model is not None),
-                ("system", system is not None),
-                ("think", think is not None or no_think),
-                ("options", bool(option)),
-            )
-            if given
-        ),
+        no_save=no_save,
     )
-    from termchat.launch import run_chat
-
-    code = run_chat(config, options)
-    raise typer.Exit(code)
+    raise typer.Exit(start_chat(flags))
 
 
 from termchat.cli_sessions import sessions  # noqa: E402

@@ -15,7 +15,7 @@ from termchat.errors import StoreError, TermchatError
 
 if TYPE_CHECKING:
     from termchat.backends.base import Backend
-    from termchat.cli_app import ChatOptions
+    from termchat.cli_chat import ChatOptions
     from termchat.toolset import ToolSet
 
 OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
