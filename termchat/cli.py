@@ -6,19 +6,17 @@ import sys
 
 from termchat import __version__
 
-THINK_WORDS = {"on", "off", "true", "false", "auto", "low", "medium", "high", "max"}
-
-
 def normalize_argv(args: list[str]) -> list[str]:
     """Give the options whose value is optional an explicit one.
 
-    `--think` alone means `--think=on` (`--think high` sets a level); `--resume` alone means
+    `--think` alone (or before another option) means `--think=on`; `--think WORD` sets a
+    level, and parse_think rejects a word it does not know. `--resume` alone means
     "pick from a list" (`--resume=`), `--resume ID` resumes that conversation.
     """
     out: list[str] = []
     for index, arg in enumerate(args):
         following = args[index + 1] if index + 1 < len(args) else None
-        if arg == "--think" and (following is None or following.lower() not in THINK_WORDS):
+        if arg == "--think" and (following is None or following.startswith("-")):
             out.append("--think=on")
         elif arg in ("--resume", "-r") and (following is None or following.startswith("-")):
             out.append("--resume=")

@@ -43,6 +43,10 @@ def parse_think(value: str | bool | None) -> Think:
     """
     if value is None or isinstance(value, bool):
         return value
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"Unknown think value {value!r}: use on, off, auto, low, medium, high or max"
+        )
     text = value.strip().lower()
     if text in ("on", "true", "yes", "1"):
         return True
@@ -127,6 +131,22 @@ class Config:
     tool_chain_limit: int = 10
     save: bool = True
     home: Path = field(default_factory=state_dir)
+    # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
+    env_ollama_host: str | None = None
+    env_ollama_key: str | None = None
+    env_openai_key: str | None = None
+    host_given: bool = False  # --host was on the command line
+
+    def server_host(self) -> str | None:
+        """The server address: --host, else $OLLAMA_HOST (Ollama only), else the config file."""
+        if self.backend == "ollama" and not self.host_given:
+            return self.env_ollama_host or self.host
+        return self.host
+
+    def server_api_key(self) -> str | None:
+        """The backend's key: $OLLAMA_API_KEY or $OPENAI_API_KEY, else the config file."""
+        env_key = self.env_ollama_key if self.backend == "ollama" else self.env_openai_key
+        return env_key or self.api_key
 
     @property
     def history_file(self) -> Path:
@@ -141,6 +161,8 @@ class Config:
     def with_flags(self, **flags: Any) -> Config:
         """A copy with every flag that was given (not None) applied."""
         given = {k: v for k, v in flags.items() if v is not None}
+        if "host" in given:
+            given["host_given"] = True
         return replace(self, **given)
 
 
@@ -193,11 +215,9 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
         config.model = env["TERMCHAT_MODEL"]
     if env.get("TERMCHAT_THEME"):
         config.theme = env["TERMCHAT_THEME"]
-    if env.get("OLLAMA_HOST") and config.backend == "ollama" and not data.get("host"):
-        config.host = env["OLLAMA_HOST"]
-    key_var = "OLLAMA_API_KEY" if config.backend == "ollama" else "OPENAI_API_KEY"
-    if env.get(key_var):
-        config.api_key = env[key_var]
+    config.env_ollama_host = env.get("OLLAMA_HOST") or None
+    config.env_ollama_key = env.get("OLLAMA_API_KEY") or None
+    config.env_openai_key = env.get("OPENAI_API_KEY") or None
     return config
 
 
@@ -220,9 +240,12 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         config.show_thinking = not _expect("hide_thinking", data["hide_thinking"], bool)
     if "options" in data:
         options = _expect("options", data["options"], dict)
-        for key in options:
-            if key not in OPTION_TYPES:
+        for key, value in options.items():
+            kind = OPTION_TYPES.get(key)
+            if kind is None:
                 raise ValueError(f"unknown option {key!r} in [options]")
+            if not _option_ok(value, kind):
+                raise ValueError(f"option {key} must be a {kind.__name__}, not {value!r}")
         config.options = dict(options)
     if "tools" in data:
         config.tools = [str(t) for t in _expect("tools", data["tools"], list)]
@@ -237,12 +260,27 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
     if "mcp_servers" in data:
         config.mcp_servers = dict(_expect("mcp_servers", data["mcp_servers"], dict))
     if "tool_chain_limit" in data:
-        config.tool_chain_limit = _expect("tool_chain_limit", data["tool_chain_limit"], int)
+        limit = _expect("tool_chain_limit", data["tool_chain_limit"], int)
+        if isinstance(limit, bool) or limit < 1:
+            raise ValueError("tool_chain_limit must be a whole number of at least 1")
+        config.tool_chain_limit = limit
     if "save" in data:
         config.save = _expect("save", data["save"], bool)
 
 
+def _option_ok(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):
+        return False
+    if kind is float:
+        return isinstance(value, (int, float))
+    if kind is list:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, kind)
+
+
 def _expect(key: str, value: Any, kind: type) -> Any:
+    if kind is not bool and isinstance(value, bool):
+        raise TypeError(f"{key} must be a {kind.__name__}, not a boolean")
     if not isinstance(value, kind):
         raise TypeError(f"{key} must be a {kind.__name__}, not {type(value).__name__}")
     return value

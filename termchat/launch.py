@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from termchat.app import ChatApp, LiveView
 from termchat.backends.host import parse_ollama_host
+from termchat.backends.lazy import LazyBackend
 from termchat.config import Config
 from termchat.errors import StoreError, TermchatError
 
@@ -22,14 +23,28 @@ OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
 
 
 def make_backend(config: Config) -> Backend:
-    """The backend the config asks for (the only place that picks one)."""
+    """The backend the config asks for (the only place that picks one).
+
+    It is built on first use (see LazyBackend): httpx is then imported in the background,
+    after the prompt is drawn.
+    """
     if config.backend == "openai":
-        from termchat.backends.openai import OpenAIBackend
+        base = (config.server_host() or OPENAI_DEFAULT).rstrip("/")
 
-        return OpenAIBackend((config.host or OPENAI_DEFAULT).rstrip("/"), api_key=config.api_key)
-    from termchat.backends.ollama import OllamaBackend
+        def openai() -> Backend:
+            from termchat.backends.openai import OpenAIBackend
 
-    return OllamaBackend(parse_ollama_host(config.host), api_key=config.api_key)
+            return OpenAIBackend(base, api_key=config.server_api_key())
+
+        return LazyBackend(base, openai)
+    host = parse_ollama_host(config.server_host())
+
+    def ollama() -> Backend:
+        from termchat.backends.ollama import OllamaBackend
+
+        return OllamaBackend(host, api_key=config.server_api_key())
+
+    return LazyBackend(host, ollama)
 
 
 def open_store(config: Config, renderer: Any) -> Any:
@@ -123,7 +138,12 @@ async def _main(
             assert question is not None
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signal.SIGINT, app.interrupt)
+            warming = None
+            if live_factory is None:  # drawn live: load Markdown while the request goes out
+                warming = asyncio.create_task(asyncio.to_thread(renderer.warm_up))
             code = await _one_shot(app, question)
+            if warming is not None:
+                await warming
     except asyncio.CancelledError:
         code = 128 + (stop_signal[0] if stop_signal else signal.SIGTERM)
     finally:

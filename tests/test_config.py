@@ -69,10 +69,10 @@ def test_load_config_file_then_env(tmp_path: Path) -> None:
     assert config.show_thinking is False
     assert config.options == {"temperature": 0.3}
     assert config.tool_policies == {"run_shell": "deny"}
-    assert config.host == "10.0.0.5"
-    assert config.api_key == "sk-1"
+    assert config.server_host() == "10.0.0.5"
+    assert config.server_api_key() == "sk-1"
     flagged = config.with_flags(model="gemma3", host=None)
-    assert flagged.model == "gemma3" and flagged.host == "10.0.0.5"
+    assert flagged.model == "gemma3" and flagged.server_host() == "10.0.0.5"
 
 
 @pytest.mark.parametrize(
@@ -83,6 +83,13 @@ def test_load_config_file_then_env(tmp_path: Path) -> None:
         pytest.param("model = 3", "model must be a str", id="wrong-type"),
         pytest.param('think = "sometimes"', "Unknown think value", id="bad-think"),
         pytest.param('[tool_policies]\nx = "maybe"', "allow, ask or deny", id="bad-policy"),
+        pytest.param("think = 5", "Unknown think value 5", id="think-number"),
+        pytest.param(
+            '[options]\ntemperature = "hot"', "temperature must be a float", id="option-type"
+        ),
+        pytest.param("[options]\nnum_ctx = 1.5", "num_ctx must be a int", id="option-int"),
+        pytest.param("tool_chain_limit = true", "not a boolean", id="limit-bool"),
+        pytest.param("tool_chain_limit = 0", "at least 1", id="limit-zero"),
     ],
 )
 def test_load_config_errors_name_the_file(tmp_path: Path, text: str, message: str) -> None:
@@ -96,3 +103,57 @@ def test_load_config_errors_name_the_file(tmp_path: Path, text: str, message: st
 def test_state_dir_follows_termchat_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERMCHAT_HOME", str(tmp_path / "home"))
     assert state_dir() == tmp_path / "home"
+
+
+HOSTS = {"OLLAMA_HOST": "env-host:1", "OLLAMA_API_KEY": "ollama-key", "OPENAI_API_KEY": "oa-key"}
+
+
+@pytest.mark.parametrize(
+    ("file", "flags", "host", "key"),
+    [
+        pytest.param("", {}, "env-host:1", "ollama-key", id="env-only"),
+        pytest.param('host = "file-host"', {}, "env-host:1", "ollama-key", id="env-beats-file"),
+        pytest.param(
+            'host = "file-host"',
+            {"host": "flag-host"},
+            "flag-host",
+            "ollama-key",
+            id="flag-beats-env",
+        ),
+        pytest.param(
+            "",
+            {"backend": "openai", "host": "http://v/v1"},
+            "http://v/v1",
+            "oa-key",
+            id="openai-flag-uses-openai-key",
+        ),
+        pytest.param(
+            'backend = "openai"\nhost = "http://f/v1"',
+            {},
+            "http://f/v1",
+            "oa-key",
+            id="openai-file-ignores-ollama-host",
+        ),
+        pytest.param(
+            'api_key = "file-key"',
+            {"backend": "openai"},
+            None,
+            "oa-key",
+            id="env-key-beats-file-key",
+        ),
+    ],
+)
+def test_config_server_host_and_key_precedence(
+    tmp_path: Path, file: str, flags: dict[str, str], host: str | None, key: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(file)
+    config = load_config(path, HOSTS).with_flags(**flags)
+    assert config.server_host() == host
+    assert config.server_api_key() == key
+
+
+def test_config_file_key_used_when_env_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('api_key = "file-key"')
+    assert load_config(path, {}).server_api_key() == "file-key"
