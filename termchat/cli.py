@@ -6,6 +6,7 @@ import sys
 
 from termchat import __version__
 
+
 def normalize_argv(args: list[str]) -> list[str]:
     """Give the options whose value is optional an explicit one.
 
