@@ -19,14 +19,17 @@ CLOSE_TAG = "</think>"
 
 
 class ThinkSplitter:
-    """Separates `<think>…</think>` reasoning from answer text arriving in arbitrary pieces.
+    """Separates a leading `<think>…</think>` block from answer text arriving in pieces.
 
-    `feed` returns (is_thinking, text) pieces in order. A possible tag prefix at the end of a
-    piece is held back until the next piece (or `flush`) decides it.
+    As in Ollama's own parser, the tag counts only at the start of the content (after
+    whitespace): once answer text has begun, a literal `<think>` is just text. `feed` returns
+    (is_thinking, text) pieces in order; a possible tag prefix is held back until the next piece
+    (or `flush`) decides it.
     """
 
     def __init__(self) -> None:
         self._thinking = False
+        self._answer_started = False
         self._pending = ""
         self.seen_tag = False
 
@@ -35,29 +38,46 @@ class ThinkSplitter:
         """True while inside an unclosed `<think>` block."""
         return self._thinking
 
+    @property
+    def active(self) -> bool:
+        """False once the answer has started: from then on, text passes straight through."""
+        return not self._answer_started or self._thinking
+
     def feed(self, text: str) -> list[tuple[bool, str]]:
         """Split one piece of content into reasoning and answer parts."""
-        if self._pending:
-            text = self._pending + text
-            self._pending = ""
-        elif "<" not in text:
-            return [(self._thinking, text)] if text else []
+        if not self.active:
+            return [(False, text)] if text else []
+        text, self._pending = self._pending + text, ""
         out: list[tuple[bool, str]] = []
         while text:
-            tag = CLOSE_TAG if self._thinking else OPEN_TAG
-            pos = text.find(tag)
-            if pos >= 0:
-                if pos:
-                    out.append((self._thinking, text[:pos]))
-                text = text[pos + len(tag) :]
-                self._thinking = not self._thinking
+            if self._thinking:
+                pos = text.find(CLOSE_TAG)
+                if pos >= 0:
+                    if pos:
+                        out.append((True, text[:pos]))
+                    text = text[pos + len(CLOSE_TAG) :]
+                    self._thinking = False
+                    self._answer_started = True
+                    continue
+                keep = _tag_prefix_len(text, CLOSE_TAG)
+                if len(text) > keep:
+                    out.append((True, text[: len(text) - keep]))
+                self._pending = text[len(text) - keep :] if keep else ""
+                break
+            if self._answer_started:
+                out.append((False, text))
+                break
+            stripped = text.lstrip()
+            if stripped.startswith(OPEN_TAG):
+                text = stripped[len(OPEN_TAG) :]  # whitespace before the tag is dropped
+                self._thinking = True
                 self.seen_tag = True
                 continue
-            keep = _tag_prefix_len(text, tag)
-            body = text[: len(text) - keep] if keep else text
-            if body:
-                out.append((self._thinking, body))
-            self._pending = text[len(text) - keep :] if keep else ""
+            if OPEN_TAG.startswith(stripped):  # only whitespace, or the start of the tag
+                self._pending = text
+                break
+            self._answer_started = True
+            out.append((False, text))
             break
         return out
 
@@ -139,7 +159,7 @@ class Reply:
             if not text:
                 return
             self.content_tokens += 1
-            if "<" in text or self._splitter._pending or self._splitter.inside:
+            if self._splitter.active:
                 for is_thinking, part in self._splitter.feed(text):
                     self._add(is_thinking, part)
             else:

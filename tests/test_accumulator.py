@@ -58,10 +58,14 @@ def test_splitter_character_by_character() -> None:
     ("text", "expected"),
     [
         pytest.param("a < b and <thin ice", ("", "a < b and <thin ice"), id="lookalike-kept"),
-        pytest.param("x <think>unclosed", ("unclosed", "x "), id="unclosed-is-thinking"),
+        pytest.param("<think>unclosed", ("unclosed", ""), id="unclosed-is-thinking"),
+        pytest.param("x <think>y</think> z", ("", "x <think>y</think> z"), id="mid-answer-is-text"),
+        pytest.param("  \n<think>a</think>b", ("a", "b"), id="leading-whitespace"),
+        pytest.param("   ", ("", "   "), id="only-whitespace"),
         pytest.param("<think></think>answer", ("", "answer"), id="empty-thinking"),
         pytest.param("plain text", ("", "plain text"), id="no-tags"),
-        pytest.param("ends with <", ("", "ends with <"), id="lone-angle-flushed"),
+        pytest.param("ends with <", ("", "ends with <"), id="lone-angle-kept"),
+        pytest.param("<", ("", "<"), id="lone-angle-flushed"),
     ],
 )
 def test_splitter_edge_cases(text: str, expected: tuple[str, str]) -> None:
@@ -125,10 +129,10 @@ def test_reply_stream_error_keeps_partial_and_marks_interrupted() -> None:
 
 
 def test_reply_interrupt_flushes_held_back_tag_prefix() -> None:
-    reply = Reply().feed_all([ContentDelta("a <")])
-    assert reply.content == "a "
+    reply = Reply().feed_all([ContentDelta("<th")])
+    assert reply.content == ""
     reply.interrupt()
-    assert reply.content == "a <"
+    assert reply.content == "<th"
     assert reply.to_message().interrupted
 
 
@@ -138,3 +142,13 @@ def test_reply_lengths_track_without_joining() -> None:
         reply.feed(ContentDelta("ab"))
     assert reply.content_length == 2000
     assert reply.content == "ab" * 1000
+
+
+def test_reply_literal_think_tag_inside_an_answer_stays_answer() -> None:
+    text = "Wrap reasoning in a <think> tag. Then close it with </think>."
+    reply = Reply()
+    for index in range(0, len(text), 3):
+        reply.feed(ContentDelta(text[index : index + 3]))
+    reply.feed(Done(Stats()))
+    assert reply.content == text
+    assert reply.thinking == ""
