@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from rich import box
 from rich.console import Console, RenderableType
-from rich.markdown import Markdown
-from rich.panel import Panel
-from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from termchat.messages import Message, Stats
 from termchat.render.framelog import FrameLog
-from termchat.render.live import LiveReply
-from termchat.render.markdown import SafeMarkdown, known_lexer
 from termchat.render.parts import (
     error_text,
     footer_text,
@@ -31,6 +25,12 @@ from termchat.render.sanitize import escape_for_display, sanitize
 from termchat.render.styles import rich_theme
 from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
 from termchat.themes import Theme, load_theme
+
+if TYPE_CHECKING:
+    from termchat.render.live import LiveReply
+
+# Markdown, syntax highlighting, tables and panels are imported where they are first used
+# (about 60 ms at start-up; `warm_up` loads them in the background once the prompt is up).
 
 TOOL_OUTPUT_LINES = 20
 TOOL_OUTPUT_CHARS = 4000
@@ -100,6 +100,12 @@ class Renderer:
         Markdown, table and syntax modules, the Python lexer (tens of milliseconds to build)
         and the code theme. Safe to run in a thread, e.g. `asyncio.to_thread` after the prompt
         is up; it draws nothing."""
+        from rich.markdown import Markdown
+
+        from termchat.render.markdown import known_lexer
+
+        for module in ("termchat.render.live", "rich.panel", "rich.rule"):
+            importlib.import_module(module)
         scratch = Console(file=io.StringIO(), width=40, color_system="truecolor")
         sample = "# x\n\n- a\n\n| a |\n|---|\n| 1 |\n\n```python\nx = 1  # y\n```\n"
         scratch.print(Markdown(sample, code_theme=self.code_theme, hyperlinks=False))
@@ -125,6 +131,8 @@ class Renderer:
 
     def rule(self) -> None:
         """A dim horizontal rule between turns."""
+        from rich.rule import Rule
+
         self.console.print(Rule(style="termchat.footer"))
 
     def footer(self, model: str | None, stats: Stats | None, elapsed: float | None) -> None:
@@ -156,6 +164,8 @@ class Renderer:
                 self.console.print(Ruled(message.thinking))
             else:
                 self.console.print(stored_summary_line(message.thinking, number))
+        from termchat.render.markdown import SafeMarkdown
+
         content = sanitize(message.content)
         if content.strip():
             self.console.print(SafeMarkdown(content, code_theme=self.code_theme))
@@ -172,6 +182,8 @@ class Renderer:
 
     def markdown(self, text: str) -> None:
         """Untrusted Markdown, rendered once."""
+        from termchat.render.markdown import SafeMarkdown
+
         self.console.print(SafeMarkdown(sanitize(text), code_theme=self.code_theme))
 
     def live_reply(
@@ -185,6 +197,8 @@ class Renderer:
 
         With TERMCHAT_FRAME_LOG set, the reply's frames are logged there (see `framelog`).
         """
+        from termchat.render.live import LiveReply
+
         return LiveReply(
             self.console,
             model,
@@ -198,6 +212,9 @@ class Renderer:
 
     def stats_table(self, model: str | None, stats: Stats | None) -> None:
         """Every timing figure of the last reply (for `/stats`)."""
+        from rich import box
+        from rich.table import Table
+
         table = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
         table.add_column(style="termchat.footer")
         table.add_column(justify="right")
@@ -207,6 +224,9 @@ class Renderer:
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """A table whose every cell is untrusted text."""
+        from rich import box
+        from rich.table import Table
+
         table = Table(title=Text(one_line(title)), box=box.SIMPLE_HEAD, title_justify="left")
         for column in columns:
             table.add_column(Text(one_line(column)))
@@ -217,6 +237,9 @@ class Renderer:
     def tool_call(self, name: str, arguments: dict[str, Any]) -> None:
         """The model's request to run a tool, arguments shown exactly (control characters
         made visible, never removed)."""
+        from rich import box
+        from rich.panel import Panel
+
         args = json.dumps(arguments, indent=2, ensure_ascii=False, default=str)
         self.console.print(
             Panel(
@@ -232,6 +255,9 @@ class Renderer:
         self, name: str, text: str, *, error: bool, truncated_note: str | None = None
     ) -> None:
         """A tool's output, sanitized, cut to about 20 lines on screen."""
+        from rich import box
+        from rich.panel import Panel
+
         shown, hidden = _truncate(sanitize(text).rstrip("\n"))
         body = Text(shown, style="termchat.tool.error" if error else "termchat.tool.result")
         notes = [f"… {hidden} more lines" if hidden else "", one_line(truncated_note or "")]

@@ -1,28 +1,38 @@
-"""Tools the model can call: registry, schema from signatures, built-ins, files, MCP, approval."""
+"""Tools the model can call: registry, schema from signatures, built-ins, files, MCP, approval.
 
-from termchat.tools.builtins import builtin_tools
-from termchat.tools.loader import load_tools_file
-from termchat.tools.mcp_bridge import McpManager, McpServerConfig, parse_mcp_servers
-from termchat.tools.policy import ApprovalAnswer, ApprovalState, Policy, parse_policies
-from termchat.tools.registry import Tool, ToolRegistry, ToolRow
-from termchat.tools.runner import ToolResult, denied_result, run_tool_call
-from termchat.tools.schema import tool_from_function
+The names below are imported on first use (PEP 562), so importing one submodule — the REPL
+needs only `policy` — does not load them all.
+"""
 
-__all__ = [
-    "ApprovalAnswer",
-    "ApprovalState",
-    "McpManager",
-    "McpServerConfig",
-    "Policy",
-    "Tool",
-    "ToolRegistry",
-    "ToolResult",
-    "ToolRow",
-    "builtin_tools",
-    "denied_result",
-    "load_tools_file",
-    "parse_mcp_servers",
-    "parse_policies",
-    "run_tool_call",
-    "tool_from_function",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "ApprovalAnswer": "policy",
+    "ApprovalState": "policy",
+    "McpManager": "mcp_bridge",
+    "McpServerConfig": "mcp_bridge",
+    "Policy": "policy",
+    "Tool": "registry",
+    "ToolRegistry": "registry",
+    "ToolResult": "runner",
+    "ToolRow": "registry",
+    "builtin_tools": "builtins",
+    "denied_result": "runner",
+    "load_tools_file": "loader",
+    "parse_mcp_servers": "mcp_bridge",
+    "parse_policies": "policy",
+    "run_tool_call": "runner",
+    "tool_from_function": "schema",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'termchat.tools' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"termchat.tools.{module}"), name)
