@@ -69,8 +69,8 @@ def run_chat(config: Config, options: ChatOptions) -> int:
         if sys.stdin.isatty():
             sys.stderr.write("termchat: no question: pass -p TEXT or pipe text on stdin\n")
             return 2
-        question = sys.stdin.read()
-        if not question.strip():
+        question = sys.stdin.read().rstrip()  # the final newline of a pipe is not the message
+        if not question:
             sys.stderr.write("termchat: stdin was empty: nothing to ask\n")
             return 2
     try:
@@ -88,10 +88,16 @@ async def _main(
     tty_out = sys.stdout.isatty()
     try:
         theme = load_theme(config.theme)
-        renderer = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
+        renderer: Any = (
+            Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
+        )
     except TermchatError as exc:
         sys.stderr.write(f"termchat: {exc}\n")
         return 2
+    if not interactive:
+        from termchat.plain import OneLineMessages
+
+        renderer = OneLineMessages(renderer, json_events=options.json)
     backend = make_backend(config)
     store = open_store(config, renderer)
     live_factory = None
@@ -136,8 +142,13 @@ async def _main(
             code = await Repl(app, config.history_file).run()
         else:
             assert question is not None
+
+            def on_interrupt() -> None:
+                if not app.interrupt():  # nothing streaming: stop waiting and leave
+                    on_stop(signal.SIGINT)
+
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signal.SIGINT, app.interrupt)
+                loop.add_signal_handler(signal.SIGINT, on_interrupt)
             warming = None
             if live_factory is None:  # drawn live: load Markdown while the request goes out
                 warming = asyncio.create_task(asyncio.to_thread(renderer.warm_up))
@@ -191,7 +202,11 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
         return 2
     target = options.resume or None
     if options.continue_last and not target:
-        latest = app.store.latest_session()
+        try:
+            latest = app.store.latest_session()
+        except StoreError as exc:
+            app.store_failed(exc)
+            return None
         if latest is None:
             app.renderer.notice("No saved conversation yet; starting a new one.")
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -118,16 +119,33 @@ class KeyReader:
                 self.attach()
 
 
+class PrivateHistory(FileHistory):
+    """The prompt's line history: a file only its owner can read, written only while saving
+    (nothing under --no-save or /incognito)."""
+
+    def __init__(self, path: Path, saving: Callable[[], bool]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.chmod(path, 0o600)
+        super().__init__(str(path))
+        self._saving = saving
+
+    def store_string(self, string: str) -> None:
+        """Append to the file only while the conversation is being saved."""
+        if self._saving():
+            super().store_string(string)
+
+
 class Repl:
     """The prompt loop around a ChatApp."""
 
     def __init__(self, app: ChatApp, history_file: Path | None) -> None:
         self.app = app
         history: Any = InMemoryHistory()
-        if history_file is not None:
+        if history_file is not None and app.store is not None:
             try:
-                history_file.parent.mkdir(parents=True, exist_ok=True)
-                history = FileHistory(str(history_file))
+                history = PrivateHistory(history_file, lambda: self.app.store is not None)
             except OSError as exc:
                 app.renderer.warning(f"Cannot use the history file {history_file}: {exc}")
         self.session: PromptSession[str] = PromptSession(
@@ -143,6 +161,7 @@ class Repl:
         )
         self.keys = KeyReader(self.session.input, self._on_stream_key)
         self.typeahead = ""
+        self._task: asyncio.Future[Any] | None = None
         app.on_change = self._invalidate
         app.pause_keys = self.keys.paused
         app.editor = self._editor
@@ -218,7 +237,9 @@ class Repl:
         if key == Keys.ControlT:
             self.app.toggle_thinking()
         elif key == Keys.ControlC:
-            self.app.interrupt()
+            # Stop the reply or tool that runs; else whatever the command is waiting for.
+            if not self.app.interrupt() and self._task is not None:
+                self._task.cancel()
         elif key in (Keys.ControlM, Keys.Enter):
             self.typeahead += "\r"
         elif key in (Keys.ControlH, Keys.Backspace):
@@ -240,11 +261,18 @@ class Repl:
     async def _run_with_keys(self, coro: Any) -> None:
         """Run a turn or command while reading Ctrl-T/Ctrl-C in raw mode; always restore."""
         task = asyncio.ensure_future(coro)
+        self._task = task
         with contextlib.suppress(OSError, ValueError):  # not a terminal: no raw mode
             self.keys.attach()
         try:
             await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the REPL itself is stopping (SIGTERM)
+            self.app.renderer.interrupted_marker()
         finally:
+            self._task = None
             self.keys.detach()
 
     # --- loop ----------------------------------------------------------------------------
@@ -256,15 +284,19 @@ class Repl:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signal.SIGINT, self.app.interrupt)
         models = asyncio.create_task(self._load_models())
+        # Tasks start at the prompt's first wait, i.e. after it is drawn: loading rich's
+        # Markdown and the Python lexer then costs no frame of the first reply.
+        warm_up = getattr(self.app.renderer, "warm_up", None)
+        warming = asyncio.create_task(asyncio.to_thread(warm_up)) if warm_up else None
         try:
             while True:
                 typed = self._next_typed_line()
                 try:
                     if typed is not None:
                         text = typed
-                        print_formatted_text(
-                            self._message() + FormattedText([("", text)]), style=STYLE
-                        )
+                        echo = FormattedText([*self._message(), ("", text)])
+                        print_formatted_text(echo, style=STYLE)
+                        self.session.history.append_string(text)
                     else:
                         default, self.typeahead = self.typeahead, ""
                         text = await self.session.prompt_async(self._message, default=default)
@@ -284,6 +316,8 @@ class Repl:
                     return 0
         finally:
             models.cancel()
+            if warming is not None:
+                await warming  # a thread cannot be cancelled; it takes a few milliseconds
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(signal.SIGINT)
 
