@@ -45,6 +45,12 @@ class LiveView(Protocol):
     def stop(self) -> None: ...
 
 
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a background task's exception as seen (it is reported where it is awaited)."""
+    if not task.cancelled():
+        task.exception()
+
+
 class Exit(Exception):
     """Raised by /exit to leave the REPL."""
 
@@ -79,6 +85,7 @@ class ChatApp:
         self._busy: asyncio.Future[Any] | None = None
         self.current_reply: Reply | None = None
         self._tools_notice_for: str | None = None
+        self.info_problem: str | None = None
         self._streaming = False
         self._info_task: asyncio.Task[ModelInfo | None] | None = None
         self.last_elapsed: float | None = None
@@ -97,17 +104,35 @@ class ChatApp:
     def start_model_info(self) -> None:
         """Fetch the model's capabilities in the background (the prompt does not wait)."""
         if self.conversation.model and self._info_task is None:
-            self._info_task = asyncio.create_task(self._fetch_info(self.conversation.model))
+            task = asyncio.create_task(self._fetch_info(self.conversation.model))
+            task.add_done_callback(_retrieve)
+            self._info_task = task
+
+    def set_model(self, name: str, info: ModelInfo | None) -> None:
+        """Switch to another model (its info, if known, fetched by the caller)."""
+        conv = self.conversation
+        if name != conv.model or info is not None:
+            conv.model = name
+            conv.info = info
+            self._info_task = None
+            self.info_problem = None
+        self.on_change()
 
     async def _fetch_info(self, model: str) -> ModelInfo | None:
         try:
             info = await self.backend.show(model)
-        except ModelNotFound:
+        except (ModelNotFound, ConnectError) as exc:
+            if self.conversation.model == model:
+                self.info_problem = (
+                    "model not found" if isinstance(exc, ModelNotFound) else ("server unreachable")
+                )
+                self.on_change()
             raise
         except BackendError:
             return None
         if self.conversation.model == model:
             self.conversation.info = info
+            self.info_problem = None
             self.on_change()
         return info
 
@@ -126,10 +151,14 @@ class ChatApp:
         if task is None:
             return None
         try:
-            return await task
+            # Shielded: a Ctrl-C while waiting must not cancel the shared background fetch.
+            info = await asyncio.shield(task)
         except (ModelNotFound, ConnectError):
             self._info_task = None  # ask again next time
             raise
+        if info is None:
+            self._info_task = None  # the server could not say; ask again next turn
+        return info
 
     # --- display state ---------------------------------------------------------------------
 
@@ -178,6 +207,8 @@ class ChatApp:
     def status(self) -> str:
         """Thinking state for the toolbar: on/off/level and shown/hidden."""
         conv = self.conversation
+        if self.info_problem:
+            return f"{conv.model}: {self.info_problem}"
         if conv.info is not None and not conv.info.thinks:
             thinking = "n/a"
         else:
@@ -202,7 +233,7 @@ class ChatApp:
                 self.conversation.session_id = record.id
             self.store.append_message(self.conversation.session_id, message)
         except StoreError as exc:
-            self._store_failed(exc)
+            self.store_failed(exc)
 
     def save_settings(self, **fields: Any) -> None:
         if self.store is None or self.conversation.session_id is None:
@@ -210,9 +241,10 @@ class ChatApp:
         try:
             self.store.update_session(self.conversation.session_id, **fields)
         except StoreError as exc:
-            self._store_failed(exc)
+            self.store_failed(exc)
 
-    def _store_failed(self, exc: StoreError) -> None:
+    def store_failed(self, exc: StoreError) -> None:
+        """Say the store failed, once, and go on unsaved."""
         self.renderer.error(str(exc))
         self.renderer.warning("Saving is off for this session; the chat goes on unsaved.")
         self.store = None
@@ -224,27 +256,51 @@ class ChatApp:
         if not self.conversation.model:
             self.renderer.error("No model chosen. Use /model NAME (or /models to list them).")
             return
+        self.close_dangling_calls("the conversation went on before it ran")
         message = self.conversation.add_user(text)
         self.save(message)
         await self.run_turn()
 
     async def run_turn(self) -> None:
-        """Request replies until one needs no tools (or something fails)."""
+        """Request replies until one needs no tools (or something fails).
+
+        Every tool call left without a result when the turn ends (interrupted, failed, no tools)
+        gets a "not run" result, so the history stays one the server accepts.
+        """
         try:
             await self.model_info()
         except (ModelNotFound, ConnectError) as exc:
             self.renderer.error(str(exc))
-            if isinstance(exc, ConnectError):
-                self.renderer.notice("Your message is kept: /retry sends it again.")
+            self._kept_hint()
             return
         rounds = 0
-        while True:
-            message = await self._one_reply()
-            if message is None or not message.tool_calls or message.interrupted:
-                return
-            rounds += 1
-            if not await self._run_tools(message, rounds):
-                return
+        try:
+            while True:
+                message = await self._one_reply()
+                if message is None or not message.tool_calls or message.interrupted:
+                    return
+                rounds += 1
+                if not await self._run_tools(message, rounds):
+                    return
+        finally:
+            self.close_dangling_calls("the turn ended before it ran")
+
+    def close_dangling_calls(self, why: str) -> None:
+        """Answer every tool call of the last reply that has no result yet with "not run"."""
+        for call in self.conversation.unanswered_calls():
+            message = Message(
+                role="tool",
+                content=f"Error: the tool was not run ({why}).",
+                tool_name=call.name,
+                tool_call_id=call.id,
+                error="not run",
+            )
+            self.conversation.add(message)
+            self.save(message)
+
+    def _kept_hint(self) -> None:
+        if self.interactive and self.conversation.awaiting_reply():
+            self.renderer.notice("Your message is kept: /retry sends it again.")
 
     async def _run_tools(self, message: Message, rounds: int) -> bool:
         """Run the reply's tool calls; True when the model should be asked again."""
@@ -302,13 +358,15 @@ class ChatApp:
             live.stop()
             self._live = None
             self.renderer.error(error)
-            if conv.awaiting_reply():
-                self.renderer.notice("Your message is kept: /retry sends it again.")
+            self._kept_hint()
             return None
         if error is not None and reply.error is None:
             reply.error = error
         self._end_live(live, reply)
-        return self.keep(reply)
+        kept = self.keep(reply)
+        if kept is None:
+            self._kept_hint()
+        return kept
 
     def _end_live(self, live: LiveView, reply: Reply) -> None:
         try:
@@ -317,8 +375,14 @@ class ChatApp:
             live.stop()
             self._live = None
 
-    def keep(self, reply: Reply) -> Message:
-        """Add the reply to the history as ONE assistant message, and save it."""
+    def keep(self, reply: Reply) -> Message | None:
+        """Add the reply to the history as ONE assistant message, and save it.
+
+        A reply cut short before anything arrived is not kept (the question waits for /retry).
+        """
+        empty = not (reply.content_length or reply.thinking_length or reply.tool_calls)
+        if empty and not reply.done:
+            return None
         message = reply.to_message()
         self.conversation.add(message)
         self.save(message)

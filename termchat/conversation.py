@@ -7,7 +7,7 @@ from typing import Any
 
 from termchat.backends.base import ChatRequest, ModelInfo
 from termchat.config import Think
-from termchat.messages import Message
+from termchat.messages import Message, ToolCall
 
 
 @dataclass
@@ -60,12 +60,16 @@ class Conversation:
         """True when the last message is the user's (e.g. after a failed send)."""
         return bool(self.messages) and self.messages[-1].role == "user"
 
-    def pending_tool_calls(self) -> bool:
-        """True when the last message is an assistant reply that asked for tools."""
-        if not self.messages:
-            return False
-        last = self.messages[-1]
-        return last.role == "assistant" and bool(last.tool_calls) and not last.interrupted
+    def unanswered_calls(self) -> list[ToolCall]:
+        """Tool calls of the last assistant reply that have no tool result after them."""
+        for index in range(len(self.messages) - 1, -1, -1):
+            message = self.messages[index]
+            if message.role == "assistant":
+                answered = len([m for m in self.messages[index + 1 :] if m.role == "tool"])
+                return message.tool_calls[answered:]
+            if message.role != "tool":
+                return []
+        return []
 
     # --- requests ------------------------------------------------------------------------
 

@@ -8,13 +8,7 @@ from typing import Any
 from termchat.app import ChatApp, Exit
 from termchat.commands import COMMANDS, Command, parse_command
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
-from termchat.errors import (
-    BackendError,
-    ConfigError,
-    ModelNotFound,
-    ServerError,
-    TermchatError,
-)
+from termchat.errors import BackendError, ConfigError, ServerError, TermchatError
 
 Handler = Callable[[ChatApp, str], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
@@ -107,18 +101,11 @@ async def cmd_model(app: ChatApp, args: str) -> None:
     name = args.split()[0]
     try:
         info = await app.backend.show(name)
-    except ModelNotFound as exc:
-        app.renderer.error(str(exc))
-        return
     except BackendError as exc:
         app.renderer.error(str(exc))
         return
-    conv = app.conversation
-    conv.model = name
-    conv.info = info
-    app._info_task = None
+    app.set_model(name, info)
     app.save_settings(model=name)
-    app.on_change()
     caps = ", ".join(sorted(info.capabilities)) or "unknown"
     app.renderer.notice(f"Model: {name} ({caps})")
 

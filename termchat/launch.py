@@ -88,9 +88,7 @@ async def _main(
     tty_out = sys.stdout.isatty()
     try:
         theme = load_theme(config.theme)
-        renderer: Any = (
-            Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
-        )
+        renderer: Any = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
     except TermchatError as exc:
         sys.stderr.write(f"termchat: {exc}\n")
         return 2

@@ -131,9 +131,7 @@ class JsonReply:
         """Emit the final `done` (or `error`) event."""
         self.update(reply)
         if error or interrupted:
-            self._emit(
-                {"type": "error", "message": error or "interrupted", "interrupted": interrupted}
-            )
+            self._emit({"type": "error", "message": error or "interrupted", "interrupted": True})
         else:
             stats = reply.stats.to_dict() if reply.stats else {}
             tps = reply.stats.tokens_per_second if reply.stats else None
@@ -149,3 +147,35 @@ class JsonReply:
 
     def stop(self) -> None:
         """Nothing to restore."""
+
+
+class OneLineMessages:
+    """For runs without a prompt: notices, warnings and errors as single lines on stderr (and,
+    with --json, errors also as an event on stdout); everything else goes to the renderer."""
+
+    def __init__(self, renderer: Any, *, json_events: bool = False, err: TextIO | None = None):
+        self._renderer = renderer
+        self._json = json_events
+        self._err = err or sys.stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._renderer, name)
+
+    def _line(self, text: str) -> None:
+        self._err.write(" ".join(sanitize(text).split()) + "\n")
+        self._err.flush()
+
+    def notice(self, text: str) -> None:
+        """An informational line on stderr."""
+        self._line(text)
+
+    def warning(self, text: str) -> None:
+        """A warning line on stderr."""
+        self._line(f"Warning: {text}")
+
+    def error(self, text: str) -> None:
+        """An error line on stderr (and a JSON `error` event with --json)."""
+        self._line(f"Error: {text}")
+        if self._json:
+            sys.stdout.write(json.dumps({"type": "error", "message": text}) + "\n")
+            sys.stdout.flush()

@@ -20,7 +20,7 @@ from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style
 
 from termchat.errors import TermchatError
-from termchat.tools.policy import ApprovalAnswer
+from termchat.tools.policy import ALWAYS_ASK, ApprovalAnswer
 
 STYLE = Style.from_dict(
     {
@@ -63,14 +63,23 @@ class ReplApprover:
 
     async def approve(self, tool: Any, call: Any) -> ApprovalAnswer | None:
         """Ask once; None when the user pressed Ctrl-C (stop the chain)."""
-        message = f"Run {call.name}? [y] yes  [a] always  [n] no  [e] edit  (Enter: no) "
-        letter = await self._key(message, "yane")
+        if call.name in ALWAYS_ASK:  # never "always" for these: each call is asked about
+            message = f"Run {call.name}? [y] yes  [n] no  [e] edit  (Enter: no) "
+            letter = await self._key(message, "yne")
+        else:
+            message = f"Run {call.name}? [y] yes  [a] always  [n] no  [e] edit  (Enter: no) "
+            letter = await self._key(message, "yane")
         if letter is None:
             return None
         if letter == "n":
-            reason = await PromptSession[str]().prompt_async(
-                "Reason for the model (optional, Enter to skip): "
-            )
+            try:
+                reason = await PromptSession[str]().prompt_async(
+                    "Reason for the model (optional, Enter to skip): "
+                )
+            except KeyboardInterrupt:
+                return None
+            except EOFError:
+                reason = ""
             return ApprovalAnswer("deny", reason=reason.strip())
         if letter == "e":
             edited = await self._edit(call.arguments)

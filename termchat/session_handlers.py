@@ -41,11 +41,8 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
     record = app.store.get_session(id_or_prefix)
     messages = app.store.load_messages(record.id)
     conv = app.conversation
-    if "model" not in keep and record.model:
-        if record.model != conv.model:
-            conv.info = None
-            app._info_task = None
-        conv.model = record.model
+    if "model" not in keep and record.model and record.model != conv.model:
+        app.set_model(record.model, None)
     if "system" not in keep:
         conv.system = record.system
     if "think" not in keep:
@@ -54,6 +51,7 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
         conv.options = dict(record.options)
     conv.messages = list(messages)
     conv.session_id = record.id
+    app.close_dangling_calls("termchat stopped before it ran")
     app.renderer.notice(
         f"Resumed “{record.title or record.id}” ({record.id}) — "
         f"{len(messages)} messages, model {conv.model}."
@@ -87,7 +85,7 @@ def _drop_from(app: ChatApp, index: int) -> None:
         try:
             app.store.truncate(conv.session_id, index)
         except StoreError as exc:
-            app._store_failed(exc)
+            app.store_failed(exc)
 
 
 @handler("undo")

@@ -234,3 +234,57 @@ def test_app_pull_shows_progress_and_unknown_model_error(
     assert "Pulled mistral." in printed
     assert "Pull of nosuchmodel failed: pull model manifest: file does not exist" in printed
     assert printed.count("pulling manifest") == 2
+
+
+def test_app_interrupted_tool_leaves_no_call_unanswered(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    from termchat.tools.policy import ApprovalState
+    from termchat.tools.registry import Tool, ToolRegistry
+    from termchat.toolset import ToolSet
+
+    started = asyncio.Event()
+
+    async def slow(arguments: dict[str, Any]) -> str:
+        started.set()
+        await asyncio.sleep(60)
+        return "never"
+
+    tool = Tool("slow", "Sleeps.", {"type": "object", "properties": {}}, slow, policy="allow")
+    fake_server.queue_reply(
+        tool_calls=[{"name": "slow", "arguments": {}}, {"name": "slow", "arguments": {}}]
+    )
+
+    async def script(app: ChatApp) -> None:
+        app.tools = ToolSet(ToolRegistry([tool]), ApprovalState())
+        task = asyncio.create_task(app.send("go"))
+        await asyncio.wait_for(started.wait(), 10)
+        assert app.interrupt()
+        await task
+        roles = [m.role for m in app.conversation.messages]
+        assert roles == ["user", "assistant", "tool", "tool"]
+        assert app.conversation.unanswered_calls() == []
+        await app.send("next")  # the history is one the server accepts
+
+    _, printed = run_app(fake_server, tmp_path, script)
+    history = fake_server.last_chat()["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant", "tool", "tool", "user"]
+    assert "interrupted" in history[2]["content"]
+    assert "not run" in history[3]["content"]
+
+
+def test_app_ctrl_c_before_first_token_keeps_no_empty_reply(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(content="late", hold_after=0)
+
+    async def script(app: ChatApp) -> None:
+        task = asyncio.create_task(app.send("hello"))
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, fake_server.holding.wait, 10)
+        assert app.interrupt()
+        await task
+        assert [m.role for m in app.conversation.messages] == ["user"]
+
+    _, printed = run_app(fake_server, tmp_path, script)
+    assert "/retry sends it again" in printed

@@ -76,7 +76,7 @@ def test_cli_stdin_question(fake_server: FakeServer, tmp_path: Path) -> None:
     result = termchat("--host", fake_server.url, "-m", "llama3.2", home=tmp_path, stdin="ping\n")
     assert result.returncode == 0, result.stderr
     assert "You said: ping" in result.stdout
-    assert fake_server.last_chat()["messages"][-1]["content"] == "ping\n"
+    assert fake_server.last_chat()["messages"][-1]["content"] == "ping"  # final newline dropped
 
 
 def test_cli_json_events_exact_text(fake_server: FakeServer, tmp_path: Path) -> None:
@@ -125,8 +125,15 @@ def test_cli_failures_one_line_on_stderr_nonzero(
 def test_cli_unreachable_host(tmp_path: Path) -> None:
     result = termchat("--host", "127.0.0.1:9", "-m", "qwen3", "-p", "x", home=tmp_path)
     assert result.returncode == 1
-    assert 'Cannot reach Ollama at http://127.0.0.1:9 — is "ollama serve" running?' in result.stderr
-    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()  # one line, however long
+    assert line.startswith('Error: Cannot reach Ollama at http://127.0.0.1:9 — is "ollama serve"')
+
+
+def test_cli_json_failure_is_an_event(tmp_path: Path) -> None:
+    result = termchat("--host", "127.0.0.1:9", "-m", "qwen3", "-p", "x", "--json", home=tmp_path)
+    assert result.returncode == 1
+    (event,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert event["type"] == "error" and "Cannot reach Ollama" in event["message"]
 
 
 def test_cli_bad_flag_value_exit_2(tmp_path: Path) -> None:

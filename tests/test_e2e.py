@@ -316,6 +316,7 @@ def test_e2e_typing_while_streaming_is_kept(spawn: Spawn, fake_server: FakeServe
     term.type("/think off\rnext quest")
     fake_server.release()
     term.wait_for("A slow answer.")
+    term.wait_for("llama3.2 ❯ /think off")  # echoed as if typed at the prompt
     term.wait_for("Thinking: off")  # the typed-ahead command ran
     term.wait_for("llama3.2 ❯ next quest")  # the unfinished line waits at the prompt
     term.line("ion")
@@ -347,3 +348,30 @@ def test_e2e_resume_picker_filters_as_you_type(spawn: Spawn, fake_server: FakeSe
     contents = [m["content"] for m in fake_server.last_chat()["messages"]]
     assert contents[0] == "tell me about zebras" and contents[-1] == "more"
     assert "and now giraffes" not in contents
+
+
+def test_e2e_history_file_private_and_not_written_without_saving(
+    spawn: Spawn, tmp_path: Path
+) -> None:
+    term = spawn("-m", "llama3.2", "--no-save")
+    ready(term, "llama3.2")
+    term.line("my secret question")
+    term.wait_for("You said: my secret question")
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+    history = tmp_path / "history"
+    assert not history.exists() or "secret" not in history.read_text()
+
+    saved = spawn("-m", "llama3.2")
+    ready(saved, "llama3.2")
+    saved.line("an ordinary question")
+    saved.wait_for("You said: an ordinary question")
+    saved.line("/incognito")
+    saved.wait_for("Incognito")
+    saved.line("a private one")
+    saved.wait_for("You said: a private one")
+    saved.key("ctrl-d")
+    assert saved.wait_exit() == 0
+    text = history.read_text()
+    assert "an ordinary question" in text and "a private one" not in text
+    assert history.stat().st_mode & 0o777 == 0o600

@@ -30,7 +30,9 @@ def make_tool(name: str, policy: Policy) -> Tool:
         pytest.param("calculator", "ask", True, False, False, "ask", id="config-ask"),
         pytest.param("run_shell", "allow", True, False, False, "ask", id="shell-always-asks"),
         pytest.param("run_shell", "", True, True, False, "ask", id="shell-asks-despite-yes"),
-        pytest.param("run_shell", "", True, False, True, "allow", id="shell-always-answer"),
+        pytest.param(
+            "run_shell", "", True, False, True, "ask", id="shell-always-answer-still-asks"
+        ),
         pytest.param("run_shell", "deny", True, False, True, "deny", id="deny-beats-always"),
         pytest.param("read_file", "", True, False, True, "allow", id="always-answer"),
         pytest.param("read_file", "", False, False, False, "deny", id="noninteractive-deny"),

@@ -126,8 +126,9 @@ class ApprovalState:
         )
 
     def apply(self, tool_name: str, answer: ApprovalAnswer) -> None:
-        """Remember an answer: "always" allows the tool for the rest of the session."""
-        if answer.kind == "always":
+        """Remember an answer: "always" allows the tool for the rest of the session (never for
+        an ALWAYS_ASK tool such as run_shell, which asks before every call)."""
+        if answer.kind == "always" and tool_name not in ALWAYS_ASK:
             self.always.add(tool_name)
 
     def forget(self, tool_name: str) -> None:
