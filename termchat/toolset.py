@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,6 +43,7 @@ class ToolSet:
         self.approver = approver
         self.timeout = timeout
         self.mcp: Any = None
+        self._problems_seen = 0
 
     def schemas(self) -> list[dict[str, Any]] | None:
         """Definitions of the enabled tools, or None when there are none."""
@@ -51,6 +54,7 @@ class ToolSet:
         for call in message.tool_calls:
             result = await self._one(app, call)
             if result is None:  # interrupted: stop the chain, the history stays consistent
+                app.renderer.interrupted_marker()
                 app.conversation.add(
                     Message(
                         role="tool",
@@ -66,18 +70,31 @@ class ToolSet:
             app.conversation.add(tool_message)
             app.save(tool_message)
             app.on_tool_result(result)
-        if rounds >= self.chain_limit:
-            if self.approver is None or not await self.approver.confirm_more(rounds):
-                app.renderer.warning(
-                    f"Stopped after {rounds} rounds of tool calls (the chain limit). "
-                    "Send a message to go on."
-                )
-                return False
-            self.chain_limit += rounds
+            self._report_lost_servers(app)
+        at_limit = rounds % self.chain_limit == 0
+        if at_limit and (self.approver is None or not await self.approver.confirm_more(rounds)):
+            app.renderer.warning(
+                f"Stopped after {rounds} rounds of tool calls (the chain limit). "
+                "Send a message to go on."
+            )
+            return False
         return True
+
+    def _report_lost_servers(self, app: ChatApp) -> None:
+        """An MCP server that died: say so once, and stop offering its tools."""
+        if self.mcp is None or len(self.mcp.problems) == self._problems_seen:
+            return
+        for problem in self.mcp.problems[self._problems_seen :]:
+            app.renderer.warning(problem)
+        self._problems_seen = len(self.mcp.problems)
+        running = {f"mcp:{name}" for name in self.mcp.running()}
+        for row in self.registry.list():
+            if row.source.startswith("mcp:") and row.source not in running and row.enabled:
+                self.registry.disable(row.name)
 
     async def _one(self, app: ChatApp, call: ToolCall) -> ToolResult | None:
         app.renderer.tool_call(call.name, call.arguments)
+        edited = False
         tool = self.registry.get(call.name)
         if tool is not None and self.registry.is_enabled(call.name):
             decision = self.approvals.decide(tool)
@@ -97,10 +114,18 @@ class ToolSet:
                     result = denied_result(call, answer.denial_text(call.name))
                     self._show(app, result)
                     return result
+                edited = answer.kind == "edit" and answer.arguments != call.arguments
                 call = answer.call_to_run(call)
+                if edited:
+                    app.renderer.tool_call(call.name, call.arguments)
         ran = await app.cancellable(run_tool_call(self.registry, call, timeout=self.timeout))
         if ran is None:
             return None
+        if edited:  # the history keeps the model's call; tell the model what really ran
+            note = json.dumps(call.arguments, ensure_ascii=False)
+            ran = dataclasses.replace(
+                ran, text=f"(The user edited the arguments to {note}.)\n" + ran.text
+            )
         self._show(app, ran)
         return ran
 

@@ -267,6 +267,7 @@ def test_app_interrupted_tool_leaves_no_call_unanswered(
         await app.send("next")  # the history is one the server accepts
 
     _, printed = run_app(fake_server, tmp_path, script)
+    assert "[interrupted]" in printed
     history = fake_server.last_chat()["messages"]
     assert [m["role"] for m in history] == ["user", "assistant", "tool", "tool", "user"]
     assert "interrupted" in history[2]["content"]

@@ -311,3 +311,30 @@ def test_cli_sessions_search_export_import_rename_delete(
     assert [r["id"] for r in rows] == [row["id"]]
     missing = termchat("sessions", "show", "ffffffffffff", home=tmp_path)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_cli_mcp_server_that_dies_is_named_and_its_tools_withdrawn(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[mcp_servers.fixture]\n"
+        f"command = {json.dumps(sys.executable)}\n"
+        f"args = [{json.dumps(str(FIXTURE))}]\n"
+    )
+    result = termchat(
+        "--host",
+        fake_server.url,
+        "-m",
+        "qwen3",
+        "--yes",
+        "--tool",
+        "calculator",
+        "-p",
+        "call exit_now {}",
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "MCP server 'fixture' stopped" in result.stderr
+    first, second = fake_server.chat_requests()
+    assert "exit_now" in [t["function"]["name"] for t in first["tools"]]
+    assert [t["function"]["name"] for t in second["tools"]] == ["calculator"]

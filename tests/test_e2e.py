@@ -272,8 +272,10 @@ def test_e2e_tool_edit_arguments(spawn: Spawn, fake_server: FakeServer) -> None:
     term.wait_for("Arguments (JSON):")
     term.type("\x15")  # Ctrl-U: clear the line
     term.line('{"text": "edited"}')
-    term.wait_for("The tool returned: EDITED")
-    assert tool_results(fake_server)[0]["content"] == "EDITED"
+    term.wait_for(lambda: len(fake_server.chat_requests()) == 2)
+    assert tool_results(fake_server)[0]["content"] == (
+        '(The user edited the arguments to {"text": "edited"}.)\nEDITED'
+    )
 
 
 def test_e2e_resume_shows_history_and_sends_it_back(spawn: Spawn, fake_server: FakeServer) -> None:
