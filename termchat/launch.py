@@ -166,11 +166,11 @@ async def _main(
 
 async def _start_tools(
     config: Config, options: ChatOptions, renderer: Any, interactive: bool
-) -> ToolSet | None:
+) -> ToolSet:
     from termchat.toolset import build_toolset
 
     toolset = build_toolset(config, interactive=interactive, assume_yes=options.yes)
-    if toolset is not None and config.mcp_servers:
+    if config.mcp_servers:
         renderer.notice("Starting MCP servers…")
         for problem in await toolset.start_mcp(config.mcp_servers):
             renderer.warning(problem)

@@ -158,14 +158,15 @@ class ToolSet:
             self.mcp = None
 
 
-def build_toolset(config: Config, *, interactive: bool, assume_yes: bool) -> ToolSet | None:
-    """The tools the config and flags ask for, or None when there are none.
+def build_toolset(config: Config, *, interactive: bool, assume_yes: bool) -> ToolSet:
+    """Every built-in (enabled when the config or a flag names it), plus tools files.
+
+    Built-ins that were not named stay registered but disabled, so `/tools enable NAME` works;
+    with nothing enabled, no tools are offered to the model.
 
     Raises:
         ToolError: an unknown built-in name or a tools file that cannot be loaded.
     """
-    if not config.tools and not config.tools_files and not config.mcp_servers:
-        return None
     from termchat.tools.builtins import builtin_tools
     from termchat.tools.loader import load_tools_file
 
@@ -175,7 +176,8 @@ def build_toolset(config: Config, *, interactive: bool, assume_yes: bool) -> Too
         if name not in builtins:
             known = ", ".join(sorted(builtins))
             raise ToolError(f"Unknown built-in tool {name!r}. Built-ins: {known}")
-        registry.add(builtins[name])
+    for name, tool in builtins.items():
+        registry.add(tool, enabled=name in config.tools)
     for path in config.tools_files:
         for tool in load_tools_file(Path(path).expanduser()):
             registry.add(tool, prefix_on_clash=True)

@@ -289,3 +289,22 @@ def test_app_ctrl_c_before_first_token_keeps_no_empty_reply(
 
     _, printed = run_app(fake_server, tmp_path, script)
     assert "/retry sends it again" in printed
+
+
+def test_app_tools_enable_a_builtin_that_was_not_named(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    from termchat.toolset import build_toolset
+
+    async def script(app: ChatApp) -> None:
+        app.tools = build_toolset(app.config, interactive=False, assume_yes=False)
+        await app.send("hi")
+        await run_command(app, "/tools enable calculator")
+        await app.send('call calculator {"expression": "6*7"}')
+
+    _, printed = run_app(fake_server, tmp_path, script)
+    first, *_, last = fake_server.chat_requests()
+    assert "tools" not in first  # nothing enabled: nothing offered
+    assert [t["function"]["name"] for t in last["tools"]] == ["calculator"]
+    assert last["messages"][-1] == {"role": "tool", "content": "42", "tool_name": "calculator"}
+    assert "calculator: enabled" in printed

@@ -8,8 +8,6 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import httpx
-
 from termchat import __version__
 from termchat.errors import ToolError
 from termchat.tools.registry import Tool
@@ -121,6 +119,8 @@ def fetch_url_tool(
         Args:
             url: An http:// or https:// URL.
         """
+        import httpx  # here: the tool is offered at start-up, httpx loads when it is used
+
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ToolError("only http:// and https:// URLs can be fetched")
@@ -158,6 +158,8 @@ async def _download(
     url: str, max_bytes: int, timeout: float, *, trust_env: bool
 ) -> tuple[bytes, str, str, bool]:
     """GET `url`; return (body up to max_bytes, MIME type, charset, truncated)."""
+    import httpx
+
     headers = {
         "User-Agent": f"termchat/{__version__}",
         "Accept": "text/html, text/*;q=0.9, */*;q=0.5",
