@@ -7,11 +7,18 @@ from termchat.errors import ConfigError, StoreError
 from termchat.handlers import handler
 from termchat.messages import Message
 
+REPLAY_LIMIT = 20
+"""Messages shown again on resume; older ones are counted, not drawn (resume stays instant)."""
 
-def replay(app: ChatApp, messages: list[Message]) -> None:
-    """Show earlier turns again: user messages, one-line reasoning summaries, answers, tools."""
+
+def replay(app: ChatApp, messages: list[Message], *, replies_before: int = 0) -> None:
+    """Show earlier turns again: user messages, one-line reasoning summaries, answers, tools.
+
+    Args:
+        replies_before: assistant replies before `messages`, so `/thinking N` numbers match.
+    """
     renderer = app.renderer
-    number = 0
+    number = replies_before
     for message in messages:
         if message.role == "user":
             renderer.user_message(message.content, model=app.conversation.model)
@@ -56,9 +63,18 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
         f"Resumed “{record.title or record.id}” ({record.id}) — "
         f"{len(messages)} messages, model {conv.model}."
     )
-    replay(app, messages)
+    hidden = max(len(messages) - REPLAY_LIMIT, 0)
+    if hidden:
+        app.renderer.notice(
+            f"… {hidden} earlier messages not shown (see all: termchat sessions show {record.id})"
+        )
+    replay(app, messages[hidden:], replies_before=_replies(messages[:hidden]))
     app.on_change()
     app.start_model_info()
+
+
+def _replies(messages: list[Message]) -> int:
+    return sum(1 for m in messages if m.role == "assistant")
 
 
 def _fresh(app: ChatApp, what: str) -> None:
@@ -131,7 +147,7 @@ async def cmd_alt(app: ChatApp, args: str) -> None:
     conv.messages = app.store.load_messages(conv.session_id)
     position = alternatives.index(choice) + 1
     app.renderer.notice(f"Alternative {position} of {len(alternatives)}:")
-    replay(app, conv.messages[index + 1 :])
+    replay(app, conv.messages[index + 1 :], replies_before=_replies(conv.messages[: index + 1]))
 
 
 @handler("edit")

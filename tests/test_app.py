@@ -308,3 +308,29 @@ def test_app_tools_enable_a_builtin_that_was_not_named(
     assert [t["function"]["name"] for t in last["tools"]] == ["calculator"]
     assert last["messages"][-1] == {"role": "tool", "content": "42", "tool_name": "calculator"}
     assert "calculator: enabled" in printed
+
+
+def test_app_resume_of_a_long_conversation_shows_only_the_recent_turns(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    from termchat.messages import Message
+    from termchat.session_handlers import REPLAY_LIMIT, resume
+
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        session = store.create_session("qwen3")
+        for index in range(100):
+            store.append_message(session.id, Message("user", f"question number {index}"))
+            store.append_message(
+                session.id, Message("assistant", f"answer {index}", thinking=f"why {index}")
+            )
+
+    async def script(app: ChatApp) -> None:
+        resume(app, session.id)
+        assert len(app.conversation.messages) == 200  # the whole history goes back
+        await run_command(app, "/thinking 100")
+
+    _, printed = run_app(fake_server, tmp_path, script)
+    assert f"… {200 - REPLAY_LIMIT} earlier messages not shown" in printed
+    assert "question number 99" in printed and "question number 0\n" not in printed
+    assert "(/thinking 100 to show)" in printed  # numbering counts the hidden replies
+    assert "why 99" in printed
