@@ -1,0 +1,118 @@
+"""The benchmark: every performance goal of termchat measured in one run, as one table.
+
+    python benchmarks/run.py            # full: ~6-7 minutes, 3 runs of each streamed case
+    python benchmarks/run.py --quick    # ~2 minutes: 1 run each, smaller search database
+
+Cases (each module's docstring says how it measures):
+
+- bench_render: CPU of termchat streaming an 8,000- and a 2,000-token Markdown answer at
+  400 tok/s into a 100x40 pty, against a raw-write client, a render-once client and the naive
+  `Live(Markdown)` client (the fake server runs as its own process); linearity; synchronized
+  update of every frame;
+- bench_frames: at 1,000 tok/s, how far the screen is behind the network, and frame cost;
+- bench_startup: --version, --help, the REPL prompt;
+- bench_client: NDJSON + accumulation throughput, memory over 100,000 tokens;
+- bench_store: the session store (resume, list, search).
+
+Figures are medians (the worst run for the never-behind case). Exit status 1 when a goal is
+missed. Every process the benchmark starts is stopped, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from importlib.metadata import version
+
+import bench_client
+import bench_frames
+import bench_render
+import bench_startup
+import bench_store
+from common import Budget, Log, Row
+
+BUDGET = {True: 170.0, False: 540.0}  # seconds (quick, full); cases cut extra runs to fit
+
+
+def machine() -> str:
+    """One line about where this ran."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            names = [line.split(":", 1)[1] for line in info if line.startswith("model name")]
+        cpu = names[0].strip() if names else cpu
+    except OSError:
+        pass
+    packages = ", ".join(
+        f"{name} {version(name)}" for name in ("rich", "prompt_toolkit", "httpx", "typer")
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {packages}"
+    )
+
+
+def store_rows(quick: bool, say: Log) -> list[Row]:
+    """bench_store's rows in this table's form."""
+    say("session store: resume, list, search")
+    return [
+        Row(
+            f"store: {row['case']}",
+            f"{row['median_s'] * 1000:.1f} ms",
+            f"< {row['goal_s'] * 1000:.0f} ms",
+            bool(row["passed"]),
+            row["detail"],
+        )
+        for row in bench_store.run(quick=quick)
+    ]
+
+
+def print_table(rows: list[Row]) -> None:
+    """The rows as an aligned plain-text table."""
+    head = ("case", "median", "goal", "result", "detail")
+    cells = [
+        (r.case, r.value, r.goal, {True: "pass", False: "FAIL", None: ""}[r.passed], r.detail)
+        for r in rows
+    ]
+    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(4)]
+    for line in [head, *cells]:
+        padded = [text.ljust(width) for text, width in zip(line, widths, strict=False)]
+        print("  ".join([*padded, line[4]]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every case, print the table; 1 when a goal was missed."""
+    parser = argparse.ArgumentParser(description="termchat's performance benchmark")
+    parser.add_argument("--quick", action="store_true", help="one run per case (~2 minutes)")
+    parser.add_argument("--runs", type=int, help="runs of each streamed case (default 3; 1)")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    runs = args.runs or (1 if args.quick else 3)
+    budget = Budget(BUDGET[args.quick])
+    began = time.monotonic()
+
+    def say(line: str) -> None:
+        print(f"[{time.monotonic() - began:5.0f} s] {line}", file=sys.stderr, flush=True)
+
+    rows: list[Row] = []
+    rows += bench_startup.run(args.quick, say)
+    rows += bench_client.run(args.quick, budget, say)
+    rows += bench_frames.run(args.quick, runs, budget, say)
+    rows += bench_render.run(args.quick, runs, budget, say)
+    rows += store_rows(args.quick, say)
+    print(f"\ntermchat benchmark ({'quick' if args.quick else 'full'}, {runs} run(s) per case)")
+    print(machine())
+    print(f"took {time.monotonic() - began:.0f} s\n")
+    print_table(rows)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump({"machine": machine(), "rows": [r.as_dict() for r in rows]}, out, indent=2)
+    return 0 if all(row.passed is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
