@@ -25,17 +25,21 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _database() -> Path:
+    try:
+        return load_config().database
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+
+
 def _open() -> Any:
     from termchat.store import SessionStore
 
+    database = _database()
+    if not database.exists():
+        raise _fail(f"No saved conversations yet ({database} does not exist).")
     try:
-        config = load_config()
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
-    if not config.database.exists():
-        raise _fail(f"No saved conversations yet ({config.database} does not exist).")
-    try:
-        return SessionStore.open(config.database)
+        return SessionStore.open(database)
     except StoreError as exc:
         raise _fail(str(exc)) from None
 
@@ -56,11 +60,15 @@ def list_sessions(
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first")] = 50,
 ) -> None:
     """List conversations: id, title, model, messages, last updated."""
-    with _open() as store:
-        try:
-            rows = store.list_sessions(limit=limit)
-        except StoreError as exc:
-            raise _fail(str(exc)) from None
+    if limit < 1:
+        raise _fail("--limit must be at least 1", 2)
+    rows = []
+    if _database().exists():  # no database yet: nothing saved, which is not an error
+        with _open() as store:
+            try:
+                rows = store.list_sessions(limit=limit)
+            except StoreError as exc:
+                raise _fail(str(exc)) from None
     if as_json:
         sys.stdout.write(json.dumps([row.to_dict() for row in rows], ensure_ascii=False) + "\n")
         return
@@ -83,19 +91,11 @@ def show(session_id: Annotated[str, typer.Argument(help="Id or unique prefix")])
             messages = store.load_messages(record.id)
         except StoreError as exc:
             raise _fail(str(exc)) from None
+    from termchat.transcript import draw_transcript
+
     renderer = _renderer()
     renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {record.model}")
-    for message in messages:
-        if message.role == "user":
-            renderer.user_message(message.content, model=record.model)
-        elif message.role == "assistant":
-            renderer.assistant_message(message, show_thinking=True)
-            for call in message.tool_calls:
-                renderer.tool_call(call.name, call.arguments)
-        elif message.role == "tool":
-            renderer.tool_result(
-                message.tool_name or "tool", message.content, error=message.error is not None
-            )
+    draw_transcript(renderer, messages, model=record.model, show_thinking=True)
 
 
 @sessions.command("search")
@@ -142,6 +142,10 @@ def export(
     if not text.endswith("\n"):
         text += "\n"
     if output is None:
+        if sys.stdout.isatty():  # a terminal must not act on what the model wrote
+            from termchat.render.sanitize import sanitize
+
+            text = sanitize(text)
         sys.stdout.write(text)
         return
     try:
@@ -172,8 +176,8 @@ def _open_or_create() -> Any:
     from termchat.store import SessionStore
 
     try:
-        return SessionStore.open(load_config().database)
-    except (StoreError, ConfigError) as exc:
+        return SessionStore.open(_database())
+    except StoreError as exc:
         raise _fail(str(exc)) from None
 
 

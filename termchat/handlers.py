@@ -216,7 +216,8 @@ async def cmd_pull(app: ChatApp, args: str) -> None:
     except ServerError as exc:
         app.renderer.error(f"Pull of {name} failed: {exc.server_message}")
         return
-    app.models_cache = []
+    if name not in app.models_cache:
+        app.models_cache.append(name)
     app.renderer.notice(f"Pulled {name}. Switch to it with /model {name}")
 
 

@@ -6,31 +6,21 @@ from termchat.app import ChatApp
 from termchat.errors import ConfigError, StoreError
 from termchat.handlers import handler
 from termchat.messages import Message
+from termchat.transcript import draw_transcript
 
 REPLAY_LIMIT = 20
 """Messages shown again on resume; older ones are counted, not drawn (resume stays instant)."""
 
 
 def replay(app: ChatApp, messages: list[Message], *, replies_before: int = 0) -> None:
-    """Show earlier turns again: user messages, one-line reasoning summaries, answers, tools.
-
-    Args:
-        replies_before: assistant replies before `messages`, so `/thinking N` numbers match.
-    """
-    renderer = app.renderer
-    number = replies_before
-    for message in messages:
-        if message.role == "user":
-            renderer.user_message(message.content, model=app.conversation.model)
-        elif message.role == "assistant":
-            number += 1
-            renderer.assistant_message(message, show_thinking=False, number=number)
-            for call in message.tool_calls:
-                renderer.tool_call(call.name, call.arguments)
-        elif message.role == "tool":
-            renderer.tool_result(
-                message.tool_name or "tool", message.content, error=message.error is not None
-            )
+    """Show earlier turns again, reasoning collapsed to one line (`/thinking N` shows it)."""
+    draw_transcript(
+        app.renderer,
+        messages,
+        model=app.conversation.model,
+        show_thinking=False,
+        replies_before=replies_before,
+    )
 
 
 def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> None:
@@ -189,6 +179,8 @@ async def cmd_title(app: ChatApp, args: str) -> None:
 @handler("resume")
 async def cmd_resume(app: ChatApp, args: str) -> None:
     target: str | None = args.split()[0] if args else None
+    if app.store is None:
+        raise StoreError("Saving is off (--no-save or /incognito), so nothing can be resumed.")
     if target is None:
         if app.picker is None:
             raise ConfigError("Usage: /resume ID (see: termchat sessions list)")

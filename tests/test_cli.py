@@ -338,3 +338,11 @@ def test_cli_mcp_server_that_dies_is_named_and_its_tools_withdrawn(
     first, second = fake_server.chat_requests()
     assert "exit_now" in [t["function"]["name"] for t in first["tools"]]
     assert [t["function"]["name"] for t in second["tools"]] == ["calculator"]
+
+
+def test_cli_sessions_list_without_database_is_empty(tmp_path: Path) -> None:
+    result = termchat("sessions", "list", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert not (tmp_path / "sessions.db").exists()
+    assert termchat("sessions", "list", "--limit", "0", home=tmp_path).returncode == 2
