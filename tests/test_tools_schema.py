@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any, Literal, Optional
 
 import pytest
@@ -135,3 +139,37 @@ def test_tool_from_function_rejects_unsupported_type() -> None:
 
     with pytest.raises(ToolError, match="parameter 'when' has a type with no JSON schema"):
         tool_from_function(bad, "builtin")
+
+
+def test_sync_tool_that_never_returns_does_not_block_exit(tmp_path: Path) -> None:
+    """A blocking tool runs in a daemon thread: after a timeout the process can still exit."""
+    script = tmp_path / "hang.py"
+    script.write_text(
+        "import asyncio, threading\n"
+        "from termchat.tools.schema import tool_from_function\n"
+        "gate = threading.Event()\n"
+        "def hang() -> str:\n"
+        "    gate.wait()\n"
+        "    return 'never'\n"
+        "tool = tool_from_function(hang, 'test')\n"
+        "async def main():\n"
+        "    try:\n"
+        "        await asyncio.wait_for(tool({}), 0.2)\n"
+        "    except TimeoutError:\n"
+        "        print('timed out', flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "timed out\n"
+
+
+def test_read_file_refuses_a_fifo(tmp_path: Path) -> None:
+    from termchat.tools.builtins import builtin_tools
+
+    os.mkfifo(tmp_path / "pipe")
+    read_file = builtin_tools(tmp_path)["read_file"]
+    with pytest.raises(ToolError, match="not a regular file"):
+        asyncio.run(read_file({"path": "pipe"}))

@@ -205,6 +205,8 @@ def _read_file_tool(root: Path, cap: int) -> Tool:
         target = confine(root, path)
         if target.is_dir():
             raise ToolError(f"{path!r} is a directory; use list_dir")
+        if target.exists() and not target.is_file():  # a FIFO or device would block forever
+            raise ToolError(f"{path!r} is not a regular file")
         try:
             with target.open("rb") as handle:
                 data = handle.read(cap + 1)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import functools
 import inspect
 import json
 import re
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -135,6 +137,37 @@ def _result_text(value: Any) -> str:
         return str(value)
 
 
+async def in_daemon_thread(fn: Callable[[], Any]) -> Any:
+    """Run a blocking call in its own daemon thread and await its result.
+
+    Unlike `asyncio.to_thread`, a call that never returns (a tool stuck on a pipe or a lock)
+    is abandoned on timeout or Ctrl-C and cannot keep termchat from exiting.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(error: BaseException | None, value: Any) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def work() -> None:
+        try:
+            value = fn()
+        except BaseException as exc:  # handed to the awaiting task, which decides
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(settle, exc, None)
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, None, value)
+
+    threading.Thread(target=work, name="termchat-tool", daemon=True).start()
+    return await future
+
+
 def tool_from_function(
     fn: Callable[..., Any],
     source: str,
@@ -204,7 +237,7 @@ def tool_from_function(
     else:
 
         async def run(arguments: dict[str, Any]) -> str:
-            return _result_text(await asyncio.to_thread(functools.partial(fn, **arguments)))
+            return _result_text(await in_daemon_thread(functools.partial(fn, **arguments)))
 
     return Tool(
         name=tool_name,
