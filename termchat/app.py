@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from termchat.accumulator import Reply
@@ -25,9 +25,10 @@ from termchat.errors import (
     StoreError,
     TermchatError,
 )
-from termchat.messages import Message
+from termchat.messages import Message, Stats
 
 if TYPE_CHECKING:
+    from termchat.store import SessionStore
     from termchat.toolset import ToolSet
 
 T = TypeVar("T")
@@ -51,6 +52,29 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
+class Screen(Protocol):
+    """What ChatApp and the commands draw with: render.Renderer (or, without a prompt,
+    plain.OneLineMessages in front of it)."""
+
+    def notice(self, text: str) -> None: ...
+    def warning(self, text: str) -> None: ...
+    def error(self, text: str) -> None: ...
+    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
+    def markdown(self, text: str) -> None: ...
+    def thinking_full(self, text: str) -> None: ...
+    def stats_table(self, model: str | None, stats: Stats | None) -> None: ...
+    def tool_call(self, name: str, arguments: dict[str, Any]) -> None: ...
+    def tool_result(
+        self, name: str, text: str, *, error: bool, truncated_note: str | None = None
+    ) -> None: ...
+    def interrupted_marker(self) -> None: ...
+    def user_message(self, text: str, model: str | None = None) -> None: ...
+    def assistant_message(
+        self, message: Message, *, show_thinking: bool, number: int | None = None
+    ) -> None: ...
+    def live_reply(self, model: str, *, show_thinking: bool) -> LiveView: ...
+
+
 class Exit(Exception):
     """Raised by /exit to leave the REPL."""
 
@@ -62,9 +86,9 @@ class ChatApp:
         self,
         config: Config,
         backend: Backend,
-        renderer: Any,
+        renderer: Screen,
         *,
-        store: Any = None,
+        store: SessionStore | None = None,
         live_factory: Callable[[str, bool], LiveView] | None = None,
         interactive: bool = True,
     ) -> None:
@@ -79,11 +103,11 @@ class ChatApp:
             system=config.system,
             options=dict(config.options),
             think=config.think,
+            keep_alive=config.keep_alive,
         )
         self._live_factory = live_factory
         self._live: LiveView | None = None
         self._busy: asyncio.Future[Any] | None = None
-        self.current_reply: Reply | None = None
         self._tools_notice_for: str | None = None
         self.info_problem: str | None = None
         self._streaming = False
@@ -319,7 +343,6 @@ class ChatApp:
             self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
         request = conv.request(tools)
         reply = Reply(model=conv.model)
-        self.current_reply = reply
         live = self._new_live()
         started = time.monotonic()
         error: str | None = None

@@ -14,17 +14,13 @@ class CommandError(TermchatError):
 
 @dataclass(frozen=True)
 class Command:
-    """One slash command. `handler` names the ChatApp method that runs it."""
+    """One slash command (what runs it is registered in handlers.py under its name)."""
 
     name: str
     usage: str
     help: str
     aliases: tuple[str, ...] = ()
     completions: tuple[str, ...] = ()
-
-    @property
-    def handler(self) -> str:
-        return "cmd_" + self.name
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -24,6 +24,7 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     info: ModelInfo | None = None
     session_id: str | None = None
+    keep_alive: str | None = None
 
     # --- history -------------------------------------------------------------------------
 
@@ -95,4 +96,5 @@ class Conversation:
             tools=tools or None,
             think=self.effective_think(),
             options=dict(self.options),
+            keep_alive=self.keep_alive,
         )

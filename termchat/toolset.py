@@ -26,7 +26,7 @@ class Approver(Protocol):
 
 
 class ToolSet:
-    """Registry + approval state + the per-call loop. Implements app.ToolLayer."""
+    """Registry + approval state + the per-call loop; ChatApp calls it after a reply asks."""
 
     def __init__(
         self,

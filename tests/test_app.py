@@ -14,7 +14,8 @@ from typing import Any
 
 from fakeserver import FakeServer
 
-from termchat.app import ChatApp
+from termchat.accumulator import Reply
+from termchat.app import ChatApp, LiveView
 from termchat.backends.ollama import OllamaBackend
 from termchat.config import Config
 from termchat.handlers import run_command
@@ -22,10 +23,36 @@ from termchat.render import Renderer
 from termchat.store import SessionStore
 
 
+class Watched:
+    """A live view that also sets an event once answer text has arrived (no polling)."""
+
+    def __init__(self, inner: LiveView, arrived: asyncio.Event) -> None:
+        self.inner = inner
+        self.arrived = arrived
+
+    def update(self, reply: Reply) -> None:
+        self.inner.update(reply)
+        if reply.content_length:
+            self.arrived.set()
+
+    def refresh(self) -> None:
+        self.inner.refresh()
+
+    def set_show_thinking(self, show: bool) -> None:
+        self.inner.set_show_thinking(show)
+
+    def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
+        self.inner.finish(reply, interrupted=interrupted, error=error)
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+
 def run_app(
     fake_server: FakeServer,
     tmp_path: Path,
     script: Callable[[ChatApp], Awaitable[None]],
+    arrived: asyncio.Event | None = None,
     **config: Any,
 ) -> tuple[ChatApp, str]:
     """Build a ChatApp like launch.py does, run `script` with it, return it and what it printed."""
@@ -36,7 +63,14 @@ def run_app(
         store = SessionStore.open(cfg.database) if cfg.save else None
         backend = OllamaBackend(fake_server.url)
         renderer = Renderer(out, width=80, force_terminal=False)
-        app = ChatApp(cfg, backend, renderer, store=store)
+        factory = None
+        if arrived is not None:
+            event = arrived
+
+            def factory(model: str, show: bool) -> LiveView:
+                return Watched(renderer.live_reply(model, show_thinking=show), event)
+
+        app = ChatApp(cfg, backend, renderer, store=store, live_factory=factory)
         try:
             await script(app)
         finally:
@@ -140,21 +174,15 @@ def test_app_interrupt_closes_stream_and_keeps_partial(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
     fake_server.queue_reply(thinking="deep thought", content="partial words here", hold_after=4)
+    arrived = asyncio.Event()
 
     async def script(app: ChatApp) -> None:
         task = asyncio.create_task(app.send("go"))
-        loop = asyncio.get_running_loop()
-        assert await loop.run_in_executor(None, fake_server.holding.wait, 10)
-        # Wait (polling, bounded) until the client has read what the server sent.
-        for _ in range(1000):
-            reply = app.current_reply
-            if reply is not None and reply.content_length:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(arrived.wait(), 10)  # the client has shown answer text
         assert app.interrupt()
         await task
 
-    app, printed = run_app(fake_server, tmp_path, script)
+    app, printed = run_app(fake_server, tmp_path, script, arrived)
     assert fake_server.wait_for_disconnect(5)
     last = app.conversation.messages[-1]
     assert last.interrupted and last.error is None
@@ -334,3 +362,11 @@ def test_app_resume_of_a_long_conversation_shows_only_the_recent_turns(
     assert "question number 99" in printed and "question number 0\n" not in printed
     assert "(/thinking 100 to show)" in printed  # numbering counts the hidden replies
     assert "why 99" in printed
+
+
+def test_app_keep_alive_from_config_is_sent(fake_server: FakeServer, tmp_path: Path) -> None:
+    async def script(app: ChatApp) -> None:
+        await app.send("hi")
+
+    run_app(fake_server, tmp_path, script, keep_alive="30m")
+    assert fake_server.last_chat()["keep_alive"] == "30m"
