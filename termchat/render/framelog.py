@@ -2,15 +2,17 @@
 
 For the benchmark (benchmarks/run.py) and for anyone chasing a slow frame. When the variable is
 unset nothing is opened and a frame pays for one `is None` test. When set, every frame a live
-reply draws appends one JSON line to the file:
+reply draws (every tick of the frame timer, and the final one) appends one JSON line to the file
+when the reply ends:
 
-    {"start": 12.3456, "end": 12.3471, "shown": 1834, "bytes": 2210}
+    {"start": 12.3456, "end": 12.3471, "cpu": 0.0012, "shown": 1834, "bytes": 2210}
 
 `start` and `end` are `time.monotonic()` seconds (the system-wide monotonic clock on Linux, so
 another process can compare them with its own) taken when the frame began and after its bytes
-were written and flushed to the terminal; `shown` is how many characters of the answer the
+were written and flushed to the terminal; `cpu` is the CPU time the frame took (its wall time
+less any time the process was not running); `shown` is how many characters of the answer the
 frame's output covers (everything up to there is in the scrollback or the live region);
-`bytes` is how many characters the frame wrote (0: nothing had visibly changed).
+`bytes` is how many characters the frame wrote (0: nothing had changed).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ class FrameLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._closed = False
-        self._frames: list[tuple[float, float, int, int]] = []
+        self._frames: list[tuple[float, float, float, int, int]] = []
+        self._cpu = 0.0
 
     @classmethod
     def from_env(cls) -> FrameLog | None:
@@ -41,21 +44,22 @@ class FrameLog:
         path = os.environ.get(ENV)
         return cls(Path(path)) if path else None
 
-    @staticmethod
-    def now() -> float:
-        """The clock the log uses."""
+    def now(self) -> float:
+        """The start of a frame: the clock the log uses (the frame's CPU clock starts too)."""
+        self._cpu = time.thread_time()
         return time.monotonic()
 
     def record(self, start: float, shown: int, written: int) -> None:
-        """Note a frame that began at `start` and has just been written."""
-        self._frames.append((start, time.monotonic(), shown, written))
+        """Note a frame that began at `start` (from `now`) and has just been written."""
+        cpu = time.thread_time() - self._cpu
+        self._frames.append((start, time.monotonic(), cpu, shown, written))
 
     def close(self) -> None:
         """Append the entries to the file (silently skipped if it cannot be written). Idempotent."""
         if self._closed:
             return
         self._closed = True
-        keys = ("start", "end", "shown", "bytes")
+        keys = ("start", "end", "cpu", "shown", "bytes")
         lines = [json.dumps(dict(zip(keys, frame, strict=True))) + "\n" for frame in self._frames]
         self._frames.clear()
         try:

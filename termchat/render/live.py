@@ -108,11 +108,13 @@ class LiveReply:
         """Draw one frame; does nothing if nothing changed since the last one."""
         if self._stopped or self._finished:
             return
+        began = self._frame_log.now() if self._frame_log is not None else 0.0
         key = self._state_key()
         if key == self._key:
+            if self._frame_log is not None:
+                self._frame_log.record(began, self._consumed, 0)
             return
         self._key = key
-        began = FrameLog.now() if self._frame_log is not None else 0.0
         scroll, live = self._step(final=False)
         written = self._draw(scroll, live)
         if self._frame_log is not None:
@@ -129,7 +131,7 @@ class LiveReply:
         if self._finished or self._stopped:
             return
         self.update(reply)
-        began = FrameLog.now() if self._frame_log is not None else 0.0
+        began = self._frame_log.now() if self._frame_log is not None else 0.0
         scroll, _ = self._step(final=True)
         if interrupted:
             scroll.append(interrupted_text())
