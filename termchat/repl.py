@@ -284,10 +284,6 @@ class Repl:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signal.SIGINT, self.app.interrupt)
         models = asyncio.create_task(self._load_models())
-        # Tasks start at the prompt's first wait, i.e. after it is drawn: loading rich's
-        # Markdown and the Python lexer then costs no frame of the first reply.
-        warm_up = getattr(self.app.renderer, "warm_up", None)
-        warming = asyncio.create_task(asyncio.to_thread(warm_up)) if warm_up else None
         try:
             while True:
                 typed = self._next_typed_line()
@@ -316,8 +312,6 @@ class Repl:
                     return 0
         finally:
             models.cancel()
-            if warming is not None:
-                await warming  # a thread cannot be cancelled; it takes a few milliseconds
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(signal.SIGINT)
 
