@@ -4,8 +4,10 @@
 
 - raw: write each content piece as it arrives (the floor: no rendering at all);
 - once: stream the answer, then render it once with rich's Markdown (the rendering floor);
-- naive: `Live(Markdown(text))` updated and re-rendered on every token, as most rich-based
-  chat clients do (quadratic: every token renders the whole answer again).
+- naive: `Live(Markdown(text))`, as most rich-based chat clients do: a new Markdown of the
+  whole answer on every token (parsed again each time), the whole of it rendered again on
+  every refresh of Live (4 a second; `vertical_overflow="visible"` so long answers scroll).
+  Quadratic: the longer the answer, the more each token costs.
 
 Each reads Ollama's NDJSON with the standard library only, so the floors carry no client cost
 beyond reading the socket and parsing JSON.
@@ -69,16 +71,16 @@ def once(url: str, prompt: str) -> None:
 
 
 def naive(url: str, prompt: str) -> None:
-    """Re-render the whole answer on every token."""
+    """A new Markdown of the whole answer per token; Live redraws all of it."""
     from rich.console import Console
     from rich.live import Live
     from rich.markdown import Markdown
 
     text = ""
-    with Live(Markdown(text), console=Console(), refresh_per_second=20) as live:
+    with Live(console=Console(), vertical_overflow="visible") as live:
         for piece in stream(url, prompt):
             text += piece
-            live.update(Markdown(text), refresh=True)
+            live.update(Markdown(text))
 
 
 def main() -> int:
