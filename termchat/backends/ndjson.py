@@ -143,32 +143,55 @@ def append_events(chunk: dict[str, Any], events: list[Event]) -> bool:
     return False
 
 
-class OllamaStream:
-    """Turn the bytes of an /api/chat response into events; no I/O.
+class EventStream:
+    """Bytes of a streamed response in, events out; no I/O. Subclasses split the body into
+    records (`_decode`/`_flush`) and turn records into events (`_parse`, which sets `finished`
+    when the reply is complete or broken).
 
     `feed` returns the events the bytes completed; `end` is called at end of stream and reports a
-    stream that stopped before its `done` chunk. Once `finished`, later bytes are ignored.
+    stream that stopped before its final record. Once `finished`, later bytes are ignored.
     """
 
-    def __init__(self) -> None:
-        self._lines = LineDecoder()
-        self.finished = False
+    finished = False
+
+    def _decode(self, chunk: bytes) -> list[str]:
+        raise NotImplementedError
+
+    def _flush(self) -> list[str]:
+        raise NotImplementedError
+
+    def _parse(self, records: list[str]) -> list[Event]:
+        raise NotImplementedError
 
     def feed(self, chunk: bytes) -> list[Event]:
         """Decode a piece of the body."""
         if self.finished:
             return []
-        return self._parse(self._lines.decode(chunk))
+        return self._parse(self._decode(chunk))
 
     def end(self) -> list[Event]:
         """The body ended: decode what is left and report an unfinished reply."""
         if self.finished:
             return []
-        events = self._parse(self._lines.flush())
+        events = self._parse(self._flush())
         if not self.finished:
             self.finished = True
             events.append(StreamError(EARLY_END))
         return events
+
+
+class OllamaStream(EventStream):
+    """Turn the bytes of an /api/chat response (NDJSON) into events."""
+
+    def __init__(self) -> None:
+        self._lines = LineDecoder()
+        self.finished = False
+
+    def _decode(self, chunk: bytes) -> list[str]:
+        return self._lines.decode(chunk)
+
+    def _flush(self) -> list[str]:
+        return self._lines.flush()
 
     def _parse(self, lines: list[str]) -> list[Event]:
         events: list[Event] = []

@@ -7,7 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from termchat.backends.ndjson import EARLY_END, LineDecoder, bad_line, error_text, parse_line
+from termchat.backends.ndjson import (
+    EventStream,
+    LineDecoder,
+    bad_line,
+    error_text,
+    parse_line,
+)
 from termchat.messages import (
     ContentDelta,
     Done,
@@ -82,7 +88,7 @@ class _PendingCall:
         return ToolCall(name=self.name, arguments=arguments, id=self.id)
 
 
-class OpenAIStream:
+class OpenAIStream(EventStream):
     """Turn the bytes of a streamed /chat/completions response into events; no I/O.
 
     Reasoning comes from `delta.reasoning`, else `delta.reasoning_content`; content passes through
@@ -109,21 +115,14 @@ class OpenAIStream:
         self._finish_reason: str | None = None
         self.finished = False
 
-    def feed(self, chunk: bytes) -> list[Event]:
-        """Decode a piece of the body."""
-        if self.finished:
-            return []
-        return self._handle(self._sse.decode(chunk))
+    def _decode(self, chunk: bytes) -> list[str]:
+        return self._sse.decode(chunk)
 
-    def end(self) -> list[Event]:
-        """The body ended: decode what is left; a stream without `[DONE]` is an error."""
-        if self.finished:
-            return []
-        events = self._handle(self._sse.flush())
-        if not self.finished:
-            self.finished = True
-            events.append(StreamError(EARLY_END))
-        return events
+    def _flush(self) -> list[str]:
+        return self._sse.flush()
+
+    def _parse(self, records: list[str]) -> list[Event]:
+        return self._handle(records)
 
     def _handle(self, payloads: list[str]) -> list[Event]:
         events: list[Event] = []
