@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console
 from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.text import Text
 
 from termchat.render.blocks import OpenFence
 from termchat.render.markdown import known_lexer
+from termchat.render.thinking import Row, Rows
 
 # Lines before new code that are highlighted again as context, so code continuing a
 # multi-line string or comment is usually coloured right without lexing the whole block
@@ -17,7 +18,6 @@ from termchat.render.markdown import known_lexer
 CONTEXT_LINES = 3
 PREVIEW_CONTEXT_LINES = 1
 TAB_SIZE = 4  # rich's Syntax default, used by its Markdown code blocks
-Row = list[Segment]
 
 
 def lexer_name(info: str) -> str:
@@ -100,19 +100,6 @@ class CodeRows:
         return [Segment(" " * console.width, self.style)]
 
 
-class RowsBlock:
-    """Rows as a renderable (each row ends with a newline)."""
-
-    def __init__(self, rows: list[Row]) -> None:
-        self.rows = rows
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        newline = Segment.line()
-        for row in self.rows:
-            yield from row
-            yield newline
-
-
 class FenceStream:
     """Streams the tail's open fenced code block: complete lines to the scrollback, the rest live.
 
@@ -128,7 +115,7 @@ class FenceStream:
 
     def step(
         self, console: Console, fence: OpenFence, partial: str
-    ) -> tuple[RowsBlock | None, list[Row]]:
+    ) -> tuple[Rows | None, list[Row]]:
         """One frame: the lines to print now (if any) and the rows to keep live.
 
         Args:
@@ -153,7 +140,7 @@ class FenceStream:
             for index in range(self.printed, self._last_text):
                 rows.extend(code.rows(console, index))
             self.printed = self._last_text
-            printed = RowsBlock(rows)
+            printed = Rows(rows)
         live = [code.padding_row(console)] if self.printed == 0 else []
         for index in range(self.printed, len(lines)):
             live.extend(code.rows(console, index))
@@ -162,10 +149,10 @@ class FenceStream:
         live.append(code.padding_row(console))
         return printed, live
 
-    def print_rest(self, console: Console, final_lines: list[str]) -> RowsBlock:
+    def print_rest(self, console: Console, final_lines: list[str]) -> Rows:
         """The rest of the finished block from its final (stripped) lines, bottom row included."""
         code = self.code
         rows = code.fresh_rows(console, final_lines, self.printed)
         rows.append(code.padding_row(console))
         self.printed = len(final_lines)
-        return RowsBlock(rows)
+        return Rows(rows)
