@@ -186,12 +186,17 @@ def test_cli_no_save_writes_nothing(fake_server: FakeServer, tmp_path: Path) -> 
 FIXTURE = Path(__file__).parent / "mcp_server_fixture.py"
 
 
-def test_cli_mcp_server_from_config_tool_runs(fake_server: FakeServer, tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text(
+def configure_fixture_server(home: Path) -> None:
+    """A config.toml that starts the real MCP test server over stdio."""
+    (home / "config.toml").write_text(
         "[mcp_servers.fixture]\n"
         f"command = {json.dumps(sys.executable)}\n"
         f"args = [{json.dumps(str(FIXTURE))}]\n"
     )
+
+
+def test_cli_mcp_server_from_config_tool_runs(fake_server: FakeServer, tmp_path: Path) -> None:
+    configure_fixture_server(tmp_path)
     result = termchat(
         "--host",
         fake_server.url,
@@ -316,11 +321,7 @@ def test_cli_sessions_search_export_import_rename_delete(
 def test_cli_mcp_server_that_dies_is_named_and_its_tools_withdrawn(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
-    (tmp_path / "config.toml").write_text(
-        "[mcp_servers.fixture]\n"
-        f"command = {json.dumps(sys.executable)}\n"
-        f"args = [{json.dumps(str(FIXTURE))}]\n"
-    )
+    configure_fixture_server(tmp_path)
     result = termchat(
         "--host",
         fake_server.url,
