@@ -8,7 +8,11 @@ frame, then takes everything that arrived at once. The first read in a slot goes
 short response (model info, a slow model's token) is not delayed.
 
 Frames fall on multiples of FRAME_SECONDS of the monotonic clock; read slots start READ_LEAD
-earlier, which leaves the reader time to parse what it read before the frame draws it.
+earlier, which leaves the reader time to parse what it read before the frame draws it. In that
+lead window a read goes at once as long as the one before it returned at once: the first read
+of a slot may only get data the network layer had queued earlier (anyio keeps what arrived
+while its last read was finishing), and what waits in the socket must still be fetched before
+the frame draws. The first read that has to wait for data ends the draining.
 """
 
 from __future__ import annotations
@@ -29,13 +33,18 @@ def read_slot(now: float) -> int:
     return math.floor((now + READ_LEAD) / FRAME_SECONDS)
 
 
-def read_delay(now: float, last_read: float | None) -> float:
-    """Seconds a read should wait: 0 for the first read of a slot, else until the next slot.
+def read_delay(now: float, last_read: float | None, draining: bool = False) -> float:
+    """Seconds a read should wait: 0 for the first read of a slot, and in its lead window (just
+    before its frame) while draining; else until the next slot.
 
     Args:
         now: The monotonic time of the read.
         last_read: When the previous read on the same connection returned, or None.
+        draining: The previous read returned at once (data was already there).
     """
-    if last_read is None or read_slot(last_read) != read_slot(now):
+    slot = read_slot(now)
+    if last_read is None or read_slot(last_read) != slot:
         return 0.0
-    return (read_slot(now) + 1) * FRAME_SECONDS - READ_LEAD - now
+    if draining and now < slot * FRAME_SECONDS:
+        return 0.0
+    return (slot + 1) * FRAME_SECONDS - READ_LEAD - now

@@ -13,6 +13,8 @@ import httpx
 
 from termchat.cadence import read_delay
 
+INSTANT = 0.0005  # seconds: a read this quick did not wait for the network
+
 
 class PacedStream(httpcore.AsyncNetworkStream):
     """A connection whose reads wait for the next read slot when one already ran in this slot.
@@ -26,13 +28,17 @@ class PacedStream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
         self._last_read: float | None = None
+        self._draining = False
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        delay = read_delay(time.monotonic(), self._last_read)
+        delay = read_delay(time.monotonic(), self._last_read, self._draining)
         if delay > 0:
             await asyncio.sleep(delay)
+        began = time.monotonic()
         data = await self._stream.read(max_bytes, timeout)
         self._last_read = time.monotonic()
+        # returned at once: it was queued or waiting in the socket, and more may be there
+        self._draining = self._last_read - began < INSTANT
         return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
