@@ -137,8 +137,8 @@ async def _main(
         if not app.conversation.model:
             await _pick_default_model(app)
         if live_factory is None:
-            # Tasks start at the first wait: in the REPL after the prompt is drawn, with -p
-            # while the request goes out. Either way before the first frame needs Markdown.
+            # A task starts at the first wait: in the REPL once the prompt is drawn. With -p
+            # it is awaited before the request, so it never competes with a frame.
             warming = asyncio.create_task(_warm_up(renderer))
         if interactive:
             from termchat.repl import Repl
@@ -153,6 +153,8 @@ async def _main(
 
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signal.SIGINT, on_interrupt)
+            if warming is not None:
+                await warming
             code = await _one_shot(app, question)
     except asyncio.CancelledError:
         code = 128 + (stop_signal[0] if stop_signal else signal.SIGTERM)
