@@ -85,11 +85,8 @@ def memory_rows(turns: int, budget: Budget, say: Log) -> list[Row]:
         FakeServerProcess(long_tokens=TURN_TOKENS) as server,
         tempfile.TemporaryDirectory(prefix="termchat-bench-") as home,
     ):
-        process = ptyrun.PtyProcess(
-            [TERMCHAT, "-m", "qwen3", "--no-think", "--host", server.url],
-            env={"TERMCHAT_HOME": home},
-        )
-        try:
+        argv = [TERMCHAT, "-m", "qwen3", "--no-think", "--host", server.url]
+        with ptyrun.PtyProcess(argv, env={"TERMCHAT_HOME": home}) as process:
             if process.wait_for(b"thinking:", timeout=10) is None:
                 raise RuntimeError("the REPL did not start")
             time.sleep(1.0)  # the background warm-up and model info are done
@@ -104,7 +101,6 @@ def memory_rows(turns: int, budget: Budget, say: Log) -> list[Row]:
                 done += 1
             after = process.rss_mb()
             process.send("\x04")
-        finally:
             result = process.finish(timeout=10)
     tokens = done * TURN_TOKENS
     grew = after - before

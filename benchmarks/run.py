@@ -14,8 +14,8 @@ Cases (each module's docstring says how it measures):
 - bench_client: NDJSON + accumulation throughput, memory over 100,000 tokens;
 - bench_store: the session store (resume, list, search).
 
-Figures are medians (the worst run for the never-behind case). Exit status 1 when a goal is
-missed. Every process the benchmark starts is stopped, also on Ctrl-C.
+Figures are medians of the runs (tokens that missed a frame are summed). Exit status 1 when
+a goal is missed. Every process the benchmark starts is stopped, also on Ctrl-C.
 """
 
 from __future__ import annotations
