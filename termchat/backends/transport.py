@@ -49,7 +49,7 @@ def make_client(base_url: str, api_key: str | None, connect_timeout: float) -> h
         timeout=httpx.Timeout(None, connect=connect_timeout),
         trust_env=trust_env,
         # Reads paced to the frame clock: one wake-up per frame, not one per token.
-        transport=paced_transport(trust_env=trust_env),
+        transport=paced_transport(trust_env=trust_env, tls=not base_url.startswith("http://")),
     )
 
 
