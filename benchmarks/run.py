@@ -15,7 +15,7 @@ Cases (each module's docstring says how it measures):
 - bench_store: the session store (resume, list, search).
 
 Figures are medians of the runs (tokens that missed a frame are summed). Exit status 1 when
-a goal is missed. Every process the benchmark starts is stopped, also on Ctrl-C.
+a goal is missed. Every process the benchmark starts is stopped, also on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from importlib.metadata import version
@@ -91,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs of each streamed case (default 3; 1)")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = parser.parse_args(argv)
+    # SIGTERM / SIGHUP unwind like Ctrl-C, so every server and client started is stopped
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     runs = args.runs or (1 if args.quick else 3)
     budget = Budget(BUDGET[args.quick])
     began = time.monotonic()
