@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, TypeVar
 
+import backend_helpers
 import pytest
+from backend_helpers import ask, chat_events, text_of
 from fakeserver import FakeServer, echo_content
 
 from termchat.backends.base import ChatRequest, PullProgress
@@ -40,30 +42,11 @@ ADD_TOOL = {
 
 
 def with_backend(url: str, work: Callable[[OllamaBackend], Awaitable[T]], **kwargs: Any) -> T:
-    async def main() -> T:
-        backend = OllamaBackend(url, **kwargs)
-        try:
-            return await work(backend)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(main())
+    return backend_helpers.with_backend(OllamaBackend, url, work, **kwargs)
 
 
 def chat(url: str, request: ChatRequest, **kwargs: Any) -> list[Event]:
-    async def work(backend: OllamaBackend) -> list[Event]:
-        async with aclosing(backend.chat(request)) as stream:
-            return [event async for event in stream]
-
-    return with_backend(url, work, **kwargs)
-
-
-def ask(text: str = "hi", model: str = "qwen3", **fields: Any) -> ChatRequest:
-    return ChatRequest(model=model, messages=[Message("user", text)], **fields)
-
-
-def text_of(events: list[Event], kind: type[ThinkingDelta] | type[ContentDelta]) -> str:
-    return "".join(e.text for e in events if isinstance(e, kind))
+    return chat_events(OllamaBackend, url, request, **kwargs)
 
 
 # --- the request JSON ------------------------------------------------------------------------

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, TypeVar
 
+import backend_helpers
 import pytest
+from backend_helpers import ask, chat_events, text_of
 from fakeserver import FakeServer
 
 from termchat.backends.base import ChatRequest
@@ -33,30 +34,11 @@ ADD_TOOL = {"type": "function", "function": {"name": "add", "parameters": {"type
 
 
 def with_backend(url: str, work: Callable[[OpenAIBackend], Awaitable[T]], **kwargs: Any) -> T:
-    async def main() -> T:
-        backend = OpenAIBackend(url, **kwargs)
-        try:
-            return await work(backend)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(main())
+    return backend_helpers.with_backend(OpenAIBackend, url, work, **kwargs)
 
 
 def chat(url: str, request: ChatRequest, **kwargs: Any) -> list[Event]:
-    async def work(backend: OpenAIBackend) -> list[Event]:
-        async with aclosing(backend.chat(request)) as stream:
-            return [event async for event in stream]
-
-    return with_backend(url, work, **kwargs)
-
-
-def ask(text: str = "hi", model: str = "qwen3", **fields: Any) -> ChatRequest:
-    return ChatRequest(model=model, messages=[Message("user", text)], **fields)
-
-
-def text_of(events: list[Event], kind: type[ThinkingDelta] | type[ContentDelta]) -> str:
-    return "".join(e.text for e in events if isinstance(e, kind))
+    return chat_events(OpenAIBackend, url, request, **kwargs)
 
 
 # --- conversion (pure) -----------------------------------------------------------------------
