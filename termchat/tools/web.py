@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from termchat import __version__
+from termchat.backends.host import is_loopback
 from termchat.errors import ToolError
 from termchat.tools.registry import Tool
 from termchat.tools.schema import tool_from_function
@@ -85,15 +85,6 @@ def html_to_text(html: str) -> str:
     return f"{title}\n\n{body}" if title else body
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _is_text(mime: str, head: bytes) -> bool:
     if mime.startswith("text/") or mime in _TEXT_TYPES:
         return True
@@ -127,7 +118,7 @@ def fetch_url_tool(
         try:
             async with asyncio.timeout(timeout):
                 body, mime, encoding, truncated = await _download(
-                    url.strip(), max_bytes, timeout, trust_env=not _is_loopback(parts.hostname)
+                    url.strip(), max_bytes, timeout, trust_env=not is_loopback(url.strip())
                 )
         except TimeoutError:
             raise ToolError(f"fetching {url} timed out after {timeout:g} s") from None
