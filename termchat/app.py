@@ -110,9 +110,7 @@ class ChatApp:
         self._busy: asyncio.Future[Any] | None = None
         self._tools_notice_for: str | None = None
         self.info_problem: str | None = None
-        self._streaming = False
         self._info_task: asyncio.Task[ModelInfo | None] | None = None
-        self.last_elapsed: float | None = None
         self.models_cache: list[str] = []
         self.on_change: Callable[[], None] = lambda: None
         self.editor: Callable[[str], Awaitable[str | None]] | None = None
@@ -192,11 +190,6 @@ class ChatApp:
         if self._live is not None:
             self._live.set_show_thinking(self.show_thinking)
         self.on_change()
-
-    @property
-    def streaming(self) -> bool:
-        """True while a reply streams."""
-        return self._streaming
 
     def interrupt(self) -> bool:
         """Ctrl-C: cancel what runs now (a streaming reply — closing its HTTP response — or a
@@ -344,7 +337,6 @@ class ChatApp:
         request = conv.request(tools)
         reply = Reply(model=conv.model)
         live = self._new_live()
-        started = time.monotonic()
         error: str | None = None
         retried: set[str] = set()
         try:
@@ -374,8 +366,6 @@ class ChatApp:
             raise
         except TermchatError as exc:
             error = str(exc)
-        finally:
-            self.last_elapsed = time.monotonic() - started
         if error is not None and reply.content_length == 0 and reply.thinking_length == 0:
             # Nothing arrived (unreachable, 404, 4xx/5xx): there is no reply to keep.
             live.stop()
@@ -447,11 +437,9 @@ class ChatApp:
                 due = next_frame(max(time.monotonic(), due + FRAME_SECONDS / 2))
 
         timer = asyncio.create_task(frames())
-        self._streaming = True
         try:
             return await self.cancellable(pump())
         finally:
-            self._streaming = False
             timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await timer
