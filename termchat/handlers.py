@@ -210,9 +210,8 @@ async def cmd_pull(app: ChatApp, args: str) -> None:
     if pull is None:
         raise ConfigError("This server cannot pull models (only Ollama can).")
     name = args.split()[0]
-    last = ("", -1)
     try:
-        await _show_pull(app, pull(name), last)
+        await _show_pull(app, pull(name))
     except ServerError as exc:
         app.renderer.error(f"Pull of {name} failed: {exc.server_message}")
         return
@@ -221,7 +220,8 @@ async def cmd_pull(app: ChatApp, args: str) -> None:
     app.renderer.notice(f"Pulled {name}. Switch to it with /model {name}")
 
 
-async def _show_pull(app: ChatApp, progresses: Any, last: tuple[str, int]) -> None:
+async def _show_pull(app: ChatApp, progresses: Any) -> None:
+    last = ("", -1)
     async for progress in progresses:
         # One line per status, and per quarter of a layer's download: readable in scrollback.
         quarter = -1
