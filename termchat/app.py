@@ -1,6 +1,6 @@
 """ChatApp: where conversation, backend, renderer and store meet to run turns and commands.
 
-The REPL (repl.py) owns the keyboard; non-interactive runs drive the same ChatApp. Neither the
+The REPL (repl/) owns the keyboard; non-interactive runs drive the same ChatApp. Neither the
 conversation, the renderer nor the store knows about the others: only this module joins them.
 """
 
@@ -29,7 +29,7 @@ from termchat.messages import Message, Stats
 
 if TYPE_CHECKING:
     from termchat.store import SessionStore
-    from termchat.toolset import ToolSet
+    from termchat.tools.toolset import ToolSet
 
 T = TypeVar("T")
 

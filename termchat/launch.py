@@ -17,8 +17,8 @@ from termchat.errors import StoreError, TermchatError
 
 if TYPE_CHECKING:
     from termchat.backends.base import Backend
-    from termchat.cli_chat import ChatOptions
-    from termchat.toolset import ToolSet
+    from termchat.cli.chat import ChatOptions
+    from termchat.tools.toolset import ToolSet
 
 OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
 
@@ -94,7 +94,7 @@ async def _main(
         sys.stderr.write(f"termchat: {exc}\n")
         return 2
     if not interactive:
-        from termchat.plain import OneLineMessages
+        from termchat.render.plain import OneLineMessages
 
         renderer = OneLineMessages(renderer, json_events=options.json)
     backend = make_backend(config)
@@ -141,7 +141,7 @@ async def _main(
             # it is awaited before the request, so it never competes with a frame.
             warming = asyncio.create_task(_warm_up(renderer))
         if interactive:
-            from termchat.repl import Repl
+            from termchat.repl.loop import Repl
 
             code = await Repl(app, config.history_file).run()
         else:
@@ -184,7 +184,7 @@ async def _warm_up(renderer: Any) -> None:
 async def _start_tools(
     config: Config, options: ChatOptions, renderer: Any, interactive: bool
 ) -> ToolSet:
-    from termchat.toolset import build_toolset
+    from termchat.tools.toolset import build_toolset
 
     toolset = build_toolset(config, interactive=interactive, assume_yes=options.yes)
     if config.mcp_servers:
@@ -210,7 +210,7 @@ def _json_tool_event(result: Any) -> None:
 
 async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int | None:
     """--continue / --resume [ID]: load the conversation; an exit status when it failed."""
-    from termchat.session_handlers import resume
+    from termchat.commands.session import resume
 
     if app.store is None:
         app.renderer.error("Cannot resume: saving is off (--no-save) or the database is unusable.")
@@ -232,7 +232,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
                 "--resume needs an id when not interactive (termchat sessions list)."
             )
             return 2
-        from termchat.repl_dialogs import pick_session
+        from termchat.repl.dialogs import pick_session
 
         target = await pick_session(app.store)
         if target is None:
@@ -246,7 +246,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
 
 
 def _pipe_live_factory(options: ChatOptions) -> Any:
-    from termchat.plain import JsonReply, PlainReply
+    from termchat.render.plain import JsonReply, PlainReply
 
     def factory(model: str, show: bool) -> LiveView:
         if options.json:

@@ -17,8 +17,8 @@ from fakeserver import FakeServer
 from termchat.accumulator import Reply
 from termchat.app import ChatApp, LiveView
 from termchat.backends.ollama import OllamaBackend
+from termchat.commands.chat import run_command
 from termchat.config import Config
-from termchat.handlers import run_command
 from termchat.render import Renderer
 from termchat.store import SessionStore
 
@@ -269,7 +269,7 @@ def test_app_interrupted_tool_leaves_no_call_unanswered(
 ) -> None:
     from termchat.tools.policy import ApprovalState
     from termchat.tools.registry import Tool, ToolRegistry
-    from termchat.toolset import ToolSet
+    from termchat.tools.toolset import ToolSet
 
     started = asyncio.Event()
 
@@ -322,7 +322,7 @@ def test_app_ctrl_c_before_first_token_keeps_no_empty_reply(
 def test_app_tools_enable_a_builtin_that_was_not_named(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
-    from termchat.toolset import build_toolset
+    from termchat.tools.toolset import build_toolset
 
     async def script(app: ChatApp) -> None:
         app.tools = build_toolset(app.config, interactive=False, assume_yes=False)
@@ -341,8 +341,8 @@ def test_app_tools_enable_a_builtin_that_was_not_named(
 def test_app_resume_of_a_long_conversation_shows_only_the_recent_turns(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
+    from termchat.commands.session import REPLAY_LIMIT, resume
     from termchat.messages import Message
-    from termchat.session_handlers import REPLAY_LIMIT, resume
 
     with SessionStore.open(tmp_path / "sessions.db") as store:
         session = store.create_session("qwen3")

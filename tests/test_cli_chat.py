@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import typer
 
-from termchat import cli_app
-from termchat.cli_chat import (
+from termchat.cli import app as cli_app
+from termchat.cli.chat import (
     FLAG_OPTIONS,
     LIST_OPTIONS,
     VALUE_OPTIONS,

@@ -1,4 +1,4 @@
-"""Tests for termchat.export: lossless JSON round trip, import validation, Markdown transcript."""
+"""Tests for termchat.store.export: lossless JSON round trip, import validation, Markdown."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from termchat.errors import StoreError
-from termchat.export import export_json, export_markdown, import_file, import_json
 from termchat.messages import Message, Stats, ToolCall
 from termchat.store import SessionStore
+from termchat.store.export import export_json, export_markdown, import_file, import_json
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from termchat.accumulator import Reply
 from termchat.messages import ContentDelta, Done, Stats, ThinkingDelta, ToolCall, ToolCalls
-from termchat.plain import JsonReply, PlainReply, StreamSanitizer
+from termchat.render.plain import JsonReply, PlainReply, StreamSanitizer
 
 HOSTILE = (
     "ok \x1b]52;c;aGVsbG8=\x07then \x1b[2J\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ end\nnext"

@@ -16,8 +16,8 @@ import pytest
 from termchat.errors import StoreError
 from termchat.messages import Message, Role, Stats, ToolCall
 from termchat.store import MARK_END, MARK_START, SessionStore, StoredMessage
-from termchat.store_records import check_tree, default_title, fts_query
-from termchat.store_schema import MIGRATIONS
+from termchat.store.records import check_tree, default_title, fts_query
+from termchat.store.schema import MIGRATIONS
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from termchat.messages import Message, Stats, ToolCall
-from termchat.store_records import (
+from termchat.store.records import (
     MARK_END,
     MARK_START,
     SearchHit,

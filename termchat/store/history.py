@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from termchat.errors import StoreError
 from termchat.messages import Message
-from termchat.store_records import Alternative, SessionRecord, StoredMessage, check_tree
-from termchat.store_records import default_title as _default_title
-from termchat.store_schema import (
+from termchat.store.records import Alternative, SessionRecord, StoredMessage, check_tree
+from termchat.store.records import default_title as _default_title
+from termchat.store.schema import (
     INSERT_MESSAGE,
     MESSAGE_COLUMNS,
     SELECT_ROWS,

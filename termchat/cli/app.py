@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from termchat import __version__
-from termchat.cli_chat import ChatFlags, start_chat
+from termchat.cli.chat import ChatFlags, start_chat
 
 app = typer.Typer(
     add_completion=False,
@@ -121,6 +121,6 @@ def chat(
     raise typer.Exit(start_chat(flags))
 
 
-from termchat.cli_sessions import sessions  # noqa: E402
+from termchat.cli.sessions import sessions  # noqa: E402
 
 app.add_typer(sessions, name="sessions")

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from prompt_toolkit import PromptSession
+from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
@@ -98,10 +98,10 @@ class ReplApprover:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                print(f"Not valid JSON: {exc.msg} at column {exc.colno}. Try again.")
+                print_formatted_text(f"Not valid JSON: {exc.msg} at column {exc.colno}. Try again.")
                 continue
             if not isinstance(value, dict):
-                print("The arguments must be a JSON object {...}. Try again.")
+                print_formatted_text("The arguments must be a JSON object {...}. Try again.")
                 continue
             return value
 

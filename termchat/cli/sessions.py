@@ -91,7 +91,7 @@ def show(session_id: Annotated[str, typer.Argument(help="Id or unique prefix")])
             messages = store.load_messages(record.id)
         except StoreError as exc:
             raise _fail(str(exc)) from None
-    from termchat.transcript import draw_transcript
+    from termchat.render.transcript import draw_transcript
 
     renderer = _renderer()
     renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {record.model}")
@@ -127,7 +127,7 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write")] = None,
 ) -> None:
     """Export a conversation as Markdown or lossless JSON."""
-    from termchat.export import export_json, export_markdown
+    from termchat.store.export import export_json, export_markdown
 
     if fmt not in ("md", "json"):
         raise _fail("--format must be md or json", 2)
@@ -158,7 +158,7 @@ def export(
 @sessions.command("import")
 def import_(path: Annotated[Path, typer.Argument(help="A JSON export")]) -> None:
     """Import a conversation exported as JSON (it gets a new id)."""
-    from termchat.export import import_file
+    from termchat.store.export import import_file
 
     try:
         text = path.read_text(encoding="utf-8")

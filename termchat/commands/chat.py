@@ -234,4 +234,4 @@ async def _show_pull(app: ChatApp, progresses: Any) -> None:
 
 
 # The session commands live in their own module; importing it registers them here.
-from termchat import session_handlers  # noqa: E402, F401
+from termchat.commands import session  # noqa: E402, F401

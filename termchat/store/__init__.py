@@ -1,8 +1,8 @@
 """The session database: every conversation and message in one SQLite file (the only sqlite3 user).
 
 `SessionStore` opens the file and owns sessions; its message methods come from
-`termchat.store_history`, records from `termchat.store_records` and the schema from
-`termchat.store_schema` (all sqlite3-free; everything runs through this module's connection).
+`termchat.store.history`, records from `termchat.store.records` and the schema from
+`termchat.store.schema` (all sqlite3-free; everything runs through this module's connection).
 
 Model. A session holds its settings (model, system prompt, options, think, title) and message rows.
 Each row has a position `seq` in the conversation, a generation (branch) id `gen`, a `parent_id`
@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from termchat.errors import StoreError
-from termchat.store_history import MessageHistory
-from termchat.store_records import (
+from termchat.store.history import MessageHistory
+from termchat.store.records import (
     MARK_END,
     MARK_START,
     UNSET,
@@ -48,7 +48,7 @@ from termchat.store_records import (
     Think,
     Unset,
 )
-from termchat.store_schema import (
+from termchat.store.schema import (
     MIGRATIONS,
     SELECT_SESSION,
     dumps,

@@ -22,9 +22,9 @@ from prompt_toolkit.keys import Keys
 
 from termchat.app import ChatApp, Exit
 from termchat.commands import COMMANDS, command_names, is_command, unescape_message
+from termchat.commands.chat import run_command
 from termchat.errors import TermchatError
-from termchat.handlers import run_command
-from termchat.repl_dialogs import STYLE, ReplApprover, edit_in_editor, pick_session
+from termchat.repl.dialogs import STYLE, ReplApprover, edit_in_editor, pick_session
 
 FENCE = '"""'
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from termchat.app import ChatApp
+from termchat.commands.chat import handler
 from termchat.errors import ConfigError, StoreError
-from termchat.handlers import handler
 from termchat.messages import Message
-from termchat.transcript import draw_transcript
+from termchat.render.transcript import draw_transcript
 
 REPLAY_LIMIT = 20
 """Messages shown again on resume; older ones are counted, not drawn (resume stays instant)."""

@@ -28,20 +28,20 @@ def normalize_argv(args: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point. `--version` answers before typer, rich or httpx load, and
-    a plain chat invocation starts without typer (see `cli_chat`)."""
+    a plain chat invocation starts without typer (see `cli.chat`)."""
     args = sys.argv[1:]
     if args in (["--version"], ["-V"]):
         sys.stdout.write(f"termchat {__version__}\n")
         return
     args = normalize_argv(args)
-    from termchat.cli_chat import parse_chat_args
+    from termchat.cli.chat import parse_chat_args
 
     flags = parse_chat_args(args)
     if flags is not None:  # the common case, without typer's start-up cost
-        from termchat.cli_chat import start_chat
+        from termchat.cli.chat import start_chat
 
         sys.exit(start_chat(flags))
-    from termchat.cli_app import app
+    from termchat.cli.app import app
 
     app(args=args, prog_name="termchat")
 
