@@ -22,13 +22,12 @@ from termchat.errors import (
     CapabilityError,
     ConnectError,
     ModelNotFound,
-    StoreError,
     TermchatError,
 )
 from termchat.messages import Message, Stats
 
 if TYPE_CHECKING:
-    from termchat.store import SessionStore
+    from termchat.session import ChatSession
     from termchat.tools.toolset import ToolSet
 
 T = TypeVar("T")
@@ -87,24 +86,17 @@ class ChatApp:
         config: Config,
         backend: Backend,
         renderer: Screen,
+        session: ChatSession,
         *,
-        store: SessionStore | None = None,
         live_factory: Callable[[str, bool], LiveView] | None = None,
         interactive: bool = True,
     ) -> None:
         self.config = config
         self.backend = backend
         self.renderer = renderer
-        self.store = store
+        self.session = session
         self.interactive = interactive
         self.show_thinking = config.show_thinking
-        self.conversation = Conversation(
-            model=config.model or "",
-            system=config.system,
-            options=dict(config.options),
-            think=config.think,
-            keep_alive=config.keep_alive,
-        )
         self._live_factory = live_factory
         self._live: LiveView | None = None
         self._busy: asyncio.Future[Any] | None = None
@@ -233,38 +225,10 @@ class ChatApp:
         shown = "shown" if self.show_thinking else "hidden"
         return f"thinking: {thinking}, {shown}"
 
-    # --- saving ----------------------------------------------------------------------------
-
-    def save(self, message: Message) -> None:
-        """Commit one message; on a store failure, say so once and go on unsaved."""
-        if self.store is None:
-            return
-        try:
-            if self.conversation.session_id is None:
-                record = self.store.create_session(
-                    self.conversation.model,
-                    system=self.conversation.system,
-                    options=self.conversation.options,
-                    think=self.conversation.think,
-                )
-                self.conversation.session_id = record.id
-            self.store.append_message(self.conversation.session_id, message)
-        except StoreError as exc:
-            self.store_failed(exc)
-
-    def save_settings(self, **fields: Any) -> None:
-        if self.store is None or self.conversation.session_id is None:
-            return
-        try:
-            self.store.update_session(self.conversation.session_id, **fields)
-        except StoreError as exc:
-            self.store_failed(exc)
-
-    def store_failed(self, exc: StoreError) -> None:
-        """Say the store failed, once, and go on unsaved."""
-        self.renderer.error(str(exc))
-        self.renderer.warning("Saving is off for this session; the chat goes on unsaved.")
-        self.store = None
+    @property
+    def conversation(self) -> Conversation:
+        """The history and settings (owned by the session)."""
+        return self.session.conversation
 
     # --- a turn ----------------------------------------------------------------------------
 
@@ -274,8 +238,7 @@ class ChatApp:
             self.renderer.error("No model chosen. Use /model NAME (or /models to list them).")
             return
         self.close_dangling_calls("the conversation went on before it ran")
-        message = self.conversation.add_user(text)
-        self.save(message)
+        self.session.add_user(text)
         await self.run_turn()
 
     async def run_turn(self) -> None:
@@ -312,8 +275,7 @@ class ChatApp:
                 tool_call_id=call.id,
                 error="not run",
             )
-            self.conversation.add(message)
-            self.save(message)
+            self.session.add(message)
 
     def _kept_hint(self) -> None:
         if self.interactive and self.conversation.awaiting_reply():
@@ -396,10 +358,7 @@ class ChatApp:
         empty = not (reply.content_length or reply.thinking_length or reply.tool_calls)
         if empty and not reply.done:
             return None
-        message = reply.to_message()
-        self.conversation.add(message)
-        self.save(message)
-        return message
+        return self.session.add(reply.to_message())
 
     def _new_live(self) -> LiveView:
         if self._live_factory is not None:

@@ -14,6 +14,7 @@ from termchat.backends.host import parse_ollama_host
 from termchat.backends.lazy import LazyBackend
 from termchat.config import Config
 from termchat.errors import StoreError, TermchatError
+from termchat.session import session_for
 
 if TYPE_CHECKING:
     from termchat.backends.base import Backend
@@ -46,20 +47,6 @@ def make_backend(config: Config) -> Backend:
         return OllamaBackend(host, api_key=config.server_api_key())
 
     return LazyBackend(host, ollama)
-
-
-def open_store(config: Config, renderer: Any) -> Any:
-    """The session store, or None (saving off, or the database unusable — said once)."""
-    if not config.save:
-        return None
-    from termchat.store import SessionStore
-
-    try:
-        return SessionStore.open(config.database)
-    except StoreError as exc:
-        renderer.error(str(exc))
-        renderer.warning("This conversation will not be saved.")
-        return None
 
 
 def run_chat(config: Config, options: ChatOptions) -> int:
@@ -98,20 +85,21 @@ async def _main(
 
         renderer = OneLineMessages(renderer, json_events=options.json)
     backend = make_backend(config)
-    store = open_store(config, renderer)
+    session = session_for(config, renderer.warning)
+    if session.saving:
+        session.store()  # open it now, so a database that cannot be used is said at once
     live_factory = None
     if not tty_out or options.json:
         live_factory = _pipe_live_factory(options)
     app = ChatApp(
-        config, backend, renderer, store=store, live_factory=live_factory, interactive=interactive
+        config, backend, renderer, session, live_factory=live_factory, interactive=interactive
     )
     try:
         app.tools = await _start_tools(config, options, renderer, interactive)
     except TermchatError as exc:
         renderer.error(str(exc))
         await backend.aclose()
-        if store is not None:
-            store.close()
+        session.close()
         return 2
     if options.json:
         app.on_tool_result = _json_tool_event
@@ -162,8 +150,7 @@ async def _main(
         if app.tools is not None:
             await app.tools.aclose()
         await backend.aclose()
-        if store is not None:
-            store.close()
+        session.close()
         if warming is not None:
             await warming  # a thread cannot be cancelled; it takes a few tens of milliseconds
     return code
@@ -212,32 +199,26 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
     """--continue / --resume [ID]: load the conversation; an exit status when it failed."""
     from termchat.commands.session import resume
 
-    if app.store is None:
-        app.renderer.error("Cannot resume: saving is off (--no-save) or the database is unusable.")
-        return 2
+    session = app.session
     target = options.resume or None
-    if options.continue_last and not target:
-        try:
-            latest = app.store.latest_session()
-        except StoreError as exc:
-            app.store_failed(exc)
-            return None
-        if latest is None:
-            app.renderer.notice("No saved conversation yet; starting a new one.")
-            return None
-        target = latest.id
-    if target is None:
-        if not interactive:
-            app.renderer.error(
-                "--resume needs an id when not interactive (termchat sessions list)."
-            )
-            return 2
-        from termchat.repl.dialogs import pick_session
-
-        target = await pick_session(app.store)
-        if target is None:
-            return 0
     try:
+        if options.continue_last and not target:
+            latest = session.latest()
+            if latest is None:
+                app.renderer.notice("No saved conversation yet; starting a new one.")
+                return None
+            target = latest.id
+        if target is None:
+            if not interactive:
+                app.renderer.error(
+                    "--resume needs an id when not interactive (termchat sessions list)."
+                )
+                return 2
+            from termchat.repl.dialogs import pick_session
+
+            target = await pick_session(session.summaries, session.exists)
+            if target is None:
+                return 0
         resume(app, target, keep=options.explicit)
     except StoreError as exc:
         app.renderer.error(str(exc))

@@ -1,11 +1,28 @@
-"""Shared pytest fixtures: the loopback fake Ollama server."""
+"""Shared pytest fixtures: a private home for every test, and the loopback fake Ollama server."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
+
+# Variables from the developer's own shell that would change what termchat does.
+_FOREIGN = ("OLLAMA_", "OPENAI_", "TERMCHAT_", "NO_COLOR", "EDITOR", "VISUAL")
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own TERMCHAT_HOME and none of the caller's OLLAMA_*/OPENAI_* settings,
+    so no test reads or writes real state, and none depends on the shell it was started from."""
+    for name in list(os.environ):
+        if name.startswith(_FOREIGN):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("termchat-home")
+    monkeypatch.setenv("TERMCHAT_HOME", str(home))
+    return home
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from termchat.backends.ollama import OllamaBackend
 from termchat.commands.chat import run_command
 from termchat.config import Config
 from termchat.render import Renderer
+from termchat.session import session_for
 from termchat.store import SessionStore
 
 
@@ -60,7 +61,6 @@ def run_app(
 
     async def main() -> ChatApp:
         cfg = Config(model="qwen3", home=tmp_path, **config)
-        store = SessionStore.open(cfg.database) if cfg.save else None
         backend = OllamaBackend(fake_server.url)
         renderer = Renderer(out, width=80, force_terminal=False)
         factory = None
@@ -70,13 +70,13 @@ def run_app(
             def factory(model: str, show: bool) -> LiveView:
                 return Watched(renderer.live_reply(model, show_thinking=show), event)
 
-        app = ChatApp(cfg, backend, renderer, store=store, live_factory=factory)
+        session = session_for(cfg, renderer.warning)
+        app = ChatApp(cfg, backend, renderer, session, live_factory=factory)
         try:
             await script(app)
         finally:
             await backend.aclose()
-            if app.store is not None:
-                app.store.close()
+            session.close()
         return app
 
     app = asyncio.run(main())
@@ -208,7 +208,7 @@ def test_app_corrupt_database_chat_still_works_unsaved(
     assert result.returncode == 0, result.stderr
     assert "You said: hi" in result.stdout
     assert str(tmp_path / "sessions.db") in result.stderr
-    assert "not be saved" in result.stderr
+    assert "not being saved" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -696,6 +696,56 @@ def test_undo_then_new_message_forks_and_can_be_undone(store: SessionStore) -> N
     assert contents(store, sid) == ["q1", "a1", "q2", "a2"]
 
 
+def test_undo_then_retry_then_alt_back_keeps_the_undone_exchange_out(
+    store: SessionStore,
+) -> None:
+    sid = store.create_session("m").id
+    chat(store, sid, "q1", "a1", "q2", "a2")
+    store.truncate(sid, 2, undo=True)  # /undo drops q2 + a2
+    store.truncate(sid, 1)  # /retry a1
+    chat(store, sid, "a1 again")
+    assert [(a.message.content, a.length) for a in store.alternatives(sid, 1)] == [
+        ("a1", 1),
+        ("a1 again", 1),
+    ]
+    store.activate(sid, 1, 0)  # /alt back to the first reply
+    assert contents(store, sid) == ["q1", "a1"]
+    store.activate(sid, 2, 0)  # brought back by name (a redo), it comes back whole
+    assert contents(store, sid) == ["q1", "a1", "q2", "a2"]
+
+
+def test_append_after_the_tip_continues_the_branch(store: SessionStore) -> None:
+    sid = store.create_session("m").id
+    first, _ = store.append_after(sid, None, Message("user", "q"))
+    second, branched = store.append_after(sid, first, Message("assistant", "a"))
+    assert not branched
+    assert [(r.row_id, r.gen) for r in store.load_rows(sid)] == [(first, 0), (second, 0)]
+
+
+def test_append_after_a_stale_parent_branches_instead_of_interleaving(
+    store: SessionStore,
+) -> None:
+    sid = store.create_session("m").id
+    question, _ = store.append_after(sid, None, Message("user", "q"))
+    # Two writers answered the same question: the second branches.
+    store.append_after(sid, question, Message("assistant", "from writer 1"))
+    _, branched = store.append_after(sid, question, Message("assistant", "from writer 2"))
+    assert branched
+    assert contents(store, sid) == ["q", "from writer 2"]
+    assert [a.message.content for a in store.alternatives(sid, 1)] == [
+        "from writer 1",
+        "from writer 2",
+    ]
+
+
+def test_append_after_a_row_of_another_session_is_refused(store: SessionStore) -> None:
+    one = store.create_session("m").id
+    other = store.create_session("m").id
+    row, _ = store.append_after(one, None, Message("user", "q"))
+    with pytest.raises(StoreError, match="has no message"):
+        store.append_after(other, row, Message("assistant", "a"))
+
+
 def test_retry_first_message_forks_at_position_zero(store: SessionStore) -> None:
     sid = store.create_session("m").id
     chat(store, sid, "hello", "hi")

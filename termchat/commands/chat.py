@@ -105,7 +105,7 @@ async def cmd_model(app: ChatApp, args: str) -> None:
         app.renderer.error(str(exc))
         return
     app.set_model(name, info)
-    app.save_settings(model=name)
+    app.session.change_settings(model=name)
     caps = ", ".join(sorted(info.capabilities)) or "unknown"
     app.renderer.notice(f"Model: {name} ({caps})")
 
@@ -122,7 +122,7 @@ async def cmd_think(app: ChatApp, args: str) -> None:
             f"{conv.model} does not support thinking; the setting applies "
             "when you switch to a model that does."
         )
-    app.save_settings(think=conv.think)
+    app.session.change_settings(think=conv.think)
     app.on_change()
     app.renderer.notice(f"Thinking: {format_think(conv.think)}")
 
@@ -160,7 +160,7 @@ async def cmd_system(app: ChatApp, args: str) -> None:
             app.renderer.notice("No system prompt. Set one with /system TEXT.")
         return
     conv.system = None if args == "clear" else args
-    app.save_settings(system=conv.system)
+    app.session.change_settings(system=conv.system)
     app.renderer.notice("System prompt cleared." if conv.system is None else "System prompt set.")
 
 
@@ -179,7 +179,7 @@ async def cmd_set(app: ChatApp, args: str) -> None:
         raise ConfigError(_usage("set"))
     key, value = parts[0], parts[1]
     conv.options[key] = parse_option(key, value)
-    app.save_settings(options=dict(conv.options))
+    app.session.change_settings(options=dict(conv.options))
     app.renderer.notice(f"{key} = {conv.options[key]}")
 
 
@@ -189,7 +189,7 @@ async def cmd_unset(app: ChatApp, args: str) -> None:
     if args not in conv.options:
         raise ConfigError(f"Option {args!r} is not set." if args else _usage("unset"))
     del conv.options[args]
-    app.save_settings(options=dict(conv.options))
+    app.session.change_settings(options=dict(conv.options))
     app.renderer.notice(f"{args} unset")
 
 

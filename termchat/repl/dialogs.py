@@ -8,8 +8,8 @@ import os
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -21,6 +21,9 @@ from prompt_toolkit.styles import Style
 
 from termchat.errors import TermchatError
 from termchat.tools.policy import ALWAYS_ASK, ApprovalAnswer
+
+if TYPE_CHECKING:
+    from termchat.store import SessionSummary
 
 STYLE = Style.from_dict(
     {
@@ -111,18 +114,22 @@ class ReplApprover:
         return letter == "y"
 
 
+Finder = Callable[[str | None, int], "list[SessionSummary]"]
+"""Saved conversations matching a query (None: all), newest first, at most N."""
+
+
 class SessionCompleter(Completer):
     """Recent conversations whose title or content matches what is typed."""
 
-    def __init__(self, store: Any) -> None:
-        self.store = store
+    def __init__(self, find: Finder) -> None:
+        self.find = find
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
     ) -> Iterator[Completion]:
         query = document.text_before_cursor.strip()
         try:
-            rows = self.store.list_sessions(limit=30, query=query or None)
+            rows = self.find(query or None, 30)
         except TermchatError:
             return
         for row in rows:
@@ -140,10 +147,10 @@ def sanitize_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-async def pick_session(store: Any) -> str | None:
+async def pick_session(find: Finder, exists: Callable[[str], bool]) -> str | None:
     """A picker that filters saved conversations as you type; None when cancelled."""
     session: PromptSession[str] = PromptSession(
-        completer=SessionCompleter(store), complete_while_typing=True, style=STYLE
+        completer=SessionCompleter(find), complete_while_typing=True, style=STYLE
     )
 
     def open_menu() -> None:
@@ -160,19 +167,10 @@ async def pick_session(store: Any) -> str | None:
     text = text.strip()
     if not text:
         return None
-    rows = store.list_sessions(limit=1, query=text)
-    exact = [text] if _is_session_id(store, text) else []
-    if exact:
-        return exact[0]
+    if exists(text):
+        return text
+    rows = find(text, 1)
     return rows[0].id if rows else text
-
-
-def _is_session_id(store: Any, text: str) -> bool:
-    try:
-        store.get_session(text)
-    except TermchatError:
-        return False
-    return True
 
 
 async def edit_in_editor(text: str) -> str | None:

@@ -121,19 +121,26 @@ class KeyReader:
 
 class PrivateHistory(FileHistory):
     """The prompt's line history: a file only its owner can read, written only while saving
-    (nothing under --no-save or /incognito)."""
+    (nothing under --no-save or /incognito — not even an empty file)."""
 
     def __init__(self, path: Path, saving: Callable[[], bool]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
-        super().__init__(str(path))
+        self._path = path
         self._saving = saving
+        if saving():
+            self._create()
+        super().__init__(str(path))
+
+    def _create(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self._path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.chmod(self._path, 0o600)
 
     def store_string(self, string: str) -> None:
         """Append to the file only while the conversation is being saved."""
         if self._saving():
+            if not self._path.exists():
+                self._create()
             super().store_string(string)
 
 
@@ -143,9 +150,9 @@ class Repl:
     def __init__(self, app: ChatApp, history_file: Path | None) -> None:
         self.app = app
         history: Any = InMemoryHistory()
-        if history_file is not None and app.store is not None:
+        if history_file is not None:
             try:
-                history = PrivateHistory(history_file, lambda: self.app.store is not None)
+                history = PrivateHistory(history_file, lambda: self.app.session.saving)
             except OSError as exc:
                 app.renderer.warning(f"Cannot use the history file {history_file}: {exc}")
         self.session: PromptSession[str] = PromptSession(
@@ -183,7 +190,7 @@ class Repl:
     def _toolbar(self) -> FormattedText:
         app = self.app
         hint = "hide" if app.show_thinking else "show"
-        saving = "" if app.store is not None else " │ not saved"
+        saving = "" if app.session.saving else " │ not saved"
         return FormattedText(
             [
                 ("class:bottom-toolbar.model", f" {app.conversation.model or 'no model'} "),
@@ -224,10 +231,9 @@ class Repl:
             return await edit_in_editor(text)
 
     async def _picker(self) -> str | None:
-        if self.app.store is None:
-            return None
+        session = self.app.session
         with self.keys.paused():
-            return await pick_session(self.app.store)
+            return await pick_session(session.summaries, session.exists)
 
     # --- streaming keys ------------------------------------------------------------------
 

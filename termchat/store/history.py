@@ -18,6 +18,7 @@ from termchat.messages import Message
 from termchat.store.records import Alternative, SessionRecord, StoredMessage, check_tree
 from termchat.store.records import default_title as _default_title
 from termchat.store.schema import (
+    ANCESTORS,
     INSERT_MESSAGE,
     MESSAGE_COLUMNS,
     SELECT_ROWS,
@@ -71,33 +72,74 @@ class MessageHistory:
         one already has a row at this position (after `truncate`). A user message also sets the
         default title if there is none yet.
         """
-        now = time.time()
         with self._write() as conn:
             sid = self._resolve(session_id)
             last = conn.execute(
-                "SELECT id, seq, gen FROM messages WHERE session_id = ? AND active = 1 "
+                "SELECT id FROM messages WHERE session_id = ? AND active = 1 "
                 "ORDER BY seq DESC LIMIT 1",
                 (sid,),
             ).fetchone()
-            parent_id, seq, gen = (None, 0, 0) if last is None else (last[0], last[1] + 1, last[2])
-            taken = conn.execute(
-                "SELECT 1 FROM messages WHERE session_id = ? AND gen = ? AND seq = ?",
-                (sid, gen, seq),
+            return self._insert(conn, sid, None if last is None else last[0], message)
+
+    def append_after(
+        self, session_id: str, parent: int | None, message: Message
+    ) -> tuple[int, bool]:
+        """Add `message` as the child of row `parent` (None: the first message); commit it.
+
+        The writer names what it answers, so two processes writing one conversation never
+        interleave: when `parent` is no longer the tip of the active history (another process
+        wrote after it, or switched branches), the message starts a new branch after `parent`,
+        and that branch becomes the active history. Returns (row id, whether it branched).
+        """
+        with self._write() as conn:
+            sid = self._resolve(session_id)
+            tip = conn.execute(
+                "SELECT id FROM messages WHERE session_id = ? AND active = 1 "
+                "ORDER BY seq DESC LIMIT 1",
+                (sid,),
             ).fetchone()
-            if taken:
-                gen = conn.execute(
-                    "SELECT max(gen) + 1 FROM messages WHERE session_id = ?", (sid,)
-                ).fetchone()[0]
-            cursor = conn.execute(
-                INSERT_MESSAGE, (sid, seq, gen, parent_id, 1, now, *message_values(message))
-            )
-            title = _default_title(message.content) if message.role == "user" else ""
+            if (None if tip is None else tip[0]) == parent:
+                return self._insert(conn, sid, parent, message), False
+            if parent is not None:
+                owner = conn.execute(
+                    "SELECT session_id FROM messages WHERE id = ?", (parent,)
+                ).fetchone()
+                if owner is None or owner[0] != sid:
+                    raise StoreError(f"Conversation {sid} has no message {parent}")
+            path = [] if parent is None else [row[0] for row in conn.execute(ANCESTORS, (parent,))]
             conn.execute(
-                "UPDATE sessions SET updated_at = ?, auto_title = coalesce(auto_title, ?) "
-                "WHERE id = ?",
-                (now, title or None, sid),
+                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1", (sid,)
             )
-            return int(cursor.lastrowid or 0)
+            for row_id in path:
+                conn.execute("UPDATE messages SET active = 1 WHERE id = ?", (row_id,))
+            return self._insert(conn, sid, parent, message), True
+
+    def _insert(self, conn: Connection, sid: str, parent: int | None, message: Message) -> int:
+        """Insert an active row after `parent` (which must be the active tip, or None)."""
+        now = time.time()
+        if parent is None:
+            seq, gen = 0, 0
+        else:
+            seq, gen = conn.execute(
+                "SELECT seq + 1, gen FROM messages WHERE id = ?", (parent,)
+            ).fetchone()
+        taken = conn.execute(
+            "SELECT 1 FROM messages WHERE session_id = ? AND gen = ? AND seq = ?",
+            (sid, gen, seq),
+        ).fetchone()
+        if taken:
+            gen = conn.execute(
+                "SELECT coalesce(max(gen), -1) + 1 FROM messages WHERE session_id = ?", (sid,)
+            ).fetchone()[0]
+        cursor = conn.execute(
+            INSERT_MESSAGE, (sid, seq, gen, parent, 1, now, *message_values(message))
+        )
+        title = _default_title(message.content) if message.role == "user" else ""
+        conn.execute(
+            "UPDATE sessions SET updated_at = ?, auto_title = coalesce(auto_title, ?) WHERE id = ?",
+            (now, title or None, sid),
+        )
+        return int(cursor.lastrowid or 0)
 
     def update_message(self, row_id: int, message: Message) -> None:
         """Replace the stored fields of row `row_id`; its place in the history is kept.
@@ -134,18 +176,37 @@ class MessageHistory:
         """The active history, in order: what is shown and sent back to the model on resume."""
         return [row.message for row in self.load_rows(session_id)]
 
-    def truncate(self, session_id: str, keep: int) -> int:
-        """Deactivate the active rows at positions >= `keep` (none is deleted); returns how many."""
+    def truncate(self, session_id: str, keep: int, *, undo: bool = False) -> int:
+        """Deactivate the active rows at positions >= `keep` (none is deleted); returns how many.
+
+        With `undo`, the first of them is marked cut: switching back to its branch later (see
+        `activate`) stops before it, so an undone exchange never comes back by itself.
+        """
         if keep < 0:
             raise ValueError("keep must be >= 0")
         with self._write() as conn:
             sid = self._resolve(session_id)
+            if undo:
+                conn.execute(
+                    "UPDATE messages SET cut = 1 WHERE session_id = ? AND active = 1 AND seq = ?",
+                    (sid, keep),
+                )
             cursor = conn.execute(
                 "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND seq >= ?",
                 (sid, keep),
             )
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
             return cursor.rowcount
+
+    @staticmethod
+    def _run_end(conn: Connection, sid: str, gen: int, seq: int) -> int | None:
+        """The first position after `seq` where generation `gen` was cut by /undo, if any."""
+        row = conn.execute(
+            "SELECT min(seq) FROM messages "
+            "WHERE session_id = ? AND gen = ? AND seq > ? AND cut = 1",
+            (sid, gen, seq),
+        ).fetchone()
+        return None if row is None else row[0]
 
     @staticmethod
     def _parent_at(conn: Connection, sid: str, seq: int) -> tuple[bool, int | None]:
@@ -172,9 +233,11 @@ class MessageHistory:
             where = "m.session_id = ? AND m.seq = ? AND m.parent_id IS ? ORDER BY m.gen"
             out = []
             for row in self._rows(conn, where, (sid, seq, parent)):
+                end = self._run_end(conn, sid, row.gen, seq)
                 length = conn.execute(
-                    "SELECT count(*) FROM messages WHERE session_id = ? AND gen = ? AND seq >= ?",
-                    (sid, row.gen, seq),
+                    "SELECT count(*) FROM messages WHERE session_id = ? AND gen = ? AND seq >= ? "
+                    "AND (? IS NULL OR seq < ?)",
+                    (sid, row.gen, seq, end, end),
                 ).fetchone()[0]
                 out.append(
                     Alternative(
@@ -184,7 +247,10 @@ class MessageHistory:
             return out
 
     def activate(self, session_id: str, seq: int, gen: int) -> None:
-        """Make generation `gen` the history from position `seq` on (see `alternatives`)."""
+        """Make generation `gen` the history from position `seq` on (see `alternatives`).
+
+        The branch comes back as far as it went, except what /undo cut from it (`truncate`).
+        """
         with self._write() as conn:
             sid = self._resolve(session_id)
             found, parent = self._parent_at(conn, sid, seq)
@@ -199,9 +265,11 @@ class MessageHistory:
                 "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND seq >= ?",
                 (sid, seq),
             )
+            end = self._run_end(conn, sid, gen, seq)
             conn.execute(
-                "UPDATE messages SET active = 1 WHERE session_id = ? AND gen = ? AND seq >= ?",
-                (sid, gen, seq),
+                "UPDATE messages SET active = 1, cut = CASE WHEN seq = ? THEN 0 ELSE cut END "
+                "WHERE session_id = ? AND gen = ? AND seq >= ? AND (? IS NULL OR seq < ?)",
+                (seq, sid, gen, seq, end, end),
             )
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
 

@@ -78,6 +78,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         END""",
         "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
     ),
+    # 2 -> 3: `cut` marks the first row of a run that /undo dropped, so that switching back to
+    # its branch (/alt) stops there: what was undone comes back only when asked for by name.
+    ("ALTER TABLE messages ADD COLUMN cut INTEGER NOT NULL DEFAULT 0",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 
@@ -108,6 +111,14 @@ SELECT_ROWS: Final = (
     + " FROM messages m LEFT JOIN messages p ON p.id = m.parent_id WHERE "
 )
 """Prefix of a query for `stored_message` rows; the caller adds the condition and order."""
+
+ANCESTORS: Final = (
+    "WITH RECURSIVE chain(id, parent_id) AS ("
+    "SELECT id, parent_id FROM messages WHERE id = ? "
+    "UNION ALL SELECT m.id, m.parent_id FROM messages m JOIN chain c ON m.id = c.parent_id) "
+    "SELECT id FROM chain"
+)
+"""A row and every row before it in its branch (parameter: the row id)."""
 
 TITLE: Final = "COALESCE(NULLIF(s.title, ''), s.auto_title, '')"
 SELECT_SESSION: Final = (

@@ -55,7 +55,7 @@ class ToolSet:
             result = await self._one(app, call)
             if result is None:  # interrupted: stop the chain, the history stays consistent
                 app.renderer.interrupted_marker()
-                app.conversation.add(
+                app.session.add(
                     Message(
                         role="tool",
                         content="Error: the user interrupted the tool call.",
@@ -64,11 +64,8 @@ class ToolSet:
                         interrupted=True,
                     )
                 )
-                app.save(app.conversation.messages[-1])
                 return False
-            tool_message = result.to_message()
-            app.conversation.add(tool_message)
-            app.save(tool_message)
+            app.session.add(result.to_message())
             app.on_tool_result(result)
             self._report_lost_servers(app)
         at_limit = rounds % self.chain_limit == 0

@@ -1,0 +1,387 @@
+"""ChatSession: the conversation and where it is saved, or that it is not (the one owner).
+
+Everything that changes the history or the settings of the chat goes through here: adding a
+message, a setting, the title, /undo, /retry, /edit, /alt, /new, /incognito, resume. Each change
+is kept in memory (the `Conversation`, which builds requests) and, while saving, committed to the
+session database at once. The history is one tree of messages with one active path (see
+`termchat.store`); the request sent to the model is always exactly that path.
+
+Saving is off for one of three reasons — `--no-save`, `/incognito`, or a database that failed —
+and is said in one sentence, `NOT_SAVING`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from termchat.conversation import Conversation
+from termchat.errors import StoreError
+from termchat.messages import Message
+
+if TYPE_CHECKING:
+    from termchat.config import Config
+    from termchat.store import SessionRecord, SessionStore, SessionSummary
+
+NOT_SAVING = "This conversation is not being saved"
+"""The one sentence for "saving is off"; a reason may follow in parentheses."""
+
+Why = Literal["--no-save", "incognito", "database failed"]
+
+
+@dataclass(frozen=True)
+class Switched:
+    """The result of /alt: which alternative is shown now, and the history from there on."""
+
+    position: int
+    count: int
+    start: int
+    messages: list[Message]
+
+
+def session_for(config: Config, report: Callable[[str], None]) -> ChatSession:
+    """A new, empty conversation with the config's settings, saved unless `save` is off."""
+    conversation = Conversation(
+        model=config.model or "",
+        system=config.system,
+        options=dict(config.options),
+        think=config.think,
+        keep_alive=config.keep_alive,
+    )
+    return ChatSession(conversation, config.database, saving=config.save, report=report)
+
+
+class ChatSession:
+    """A conversation and its saving. The store is opened on first use (also to resume while
+    not saving) and never created just to be read.
+
+    Args:
+        conversation: the history and settings.
+        database: the session database file, or None when there is none to use.
+        saving: False under --no-save.
+        report: shows a problem to the user (one line), e.g. a database that failed.
+    """
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        database: Path | None,
+        *,
+        saving: bool = True,
+        report: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        self.conversation = conversation
+        self.database = database
+        self._report = report
+        self._store: SessionStore | None = None
+        self._broken = database is None
+        self.why_not: Why | None = None if saving else "--no-save"
+        if database is None and saving:
+            self.why_not = "database failed"
+        # Row id of each message in `conversation.messages` that is stored; the stored active
+        # path is always a prefix of the conversation (what was said while not saving is not).
+        self._rows: list[int] = []
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def saving(self) -> bool:
+        """True while each change is committed to the database."""
+        return self.why_not is None
+
+    @property
+    def session_id(self) -> str | None:
+        """The saved conversation's id (None until its first message is saved)."""
+        return self.conversation.session_id
+
+    def not_saving_text(self) -> str:
+        """The sentence for "not saving", with its reason."""
+        return f"{NOT_SAVING} ({self.why_not})." if self.why_not else ""
+
+    def store(self) -> SessionStore | None:
+        """The open database (opened now if needed), or None when it cannot be used."""
+        if self._store is not None or self._broken or self.database is None:
+            return self._store
+        from termchat.store import SessionStore
+
+        try:
+            self._store = SessionStore.open(self.database)
+        except StoreError as exc:
+            self._failed(exc)
+        return self._store
+
+    def _existing_store(self) -> SessionStore | None:
+        """The database for reading: never created when it does not exist yet."""
+        if self._store is None and (self.database is None or not self.database.exists()):
+            return None
+        return self.store()
+
+    def _failed(self, exc: StoreError) -> None:
+        """Say the database failed, once, and go on unsaved."""
+        was_saving = self.saving
+        self._broken = True
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if was_saving:
+            self.why_not = "database failed"
+        self._report(f"{exc}. {NOT_SAVING}; the chat goes on.")
+
+    def close(self) -> None:
+        """Close the database."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # --- writing -------------------------------------------------------------------------
+
+    def add(self, message: Message) -> Message:
+        """Append a message to the history and, while saving, commit it."""
+        self.conversation.add(message)
+        if self.saving:
+            self._write_unsaved()
+        return message
+
+    def add_user(self, text: str, images: list[str] | None = None) -> Message:
+        """Append the user's message (committed before it is sent)."""
+        return self.add(Message(role="user", content=text, images=list(images or [])))
+
+    def _write_unsaved(self) -> None:
+        """Commit every message of the conversation that is not stored yet, in order."""
+        store = self.store()
+        if store is None:
+            return
+        conv = self.conversation
+        try:
+            if conv.session_id is None:
+                record = store.create_session(
+                    conv.model, system=conv.system, options=conv.options, think=conv.think
+                )
+                conv.session_id = record.id
+            while len(self._rows) < len(conv.messages):
+                parent = self._rows[-1] if self._rows else None
+                row, branched = store.append_after(
+                    conv.session_id, parent, conv.messages[len(self._rows)]
+                )
+                self._rows.append(row)
+                if branched:
+                    self._report(
+                        "Another termchat wrote to this conversation meanwhile; what you say "
+                        "now continues on a branch of its own (/alt shows the other)."
+                    )
+        except StoreError as exc:
+            self._failed(exc)
+
+    def change_settings(self, **fields: Any) -> None:
+        """Commit changed settings (model, system, think, options) of a saved conversation."""
+        store = self.store() if self.saving else None
+        if store is None or self.session_id is None:
+            return
+        try:
+            store.update_session(self.session_id, **fields)
+        except StoreError as exc:
+            self._failed(exc)
+
+    def title(self) -> str | None:
+        """The saved conversation's title, if it has one."""
+        store = self._existing_store()
+        if store is None or self.session_id is None:
+            return None
+        try:
+            return store.get_session(self.session_id).title or None
+        except StoreError:
+            return None
+
+    def set_title(self, text: str) -> None:
+        """Name the conversation (saving it now if it had no message yet).
+
+        Raises:
+            StoreError: not saving, or the database failed.
+        """
+        if not self.saving:
+            raise StoreError(f"{NOT_SAVING} ({self.why_not}), so it has no title.")
+        store = self.store()
+        if store is None:
+            raise StoreError(self.not_saving_text())
+        conv = self.conversation
+        if conv.session_id is None:
+            conv.session_id = store.create_session(
+                conv.model, system=conv.system, options=conv.options, think=conv.think, title=text
+            ).id
+        else:
+            store.rename(conv.session_id, text)
+
+    # --- history edits -------------------------------------------------------------------
+
+    def drop_from(self, index: int, *, undo: bool = False) -> None:
+        """Keep the history before `index`; stored rows stay (inactive, as alternatives).
+
+        Args:
+            undo: the dropped part was undone: it does not come back with its branch (/alt).
+        """
+        conv = self.conversation
+        del conv.messages[index:]
+        if len(self._rows) <= index:
+            return
+        del self._rows[index:]
+        store = self.store() if self.saving else None
+        if store is None or conv.session_id is None:
+            return
+        try:
+            store.truncate(conv.session_id, index, undo=undo)
+        except StoreError as exc:
+            self._failed(exc)
+
+    def undo(self) -> Message | None:
+        """Drop the last exchange (from the last user message on); returns that message."""
+        index = self.conversation.last_user_index()
+        if index is None:
+            return None
+        message = self.conversation.messages[index]
+        self.drop_from(index, undo=True)
+        return message
+
+    def switch_alternative(self) -> Switched | None:
+        """/alt: make the next alternative of the last reply the active one.
+
+        Returns None when the last reply has no other alternative (or it is not saved).
+        """
+        conv = self.conversation
+        index = conv.last_user_index()
+        store = self.store() if self.saving else None
+        if store is None or conv.session_id is None or index is None:
+            return None
+        if len(self._rows) != len(conv.messages):
+            return None
+        try:
+            alternatives = store.alternatives(conv.session_id, index + 1)
+            if len(alternatives) < 2:
+                return None
+            current = next((i for i, alt in enumerate(alternatives) if alt.active), -1)
+            position = (current + 1) % len(alternatives)
+            store.activate(conv.session_id, index + 1, alternatives[position].gen)
+            rows = store.load_rows(conv.session_id)
+        except StoreError as exc:
+            self._failed(exc)
+            return None
+        conv.messages = [row.message for row in rows]
+        self._rows = [row.row_id for row in rows]
+        return Switched(position + 1, len(alternatives), index + 1, conv.messages[index + 1 :])
+
+    def alternatives_note(self) -> str:
+        """Why /alt has nothing to switch to."""
+        if not self.saving:
+            return f"No alternatives: {NOT_SAVING.lower()} ({self.why_not})."
+        return "This reply has no alternatives yet: /retry makes one."
+
+    # --- whole conversations -------------------------------------------------------------
+
+    def new(self) -> str:
+        """Start a new conversation with the same settings; says what became of the old one."""
+        conv = self.conversation
+        had = bool(conv.messages)
+        saved = conv.session_id is not None and bool(self._rows)
+        complete = saved and len(self._rows) == len(conv.messages)
+        conv.clear()
+        conv.session_id = None
+        self._rows = []
+        if not had:
+            before = ""
+        elif complete:
+            before = " The previous one stays saved."
+        elif saved:
+            before = " The previous one stays saved up to where saving stopped."
+        else:
+            before = " The previous one was not saved."
+        after = "" if self.saving else f" {self.not_saving_text()}"
+        return f"New conversation.{before}{after}"
+
+    def stop_saving(self) -> str:
+        """/incognito on: nothing more of this conversation is written."""
+        if not self.saving:
+            return f"{self.not_saving_text()} /incognito again saves it."
+        self.why_not = "incognito"
+        kept = f" What was saved before stays in {self.session_id}." if self._rows else ""
+        return f"Incognito: nothing more is written.{kept} /incognito again saves it."
+
+    def start_saving(self) -> str:
+        """/incognito off (or saving asked for after --no-save): save the whole conversation.
+
+        Raises:
+            StoreError: the database cannot be used.
+        """
+        if self.saving:
+            return "This conversation is being saved already."
+        previous = self.why_not
+        self.why_not = None
+        self._broken = False
+        store = self.store()
+        if store is None:
+            self.why_not = previous
+            raise StoreError(f"Cannot save: the session database {self.database} is unusable.")
+        if self._rows and self.session_id is not None:
+            try:  # what was undone while not saving is undone in the database too
+                store.truncate(self.session_id, len(self._rows))
+            except StoreError as exc:
+                self._failed(exc)
+                return self.not_saving_text()
+        self._write_unsaved()
+        if not self.saving:
+            return self.not_saving_text()
+        if not self.conversation.messages:
+            return "Saving is on: this conversation will be saved."
+        return f"Saving is on: this conversation is saved as {self.session_id}."
+
+    def latest(self) -> SessionRecord | None:
+        """The most recently updated saved conversation, if any."""
+        store = self._existing_store()
+        if store is None:
+            return None
+        return store.latest_session()
+
+    def summaries(self, query: str | None = None, limit: int | None = None) -> list[SessionSummary]:
+        """Saved conversations for a picker, newest first (none when there is no database)."""
+        store = self._existing_store()
+        if store is None:
+            return []
+        return store.list_sessions(limit=limit, query=query)
+
+    def exists(self, id_or_prefix: str) -> bool:
+        """True when `id_or_prefix` names exactly one saved conversation."""
+        store = self._existing_store()
+        if store is None:
+            return False
+        try:
+            store.get_session(id_or_prefix)
+        except StoreError:
+            return False
+        return True
+
+    def load(self, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> SessionRecord:
+        """Open a saved conversation: its history and (unless given as flags in `keep`) its
+        settings. Works while not saving; what is said next is saved only while saving.
+
+        Raises:
+            StoreError: unknown or ambiguous id, no database, or the database failed.
+        """
+        store = self._existing_store()
+        if store is None:
+            raise StoreError("There are no saved conversations yet.")
+        record = store.get_session(id_or_prefix)
+        rows = store.load_rows(record.id)
+        conv = self.conversation
+        if "model" not in keep and record.model and record.model != conv.model:
+            conv.model = record.model
+            conv.info = None
+        if "system" not in keep:
+            conv.system = record.system
+        if "think" not in keep:
+            conv.think = record.think
+        if "options" not in keep and record.options is not None:
+            conv.options = dict(record.options)
+        conv.messages = [row.message for row in rows]
+        conv.session_id = record.id
+        self._rows = [row.row_id for row in rows]
+        return record
