@@ -1,4 +1,4 @@
-"""The architecture, checked: no import cycles, one folder per library, tools/ imports nothing above it."""
+"""The architecture, checked: no import cycle, one folder per library, tools/ stays below."""
 
 from __future__ import annotations
 
