@@ -74,10 +74,6 @@ class Screen(Protocol):
     def live_reply(self, model: str, *, show_thinking: bool) -> LiveView: ...
 
 
-class Exit(Exception):
-    """Raised by /exit to leave the REPL."""
-
-
 class ChatApp:
     """One chat session: settings, history, saving, and the turn loop."""
 

@@ -1,7 +1,9 @@
 """Every failure termchat reports to a user is one of these.
 
-    TermchatError                 base; str(error) is the one-line message a user sees
-    ├── ConfigError               bad config file, bad flag value, bad theme
+    TermchatError                 base; str(error) is the one-line message a user sees   exit 1
+    ├── ConfigError               bad config file, bad flag value, bad theme            exit 2
+    ├── CommandError              an unknown slash command (never sent to the model)    exit 2
+    │   └── UsageError            a command's arguments are wrong (its usage is shown)
     ├── BackendError              anything from talking to a model server
     │   ├── ConnectError          the server could not be reached at all
     │   ├── ServerError           an HTTP error status with the server's message
@@ -10,6 +12,9 @@
     │   └── ProtocolError         a reply we could not read (not JSON, wrong shape)
     ├── StoreError                the session database cannot be opened or written
     └── ToolError                 a tool failed; its message becomes the tool result
+
+Each error carries the exit status a non-interactive run ends with (`exit_code`); 130 after
+Ctrl-C and 128 + N after signal N are not errors and are decided where the signal is handled.
 
 Mid-stream failures are not raised: a backend yields a `StreamError` event so that the partial
 reply is kept.
@@ -21,9 +26,26 @@ from __future__ import annotations
 class TermchatError(Exception):
     """Base of every user-facing failure."""
 
+    exit_code = 1
+
 
 class ConfigError(TermchatError):
     """A config file, flag or theme is wrong."""
+
+    exit_code = 2
+
+
+class CommandError(TermchatError):
+    """An unknown or malformed slash command; never sent to the model."""
+
+    exit_code = 2
+
+
+class UsageError(CommandError):
+    """A command's arguments are wrong; the command's usage is added where it is reported.
+
+    The message, if any, says what in particular was wrong ("there are 3 replies").
+    """
 
 
 class BackendError(TermchatError):

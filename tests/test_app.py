@@ -17,7 +17,7 @@ from fakeserver import FakeServer
 from termchat.accumulator import Reply
 from termchat.app import ChatApp, LiveView
 from termchat.backends.ollama import OllamaBackend
-from termchat.commands.chat import run_command
+from termchat.commands import run_command
 from termchat.config import Config
 from termchat.render import Renderer
 from termchat.session import session_for

@@ -1,16 +1,25 @@
-"""Tests for slash-command parsing (pure)."""
+"""Slash commands: parsing (pure), and the table at work (usage, completions, dispatch)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+from typing import Any
+
 import pytest
 
-from termchat.commands import (
-    CommandError,
-    command_names,
-    is_command,
-    parse_command,
-    unescape_message,
-)
+from termchat.app import ChatApp
+from termchat.backends.ollama import OllamaBackend
+from termchat.commands import COMMANDS, is_command, run_command, unescape_message
+from termchat.commands.base import CommandTable
+from termchat.config import Config
+from termchat.errors import CommandError, UsageError
+from termchat.messages import Message
+from termchat.render import Renderer
+from termchat.session import session_for
+
+parse_command = COMMANDS.parse
+command_names = COMMANDS.names
 
 
 @pytest.mark.parametrize(
@@ -68,3 +77,65 @@ def test_unescape_message_double_slash_sends_one() -> None:
 def test_command_names_include_aliases() -> None:
     names = command_names()
     assert {"/help", "/exit", "/bye", "/quit", "/model", "/think"} <= set(names)
+
+
+# --- the table at work: usage errors come from each command's own declaration -------------------
+
+
+def _app_printing(home: Any) -> tuple[Any, io.StringIO]:
+    out = io.StringIO()
+    cfg = Config(model="qwen3", home=home, save=False)
+    renderer = Renderer(out, width=120, force_terminal=False)
+    session = session_for(cfg, renderer.warning)
+    return ChatApp(cfg, OllamaBackend("http://127.0.0.1:9"), renderer, session), out
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        pytest.param("/set temperature", "set", id="set-one-word"),
+        pytest.param("/unset", "unset", id="unset-bare"),
+        pytest.param("/pull", "pull", id="pull-bare"),
+        pytest.param("/title", "title", id="title-bare"),
+    ],
+)
+def test_run_command_usage_error_quotes_the_commands_own_usage(
+    line: str, name: str, tmp_path: Any
+) -> None:
+    app, out = _app_printing(tmp_path)
+    asyncio.run(run_command(app, line))
+    command = COMMANDS.find(name)
+    assert command is not None
+    assert f"Usage: {command.usage}" in " ".join(out.getvalue().split())
+
+
+def test_run_command_usage_error_keeps_its_detail(tmp_path: Any) -> None:
+    app, out = _app_printing(tmp_path)
+    app.conversation.messages.append(Message("user", "q"))
+    app.conversation.messages.append(Message("assistant", "a"))
+    asyncio.run(run_command(app, "/thinking 5"))
+    printed = " ".join(out.getvalue().split())
+    assert "Usage: /thinking [N]" in printed and "there are 1 replies" in printed
+
+
+def test_commands_usage_errors_are_command_errors_with_exit_code_2() -> None:
+    command = COMMANDS.find("set")
+    assert command is not None
+    error = command.usage_error(UsageError())
+    assert isinstance(error, CommandError) and error.exit_code == 2
+
+
+def test_commands_every_runner_and_name_is_declared_once() -> None:
+    runners = [command.run for command in COMMANDS.commands]
+    assert len(runners) == len(set(runners))
+    with pytest.raises(ValueError, match="declared twice"):
+        CommandTable([*COMMANDS.commands, COMMANDS.commands[0]])
+
+
+def test_commands_completions_come_from_the_declaration(tmp_path: Any) -> None:
+    app, _ = _app_printing(tmp_path)
+    app.models_cache = ["qwen3:8b", "llama3.2"]
+    model = COMMANDS.find("model")
+    assert model is not None and model.choices(app) == ["qwen3:8b", "llama3.2"]
+    think = COMMANDS.find("think")
+    assert think is not None and "high" in think.choices(app)

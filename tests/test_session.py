@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from termchat.app import ChatApp
 from termchat.backends.ollama import OllamaBackend
-from termchat.commands.chat import run_command
+from termchat.commands import run_command
 from termchat.config import Config
 from termchat.render import Renderer
 from termchat.session import NOT_SAVING, session_for

@@ -1,113 +1,71 @@
-"""The slash-command table and its parser (pure: text in, command and arguments out)."""
+"""The slash commands: the one table of them (each declared once with its runner), /help, /exit,
+and dispatch of a typed line."""
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from termchat.errors import TermchatError
+from termchat.commands import chat, session
+from termchat.commands.base import Command, CommandTable, is_command, unescape_message
+from termchat.errors import TermchatError, UsageError
 
+if TYPE_CHECKING:
+    from termchat.app import ChatApp
 
-class CommandError(TermchatError):
-    """An unknown or malformed slash command; never sent to the model."""
+__all__ = ["COMMANDS", "Exit", "is_command", "run_command", "unescape_message"]
 
-
-@dataclass(frozen=True)
-class Command:
-    """One slash command (what runs it is registered in handlers.py under its name)."""
-
-    name: str
-    usage: str
-    help: str
-    aliases: tuple[str, ...] = ()
-    completions: tuple[str, ...] = ()
-
-
-COMMANDS: tuple[Command, ...] = (
-    Command("help", "/help", "Show commands and keys", aliases=("?",)),
-    Command("exit", "/exit", "Leave termchat", aliases=("bye", "quit", "q")),
-    Command("model", "/model [NAME]", "Switch model; without a name, list the models"),
-    Command("models", "/models", "List the server's models"),
-    Command(
-        "think",
-        "/think [on|off|auto|low|medium|high]",
-        "Ask for reasoning or not (auto: the model decides)",
-        completions=("on", "off", "auto", "low", "medium", "high"),
-    ),
-    Command("thinking", "/thinking [N]", "Print the full reasoning of the last (or Nth) reply"),
-    Command(
-        "system",
-        "/system [TEXT|clear]",
-        "Set, show or clear the system prompt",
-        completions=("clear",),
-    ),
-    Command(
-        "set",
-        "/set [KEY VALUE]",
-        "Set a model option (temperature, num_ctx, seed…); alone, show them",
-        completions=("temperature", "num_ctx", "top_p", "top_k", "seed", "num_predict", "stop"),
-    ),
-    Command("unset", "/unset KEY", "Remove a model option"),
-    Command("clear", "/clear", "Start the conversation over (same settings)"),
-    Command("new", "/new", "Start a new saved conversation"),
-    Command("retry", "/retry", "Regenerate the last reply (or resend an unanswered message)"),
-    Command("alt", "/alt", "Cycle through the alternatives of the last reply"),
-    Command("undo", "/undo", "Drop the last exchange"),
-    Command("edit", "/edit", "Edit the last message in $EDITOR and send it as a new branch"),
-    Command("stats", "/stats", "Full timing of the last reply"),
-    Command("title", "/title TEXT", "Rename this conversation"),
-    Command("resume", "/resume [ID]", "Open a saved conversation"),
-    Command("incognito", "/incognito", "Stop saving this conversation"),
-    Command(
-        "tools",
-        "/tools [enable|disable NAME]",
-        "List tools, or enable/disable one",
-        completions=("enable", "disable"),
-    ),
-    Command("pull", "/pull NAME", "Download a model with Ollama"),
+KEYS_HELP = (
+    ("Enter", "send the message"),
+    ("Alt-Enter, Esc Enter, Ctrl-J", "new line"),
+    ('"""', "on its own line: start/end a multi-line message"),
+    ("Ctrl-T", "show/hide reasoning (also while a reply streams)"),
+    ("Ctrl-C", "stop the reply; at the prompt, clear the line"),
+    ("Ctrl-D", "quit (on an empty line)"),
+    ("Up/Down, Ctrl-R", "history, search history"),
+    ("Ctrl-X Ctrl-E", "edit the message in $EDITOR"),
+    ("Tab", "complete commands and model names"),
 )
 
-_BY_NAME: dict[str, Command] = {}
-for _command in COMMANDS:
-    _BY_NAME[_command.name] = _command
-    for _alias in _command.aliases:
-        _BY_NAME[_alias] = _command
+
+class Exit(Exception):
+    """Raised by /exit to leave the REPL."""
 
 
-def is_command(line: str) -> bool:
-    """True when the line is meant as a slash command (not `//text` or a path like `/usr/x y`)."""
-    stripped = line.strip()
-    if not stripped.startswith("/") or stripped.startswith("//"):
-        return False
-    word = stripped[1:].split(maxsplit=1)[0] if len(stripped) > 1 else ""
-    return "/" not in word
+async def cmd_help(app: ChatApp, args: str) -> None:
+    rows = []
+    for command in COMMANDS.commands:
+        aliases = ", ".join("/" + a for a in command.aliases)
+        rows.append((command.usage, command.help + (f" (also {aliases})" if aliases else "")))
+    app.renderer.table("Commands", ["command", "what it does"], rows)
+    app.renderer.table("Keys", ["key", "what it does"], list(KEYS_HELP))
 
 
-def parse_command(line: str) -> tuple[Command, str]:
-    """Split `/name args` into the command and its argument text.
+async def cmd_exit(app: ChatApp, args: str) -> None:
+    raise Exit
+
+
+COMMANDS = CommandTable(
+    (
+        Command("help", "/help", "Show commands and keys", cmd_help, aliases=("?",)),
+        Command("exit", "/exit", "Leave termchat", cmd_exit, aliases=("bye", "quit", "q")),
+        *chat.COMMANDS,
+        *session.COMMANDS,
+    )
+)
+"""Every slash command, in the order /help lists them."""
+
+
+async def run_command(app: ChatApp, line: str) -> None:
+    """Parse and run one slash command; a user's mistake becomes a message, never a traceback.
 
     Raises:
-        CommandError: unknown command, with a suggestion.
+        Exit: for /exit.
     """
-    stripped = line.strip()
-    body = stripped[1:]
-    parts = body.split(maxsplit=1)
-    name = parts[0].lower() if parts else ""
-    args = parts[1].strip() if len(parts) > 1 else ""
-    command = _BY_NAME.get(name)
-    if command is None:
-        close = difflib.get_close_matches(name, list(_BY_NAME), n=1)
-        hint = f" Did you mean /{close[0]}?" if close else ""
-        raise CommandError(f"Unknown command /{name}.{hint} Type /help for the list.")
-    return command, args
-
-
-def command_names() -> list[str]:
-    """Every name and alias, with the slash, for completion."""
-    return sorted("/" + name for name in _BY_NAME)
-
-
-def unescape_message(line: str) -> str:
-    """A message that starts with `//` is sent with one slash."""
-    stripped = line.lstrip()
-    return stripped[1:] if stripped.startswith("//") else line
+    try:
+        command, args = COMMANDS.parse(line)
+        try:
+            await command.run(app, args)
+        except UsageError as exc:
+            raise command.usage_error(exc) from None
+    except TermchatError as exc:
+        app.renderer.error(str(exc))

@@ -1,77 +1,15 @@
-"""What each slash command does, given the ChatApp (the table itself is in commands.py)."""
+"""The commands about the model and its settings: /model, /think, /system, /set, /stats, /pull…"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from termchat.app import ChatApp, Exit
-from termchat.commands import COMMANDS, Command, parse_command
+from termchat.app import ChatApp
+from termchat.commands.base import Command
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
-from termchat.errors import BackendError, ConfigError, ServerError, TermchatError
-
-Handler = Callable[[ChatApp, str], Awaitable[None]]
-HANDLERS: dict[str, Handler] = {}
-
-KEYS_HELP = [
-    ("Enter", "send the message"),
-    ("Alt-Enter, Esc Enter, Ctrl-J", "new line"),
-    ('"""', "on its own line: start/end a multi-line message"),
-    ("Ctrl-T", "show/hide reasoning (also while a reply streams)"),
-    ("Ctrl-C", "stop the reply; at the prompt, clear the line"),
-    ("Ctrl-D", "quit (on an empty line)"),
-    ("Up/Down, Ctrl-R", "history, search history"),
-    ("Ctrl-X Ctrl-E", "edit the message in $EDITOR"),
-    ("Tab", "complete commands and model names"),
-]
+from termchat.errors import BackendError, CommandError, ServerError, UsageError
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs /name."""
-
-    def register(fn: Handler) -> Handler:
-        HANDLERS[name] = fn
-        return fn
-
-    return register
-
-
-async def run_command(app: ChatApp, line: str) -> None:
-    """Parse and run one slash command; a user's mistake becomes a message, never a traceback.
-
-    Raises:
-        Exit: for /exit.
-    """
-    try:
-        command, args = parse_command(line)
-        await HANDLERS[command.name](app, args)
-    except Exit:
-        raise
-    except TermchatError as exc:
-        app.renderer.error(str(exc))
-
-
-def _usage(command_name: str) -> str:
-    command: Command = next(c for c in COMMANDS if c.name == command_name)
-    return f"Usage: {command.usage}"
-
-
-@handler("help")
-async def cmd_help(app: ChatApp, args: str) -> None:
-    rows = []
-    for command in COMMANDS:
-        aliases = ", ".join("/" + a for a in command.aliases)
-        rows.append((command.usage, command.help + (f" (also {aliases})" if aliases else "")))
-    app.renderer.table("Commands", ["command", "what it does"], rows)
-    app.renderer.table("Keys", ["key", "what it does"], KEYS_HELP)
-
-
-@handler("exit")
-async def cmd_exit(app: ChatApp, args: str) -> None:
-    raise Exit
-
-
-@handler("models")
 async def cmd_models(app: ChatApp, args: str) -> None:
     models = await app.backend.list_models()
     app.models_cache = [m.name for m in models]
@@ -93,7 +31,6 @@ def _same_model(a: str, b: str) -> bool:
     return bool(a and b) and norm(a) == norm(b)
 
 
-@handler("model")
 async def cmd_model(app: ChatApp, args: str) -> None:
     if not args:
         await cmd_models(app, args)
@@ -110,7 +47,6 @@ async def cmd_model(app: ChatApp, args: str) -> None:
     app.renderer.notice(f"Model: {name} ({caps})")
 
 
-@handler("think")
 async def cmd_think(app: ChatApp, args: str) -> None:
     conv = app.conversation
     if not args:
@@ -127,7 +63,6 @@ async def cmd_think(app: ChatApp, args: str) -> None:
     app.renderer.notice(f"Thinking: {format_think(conv.think)}")
 
 
-@handler("thinking")
 async def cmd_thinking(app: ChatApp, args: str) -> None:
     replies = app.conversation.replies()
     if not replies:
@@ -137,9 +72,9 @@ async def cmd_thinking(app: ChatApp, args: str) -> None:
         try:
             number = int(args)
         except ValueError:
-            raise ConfigError(_usage("thinking")) from None
+            raise UsageError() from None
         if not 1 <= number <= len(replies):
-            raise ConfigError(f"There are {len(replies)} replies; pick 1 to {len(replies)}.")
+            raise UsageError(f"there are {len(replies)} replies: pick 1 to {len(replies)}")
         reply = replies[number - 1]
     else:
         reply = replies[-1]
@@ -149,7 +84,6 @@ async def cmd_thinking(app: ChatApp, args: str) -> None:
     app.renderer.thinking_full(reply.thinking)
 
 
-@handler("system")
 async def cmd_system(app: ChatApp, args: str) -> None:
     conv = app.conversation
     if not args:
@@ -164,7 +98,6 @@ async def cmd_system(app: ChatApp, args: str) -> None:
     app.renderer.notice("System prompt cleared." if conv.system is None else "System prompt set.")
 
 
-@handler("set")
 async def cmd_set(app: ChatApp, args: str) -> None:
     conv = app.conversation
     if not args:
@@ -176,24 +109,24 @@ async def cmd_set(app: ChatApp, args: str) -> None:
         return
     parts = args.split(maxsplit=1)
     if len(parts) != 2:
-        raise ConfigError(_usage("set"))
+        raise UsageError()
     key, value = parts[0], parts[1]
     conv.options[key] = parse_option(key, value)
     app.session.change_settings(options=dict(conv.options))
     app.renderer.notice(f"{key} = {conv.options[key]}")
 
 
-@handler("unset")
 async def cmd_unset(app: ChatApp, args: str) -> None:
     conv = app.conversation
+    if not args:
+        raise UsageError()
     if args not in conv.options:
-        raise ConfigError(f"Option {args!r} is not set." if args else _usage("unset"))
+        raise CommandError(f"Option {args!r} is not set.")
     del conv.options[args]
     app.session.change_settings(options=dict(conv.options))
     app.renderer.notice(f"{args} unset")
 
 
-@handler("stats")
 async def cmd_stats(app: ChatApp, args: str) -> None:
     reply = app.conversation.last_reply()
     if reply is None or reply.stats is None:
@@ -202,13 +135,12 @@ async def cmd_stats(app: ChatApp, args: str) -> None:
     app.renderer.stats_table(reply.model or app.conversation.model, reply.stats)
 
 
-@handler("pull")
 async def cmd_pull(app: ChatApp, args: str) -> None:
     if not args:
-        raise ConfigError(_usage("pull"))
+        raise UsageError()
     pull = getattr(app.backend, "pull", None)
     if pull is None:
-        raise ConfigError("This server cannot pull models (only Ollama can).")
+        raise CommandError("This server cannot pull models (only Ollama can).")
     name = args.split()[0]
     try:
         await _show_pull(app, pull(name))
@@ -233,5 +165,49 @@ async def _show_pull(app: ChatApp, progresses: Any) -> None:
             last = (progress.status, quarter)
 
 
-# The session commands live in their own module; importing it registers them here.
-from termchat.commands import session  # noqa: E402, F401
+COMMANDS = (
+    Command(
+        "model",
+        "/model [NAME]",
+        "Switch model; without a name, list the models",
+        cmd_model,
+        completions=lambda app: app.models_cache,
+    ),
+    Command("models", "/models", "List the server's models", cmd_models),
+    Command(
+        "think",
+        "/think [on|off|auto|low|medium|high]",
+        "Ask for reasoning or not (auto: the model decides)",
+        cmd_think,
+        completions=("on", "off", "auto", "low", "medium", "high"),
+    ),
+    Command(
+        "thinking",
+        "/thinking [N]",
+        "Print the full reasoning of the last (or Nth) reply",
+        cmd_thinking,
+    ),
+    Command(
+        "system",
+        "/system [TEXT|clear]",
+        "Set, show or clear the system prompt",
+        cmd_system,
+        completions=("clear",),
+    ),
+    Command(
+        "set",
+        "/set [KEY VALUE]",
+        "Set a model option (temperature, num_ctx, seed…); alone, show them",
+        cmd_set,
+        completions=("temperature", "num_ctx", "top_p", "top_k", "seed", "num_predict", "stop"),
+    ),
+    Command(
+        "unset",
+        "/unset KEY",
+        "Remove a model option",
+        cmd_unset,
+        completions=lambda app: sorted(app.conversation.options),
+    ),
+    Command("stats", "/stats", "Full timing of the last reply", cmd_stats),
+    Command("pull", "/pull NAME", "Download a model with Ollama", cmd_pull),
+)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from termchat.app import ChatApp
-from termchat.commands.chat import handler
-from termchat.errors import ConfigError
+from termchat.commands.base import Command
+from termchat.errors import CommandError, UsageError
 from termchat.messages import Message
 from termchat.render.transcript import draw_transcript
 
@@ -60,19 +60,16 @@ def _replies(messages: list[Message]) -> int:
     return sum(1 for m in messages if m.role == "assistant")
 
 
-@handler("clear")
 async def cmd_clear(app: ChatApp, args: str) -> None:
     app.renderer.notice(app.session.new())
     app.on_change()
 
 
-@handler("new")
 async def cmd_new(app: ChatApp, args: str) -> None:
     app.renderer.notice(app.session.new())
     app.on_change()
 
 
-@handler("undo")
 async def cmd_undo(app: ChatApp, args: str) -> None:
     dropped = app.session.undo()
     if dropped is None:
@@ -83,7 +80,6 @@ async def cmd_undo(app: ChatApp, args: str) -> None:
     app.renderer.notice(f"Dropped the last exchange ({preview!r}).")
 
 
-@handler("retry")
 async def cmd_retry(app: ChatApp, args: str) -> None:
     conv = app.conversation
     if conv.awaiting_reply():
@@ -97,7 +93,6 @@ async def cmd_retry(app: ChatApp, args: str) -> None:
     await app.run_turn()
 
 
-@handler("alt")
 async def cmd_alt(app: ChatApp, args: str) -> None:
     switched = app.session.switch_alternative()
     if switched is None:
@@ -108,7 +103,6 @@ async def cmd_alt(app: ChatApp, args: str) -> None:
     replay(app, switched.messages, replies_before=_replies(before))
 
 
-@handler("edit")
 async def cmd_edit(app: ChatApp, args: str) -> None:
     conv = app.conversation
     index = conv.last_user_index()
@@ -116,7 +110,7 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
         app.renderer.notice("No message to edit yet.")
         return
     if app.editor is None:
-        raise ConfigError("/edit needs an interactive terminal.")
+        raise CommandError("/edit needs an interactive terminal.")
     edited = await app.editor(conv.messages[index].content)
     if edited is None or not edited.strip():
         app.renderer.notice("Edit cancelled; nothing sent.")
@@ -126,27 +120,24 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
     await app.send(edited)
 
 
-@handler("title")
 async def cmd_title(app: ChatApp, args: str) -> None:
     if not args:
-        raise ConfigError("Usage: /title TEXT")
+        raise UsageError()
     app.session.set_title(args)
     app.renderer.notice(f"Title: {args}")
 
 
-@handler("resume")
 async def cmd_resume(app: ChatApp, args: str) -> None:
     target: str | None = args.split()[0] if args else None
     if target is None:
         if app.picker is None:
-            raise ConfigError("Usage: /resume ID (see: termchat sessions list)")
+            raise UsageError("see: termchat sessions list")
         target = await app.picker()
         if target is None:
             return
     resume(app, target)
 
 
-@handler("incognito")
 async def cmd_incognito(app: ChatApp, args: str) -> None:
     session = app.session
     if session.saving:
@@ -156,7 +147,6 @@ async def cmd_incognito(app: ChatApp, args: str) -> None:
     app.on_change()
 
 
-@handler("tools")
 async def cmd_tools(app: ChatApp, args: str) -> None:
     tools = app.tools
     if tools is None:
@@ -168,7 +158,7 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
     parts = args.split()
     if parts:
         if len(parts) != 2 or parts[0] not in ("enable", "disable"):
-            raise ConfigError("Usage: /tools [enable|disable NAME]")
+            raise UsageError()
         if parts[0] == "enable":
             tools.registry.enable(parts[1])
         else:
@@ -181,3 +171,29 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
         for row in tools.registry.list(tools.approvals)
     ]
     app.renderer.table("Tools", ["name", "source", "policy", "enabled", "description"], rows)
+
+
+COMMANDS = (
+    Command("clear", "/clear", "Start the conversation over (same settings)", cmd_clear),
+    Command("new", "/new", "Start a new conversation (same settings)", cmd_new),
+    Command(
+        "retry", "/retry", "Regenerate the last reply (or resend an unanswered message)", cmd_retry
+    ),
+    Command("alt", "/alt", "Cycle through the alternatives of the last reply", cmd_alt),
+    Command("undo", "/undo", "Drop the last exchange", cmd_undo),
+    Command(
+        "edit", "/edit", "Edit the last message in $EDITOR and send it as a new branch", cmd_edit
+    ),
+    Command("title", "/title TEXT", "Rename this conversation", cmd_title),
+    Command("resume", "/resume [ID]", "Open a saved conversation (no id: pick one)", cmd_resume),
+    Command(
+        "incognito", "/incognito", "Stop saving this conversation; again: save it", cmd_incognito
+    ),
+    Command(
+        "tools",
+        "/tools [enable|disable NAME]",
+        "List tools, or enable/disable one",
+        cmd_tools,
+        completions=("enable", "disable"),
+    ),
+)

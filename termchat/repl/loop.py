@@ -20,9 +20,8 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.key_binding.key_processor import KeyPress
 from prompt_toolkit.keys import Keys
 
-from termchat.app import ChatApp, Exit
-from termchat.commands import COMMANDS, command_names, is_command, unescape_message
-from termchat.commands.chat import run_command
+from termchat.app import ChatApp
+from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
 from termchat.errors import TermchatError
 from termchat.repl.dialogs import STYLE, ReplApprover, edit_in_editor, pick_session
 
@@ -42,21 +41,15 @@ class SlashCompleter(Completer):
         if not text.startswith("/") or "\n" in text:
             return
         if " " not in text:
-            for name in command_names():
+            for name in COMMANDS.names():
                 if name.startswith(text):
                     yield Completion(name, start_position=-len(text))
             return
         head, _, word = text.partition(" ")
-        if " " in word:
+        command = COMMANDS.find(head[1:])
+        if " " in word or command is None:
             return
-        choices: list[str] = []
-        if head in ("/model",):
-            choices = list(self.app.models_cache)
-        else:
-            for command in COMMANDS:
-                if head[1:] == command.name or head[1:] in command.aliases:
-                    choices = list(command.completions)
-        for choice in choices:
+        for choice in command.choices(self.app):
             if choice.startswith(word):
                 yield Completion(choice, start_position=-len(word))
 
