@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from termchat.errors import ConfigError
+from termchat.messages import Think
 
 THINK_LEVELS = ("low", "medium", "high", "max")
-Think = bool | str | None  # None: let the model decide (send nothing)
 
 #: Ollama options `/set` accepts, with their value types.
 OPTION_TYPES: dict[str, type] = {

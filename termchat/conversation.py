@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from termchat.backends.base import ChatRequest, ModelInfo
-from termchat.config import Think
-from termchat.messages import Message, ToolCall
+from termchat.messages import Message, Think, ToolCall
 
 
 @dataclass

@@ -7,6 +7,10 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
 
+Think = bool | str | None
+"""What is asked of the model's reasoning: True / False / a level ("low", "medium", "high",
+"max"), or None to let the model decide (nothing is sent)."""
+
 
 @dataclass(frozen=True)
 class ToolCall:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from termchat.errors import StoreError
-from termchat.messages import Message, Role
+from termchat.messages import Message, Role, Think
 
 MARK_START: Final = "\x02"
 MARK_END: Final = "\x03"
@@ -16,7 +16,6 @@ MARK_END: Final = "\x03"
 
 TITLE_LENGTH: Final = 50
 
-Think = bool | str | None
 """Ollama's `think`: True / False / "low" | "medium" | "high" | "max", or None for "not set"."""
 
 
