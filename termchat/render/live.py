@@ -28,7 +28,7 @@ _FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
 
 
 class LiveReply:
-    """Draws one streaming reply (see DESIGN.md, "Rendering rules").
+    """Draws one streaming reply (see README.md, "How the code is laid out" and "Performance").
 
     The network reader calls `update` (cheap: it only notes the reply); a timer calls `refresh`
     about every 50 ms, which draws one frame if anything changed; `finish` prints the rest and
