@@ -18,7 +18,6 @@ from termchat.cadence import FRAME_SECONDS, next_frame
 from termchat.config import Config, format_think
 from termchat.conversation import Conversation
 from termchat.errors import (
-    BackendError,
     CapabilityError,
     ConnectError,
     ModelNotFound,
@@ -26,6 +25,7 @@ from termchat.errors import (
     TermchatError,
 )
 from termchat.messages import Message, Stats
+from termchat.modelinfo import ModelLookup
 
 if TYPE_CHECKING:
     from termchat.store import SessionStore
@@ -44,12 +44,6 @@ class LiveView(Protocol):
         self, reply: Reply, *, interrupted: bool = False, error: str | None = None
     ) -> None: ...
     def stop(self) -> None: ...
-
-
-def _retrieve(task: asyncio.Task[Any]) -> None:
-    """Mark a background task's exception as seen (it is reported where it is awaited)."""
-    if not task.cancelled():
-        task.exception()
 
 
 class Screen(Protocol):
@@ -109,8 +103,8 @@ class ChatApp:
         self._live: LiveView | None = None
         self._busy: asyncio.Future[Any] | None = None
         self._tools_notice_for: str | None = None
-        self.info_problem: str | None = None
-        self._info_task: asyncio.Task[ModelInfo | None] | None = None
+        # on_change is replaced after construction, so the lookup calls whatever it is then
+        self._lookup = ModelLookup(backend, self.conversation, lambda: self.on_change())
         self.models_cache: list[str] = []
         self.on_change: Callable[[], None] = lambda: None
         self.editor: Callable[[str], Awaitable[str | None]] | None = None
@@ -125,38 +119,12 @@ class ChatApp:
 
     def start_model_info(self) -> None:
         """Fetch the model's capabilities in the background (the prompt does not wait)."""
-        if self.conversation.model and self._info_task is None:
-            task = asyncio.create_task(self._fetch_info(self.conversation.model))
-            task.add_done_callback(_retrieve)
-            self._info_task = task
+        self._lookup.start()
 
     def set_model(self, name: str, info: ModelInfo | None) -> None:
         """Switch to another model (its info, if known, fetched by the caller)."""
-        conv = self.conversation
-        if name != conv.model or info is not None:
-            conv.model = name
-            conv.info = info
-            self._info_task = None
-            self.info_problem = None
+        self._lookup.switch(name, info)
         self.on_change()
-
-    async def _fetch_info(self, model: str) -> ModelInfo | None:
-        try:
-            info = await self.backend.show(model)
-        except (ModelNotFound, ConnectError) as exc:
-            if self.conversation.model == model:
-                self.info_problem = (
-                    "model not found" if isinstance(exc, ModelNotFound) else ("server unreachable")
-                )
-                self.on_change()
-            raise
-        except BackendError:
-            return None
-        if self.conversation.model == model:
-            self.conversation.info = info
-            self.info_problem = None
-            self.on_change()
-        return info
 
     async def model_info(self) -> ModelInfo | None:
         """The current model's info, waiting for the background fetch if needed.
@@ -165,22 +133,7 @@ class ChatApp:
             ModelNotFound: the model is not on the server.
             ConnectError: the server cannot be reached.
         """
-        if self.conversation.info is not None:
-            return self.conversation.info
-        if self._info_task is None:
-            self.start_model_info()
-        task = self._info_task
-        if task is None:
-            return None
-        try:
-            # Shielded: a Ctrl-C while waiting must not cancel the shared background fetch.
-            info = await asyncio.shield(task)
-        except (ModelNotFound, ConnectError):
-            self._info_task = None  # ask again next time
-            raise
-        if info is None:
-            self._info_task = None  # the server could not say; ask again next turn
-        return info
+        return await self._lookup.get()
 
     # --- display state ---------------------------------------------------------------------
 
@@ -224,8 +177,8 @@ class ChatApp:
     def status(self) -> str:
         """Thinking state for the toolbar: on/off/level and shown/hidden."""
         conv = self.conversation
-        if self.info_problem:
-            return f"{conv.model}: {self.info_problem}"
+        if self._lookup.problem:
+            return f"{conv.model}: {self._lookup.problem}"
         if conv.info is not None and not conv.info.thinks:
             thinking = "n/a"
         else:
