@@ -59,7 +59,7 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
             f"… {hidden} earlier messages not shown (see all: termchat sessions show {record.id})"
         )
     replay(app, messages[hidden:], replies_before=_replies(messages[:hidden]))
-    app.on_change()
+    app.frontend.changed()
     app.start_model_info()
 
 
@@ -147,9 +147,7 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
     if index is None:
         app.renderer.notice("No message to edit yet.")
         return
-    if app.editor is None:
-        raise ConfigError("/edit needs an interactive terminal.")
-    edited = await app.editor(conv.messages[index].content)
+    edited = await app.frontend.edit(conv.messages[index].content)
     if edited is None or not edited.strip():
         app.renderer.notice("Edit cancelled; nothing sent.")
         return
@@ -182,9 +180,7 @@ async def cmd_resume(app: ChatApp, args: str) -> None:
     if app.store is None:
         raise StoreError("Saving is off (--no-save or /incognito), so nothing can be resumed.")
     if target is None:
-        if app.picker is None:
-            raise ConfigError("Usage: /resume ID (see: termchat sessions list)")
-        target = await app.picker()
+        target = await app.frontend.pick_session(app.store)
         if target is None:
             return
     resume(app, target)
@@ -200,7 +196,7 @@ async def cmd_incognito(app: ChatApp, args: str) -> None:
     app.store = None
     note = f" What was saved before stays in {saved}." if saved else ""
     app.renderer.notice(f"Incognito: nothing more of this conversation is written.{note}")
-    app.on_change()
+    app.frontend.changed()
 
 
 @handler("tools")
@@ -217,14 +213,13 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
         if len(parts) != 2 or parts[0] not in ("enable", "disable"):
             raise ConfigError("Usage: /tools [enable|disable NAME]")
         if parts[0] == "enable":
-            tools.registry.enable(parts[1])
+            tools.enable(parts[1])
         else:
-            tools.registry.disable(parts[1])
-            tools.approvals.forget(parts[1])
+            tools.disable(parts[1])
         app.renderer.notice(f"{parts[1]}: {parts[0]}d")
         return
     rows = [
         (row.name, row.source, row.policy, "yes" if row.enabled else "no", row.description)
-        for row in tools.registry.list(tools.approvals)
+        for row in tools.rows()
     ]
     app.renderer.table("Tools", ["name", "source", "policy", "enabled", "description"], rows)

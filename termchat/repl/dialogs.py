@@ -9,7 +9,7 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -20,7 +20,11 @@ from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style
 
 from termchat.errors import TermchatError
-from termchat.tools.policy import ALWAYS_ASK, ApprovalAnswer
+from termchat.messages import ToolCall
+from termchat.tools.policy import ApprovalAnswer
+
+if TYPE_CHECKING:
+    from termchat.store import SessionStore
 
 STYLE = Style.from_dict(
     {
@@ -61,14 +65,18 @@ class ReplApprover:
         answer = await session.prompt_async(FormattedText([("class:prompt", message)]))
         return answer or None
 
-    async def approve(self, tool: Any, call: Any) -> ApprovalAnswer | None:
-        """Ask once; None when the user pressed Ctrl-C (stop the chain)."""
-        if call.name in ALWAYS_ASK:  # never "always" for these: each call is asked about
-            message = f"Run {call.name}? [y] yes  [n] no  [e] edit  (Enter: no) "
-            letter = await self._key(message, "yne")
-        else:
+    async def approve(self, call: ToolCall, *, offer_always: bool) -> ApprovalAnswer | None:
+        """Ask once; None when the user pressed Ctrl-C (stop the chain).
+
+        Args:
+            offer_always: Offer [a] always (not for tools that ask before every call).
+        """
+        if offer_always:
             message = f"Run {call.name}? [y] yes  [a] always  [n] no  [e] edit  (Enter: no) "
             letter = await self._key(message, "yane")
+        else:
+            message = f"Run {call.name}? [y] yes  [n] no  [e] edit  (Enter: no) "
+            letter = await self._key(message, "yne")
         if letter is None:
             return None
         if letter == "n":
@@ -114,7 +122,7 @@ class ReplApprover:
 class SessionCompleter(Completer):
     """Recent conversations whose title or content matches what is typed."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: SessionStore) -> None:
         self.store = store
 
     def get_completions(
@@ -140,7 +148,7 @@ def sanitize_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-async def pick_session(store: Any) -> str | None:
+async def pick_session(store: SessionStore) -> str | None:
     """A picker that filters saved conversations as you type; None when cancelled."""
     session: PromptSession[str] = PromptSession(
         completer=SessionCompleter(store), complete_while_typing=True, style=STYLE
@@ -167,7 +175,7 @@ async def pick_session(store: Any) -> str | None:
     return rows[0].id if rows else text
 
 
-def _is_session_id(store: Any, text: str) -> bool:
+def _is_session_id(store: SessionStore, text: str) -> bool:
     try:
         store.get_session(text)
     except TermchatError:
