@@ -1,7 +1,8 @@
-"""ChatApp: where conversation, backend, renderer and store meet to run turns and commands.
+"""ChatApp: one turn top to bottom, tool calls included, and the state commands act on.
 
-The REPL (repl/) owns the keyboard; non-interactive runs drive the same ChatApp. Neither the
-conversation, the renderer nor the store knows about the others: only this module joins them.
+Conversation, backend, screen, store and toolbox meet here and nowhere else. What the user's
+side provides (approval, the editor, the picker, redraws) comes in as one Frontend: the REPL's,
+or a plain one for runs without a prompt. Everything is passed at construction.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from termchat.accumulator import Reply
 from termchat.backends.base import Backend, ChatRequest, ModelInfo
@@ -18,64 +19,31 @@ from termchat.cadence import FRAME_SECONDS, next_frame
 from termchat.config import Config, format_think
 from termchat.conversation import Conversation
 from termchat.errors import (
-    BackendError,
     CapabilityError,
     ConnectError,
     ModelNotFound,
     TermchatError,
 )
-from termchat.messages import Message, Stats
+from termchat.frontend import Frontend, LiveView, Screen
+from termchat.messages import Message, ToolCall
+from termchat.modelinfo import ModelLookup
 
 if TYPE_CHECKING:
     from termchat.session import ChatSession
-    from termchat.tools.toolset import ToolSet
+    from termchat.tools.toolbox import Toolbox
 
 T = TypeVar("T")
 
 
-class LiveView(Protocol):
-    """What a turn draws into: the rich LiveReply, or plain/JSON output for pipes."""
-
-    def update(self, reply: Reply) -> None: ...
-    def refresh(self) -> None: ...
-    def set_show_thinking(self, show: bool) -> None: ...
-    def finish(
-        self, reply: Reply, *, interrupted: bool = False, error: str | None = None
-    ) -> None: ...
-    def stop(self) -> None: ...
-
-
-def _retrieve(task: asyncio.Task[Any]) -> None:
-    """Mark a background task's exception as seen (it is reported where it is awaited)."""
-    if not task.cancelled():
-        task.exception()
-
-
-class Screen(Protocol):
-    """What ChatApp and the commands draw with: render.Renderer (or, without a prompt,
-    plain.OneLineMessages in front of it)."""
-
-    def notice(self, text: str) -> None: ...
-    def warning(self, text: str) -> None: ...
-    def error(self, text: str) -> None: ...
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
-    def markdown(self, text: str) -> None: ...
-    def thinking_full(self, text: str) -> None: ...
-    def stats_table(self, model: str | None, stats: Stats | None) -> None: ...
-    def tool_call(self, name: str, arguments: dict[str, Any]) -> None: ...
-    def tool_result(
-        self, name: str, text: str, *, error: bool, truncated_note: str | None = None
-    ) -> None: ...
-    def interrupted_marker(self) -> None: ...
-    def user_message(self, text: str, model: str | None = None) -> None: ...
-    def assistant_message(
-        self, message: Message, *, show_thinking: bool, number: int | None = None
-    ) -> None: ...
-    def live_reply(self, model: str, *, show_thinking: bool) -> LiveView: ...
-
-
 class ChatApp:
-    """One chat session: settings, history, saving, and the turn loop."""
+    """One chat session: settings, history, saving, and the turn loop.
+
+    Args:
+        frontend: The user's side: asks about tool calls, edits, picks, redraws.
+        tools: The session's toolbox; None when no tools are set up.
+        live_factory: Draws a streaming reply (pipes, --json); default: the screen's own.
+        interactive: A person is at a prompt (hints such as "/retry sends it again" make sense).
+    """
 
     def __init__(
         self,
@@ -84,6 +52,8 @@ class ChatApp:
         renderer: Screen,
         session: ChatSession,
         *,
+        frontend: Frontend,
+        tools: Toolbox | None = None,
         live_factory: Callable[[str, bool], LiveView] | None = None,
         interactive: bool = True,
     ) -> None:
@@ -91,60 +61,27 @@ class ChatApp:
         self.backend = backend
         self.renderer = renderer
         self.session = session
+        self.frontend = frontend
+        self.tools = tools
         self.interactive = interactive
         self.show_thinking = config.show_thinking
         self._live_factory = live_factory
         self._live: LiveView | None = None
         self._busy: asyncio.Future[Any] | None = None
         self._tools_notice_for: str | None = None
-        self.info_problem: str | None = None
-        self._info_task: asyncio.Task[ModelInfo | None] | None = None
+        self._lookup = ModelLookup(backend, self.conversation, frontend.changed)
         self.models_cache: list[str] = []
-        self.on_change: Callable[[], None] = lambda: None
-        self.editor: Callable[[str], Awaitable[str | None]] | None = None
-        self.picker: Callable[[], Awaitable[str | None]] | None = None
-        self.tools: ToolSet | None = None
-        self.pause_keys: Callable[[], contextlib.AbstractContextManager[Any]] = (
-            contextlib.nullcontext
-        )
-        self.on_tool_result: Callable[[Any], None] = lambda result: None
 
     # --- model info ------------------------------------------------------------------------
 
     def start_model_info(self) -> None:
         """Fetch the model's capabilities in the background (the prompt does not wait)."""
-        if self.conversation.model and self._info_task is None:
-            task = asyncio.create_task(self._fetch_info(self.conversation.model))
-            task.add_done_callback(_retrieve)
-            self._info_task = task
+        self._lookup.start()
 
     def set_model(self, name: str, info: ModelInfo | None) -> None:
         """Switch to another model (its info, if known, fetched by the caller)."""
-        conv = self.conversation
-        if name != conv.model or info is not None:
-            conv.model = name
-            conv.info = info
-            self._info_task = None
-            self.info_problem = None
-        self.on_change()
-
-    async def _fetch_info(self, model: str) -> ModelInfo | None:
-        try:
-            info = await self.backend.show(model)
-        except (ModelNotFound, ConnectError) as exc:
-            if self.conversation.model == model:
-                self.info_problem = (
-                    "model not found" if isinstance(exc, ModelNotFound) else ("server unreachable")
-                )
-                self.on_change()
-            raise
-        except BackendError:
-            return None
-        if self.conversation.model == model:
-            self.conversation.info = info
-            self.info_problem = None
-            self.on_change()
-        return info
+        self._lookup.switch(name, info)
+        self.frontend.changed()
 
     async def model_info(self) -> ModelInfo | None:
         """The current model's info, waiting for the background fetch if needed.
@@ -153,22 +90,7 @@ class ChatApp:
             ModelNotFound: the model is not on the server.
             ConnectError: the server cannot be reached.
         """
-        if self.conversation.info is not None:
-            return self.conversation.info
-        if self._info_task is None:
-            self.start_model_info()
-        task = self._info_task
-        if task is None:
-            return None
-        try:
-            # Shielded: a Ctrl-C while waiting must not cancel the shared background fetch.
-            info = await asyncio.shield(task)
-        except (ModelNotFound, ConnectError):
-            self._info_task = None  # ask again next time
-            raise
-        if info is None:
-            self._info_task = None  # the server could not say; ask again next turn
-        return info
+        return await self._lookup.get()
 
     # --- display state ---------------------------------------------------------------------
 
@@ -177,7 +99,7 @@ class ChatApp:
         self.show_thinking = not self.show_thinking
         if self._live is not None:
             self._live.set_show_thinking(self.show_thinking)
-        self.on_change()
+        self.frontend.changed()
 
     def interrupt(self) -> bool:
         """Ctrl-C: cancel what runs now (a streaming reply — closing its HTTP response — or a
@@ -204,16 +126,11 @@ class ChatApp:
         finally:
             self._busy = None
 
-    async def while_paused(self, coro: Awaitable[T]) -> T:
-        """Run a nested prompt (tool approval) with the streaming key reader paused."""
-        with self.pause_keys():
-            return await coro
-
     def status(self) -> str:
         """Thinking state for the toolbar: on/off/level and shown/hidden."""
         conv = self.conversation
-        if self.info_problem:
-            return f"{conv.model}: {self.info_problem}"
+        if self._lookup.problem:
+            return f"{conv.model}: {self._lookup.problem}"
         if conv.info is not None and not conv.info.thinks:
             thinking = "n/a"
         else:
@@ -238,7 +155,8 @@ class ChatApp:
         await self.run_turn()
 
     async def run_turn(self) -> None:
-        """Request replies until one needs no tools (or something fails).
+        """One turn: request → stream → keep → decide → ask → run → show → add → again, until
+        a reply needs no tools (or something fails, or the user stops it).
 
         Every tool call left without a result when the turn ends (interrupted, failed, no tools)
         gets a "not run" result, so the history stays one the server accepts.
@@ -252,14 +170,56 @@ class ChatApp:
         rounds = 0
         try:
             while True:
-                message = await self._one_reply()
-                if message is None or not message.tool_calls or message.interrupted:
+                reply = await self._one_reply()  # request → stream → keep
+                if reply is None or not reply.tool_calls or reply.interrupted:
                     return
+                tools = self.tools
+                if tools is None:
+                    self.renderer.warning("The model asked for tools, but no tools are enabled.")
+                    return
+                for call in reply.tool_calls:
+                    answer = await self._answer(tools, call)  # decide → ask → run
+                    self.renderer.tool_result(answer)  # show
+                    self.session.add(answer)  # add (and save)
+                    for problem in tools.lost_servers():
+                        self.renderer.warning(problem)
+                    if answer.interrupted:  # the rest of the calls get "not run" below
+                        return
                 rounds += 1
-                if not await self._run_tools(message, rounds):
+                if not await self._again(tools, rounds):
                     return
         finally:
             self.close_dangling_calls("the turn ended before it ran")
+
+    async def _answer(self, tools: Toolbox, call: ToolCall) -> Message:
+        """Decide, ask and run one tool call: the role=tool message that answers it."""
+        self.renderer.tool_call(call.name, call.arguments)
+        decision = tools.decide(call)
+        if decision == "deny":
+            return tools.refusal(call).to_message()
+        to_run = call
+        if decision == "ask":
+            answer = await self.frontend.approve(call, offer_always=tools.offers_always(call))
+            if answer is None:
+                return _interrupted(call)
+            tools.remember(call, answer)
+            if not answer.approved:
+                return tools.denial(call, answer).to_message()
+            to_run = answer.call_to_run(call)
+            if to_run.arguments != call.arguments:
+                self.renderer.tool_call(to_run.name, to_run.arguments)
+        result = await self.cancellable(tools.run(to_run, edited_from=call))
+        return _interrupted(call) if result is None else result.to_message()
+
+    async def _again(self, tools: Toolbox, rounds: int) -> bool:
+        """Ask the model again? Past each chain limit, only when the user says so."""
+        if not tools.chain_limit_reached(rounds) or await self.frontend.confirm_more(rounds):
+            return True
+        self.renderer.warning(
+            f"Stopped after {rounds} rounds of tool calls (the chain limit). "
+            "Send a message to go on."
+        )
+        return False
 
     def close_dangling_calls(self, why: str) -> None:
         """Answer every tool call of the last reply that has no result yet with "not run"."""
@@ -276,13 +236,6 @@ class ChatApp:
     def _kept_hint(self) -> None:
         if self.interactive and self.conversation.awaiting_reply():
             self.renderer.notice("Your message is kept: /retry sends it again.")
-
-    async def _run_tools(self, message: Message, rounds: int) -> bool:
-        """Run the reply's tool calls; True when the model should be asked again."""
-        if self.tools is None:
-            self.renderer.warning("The model asked for tools, but no tools are enabled.")
-            return False
-        return await self.tools.run_calls(self, message, rounds)
 
     async def _one_reply(self) -> Message | None:
         """Stream one reply; add it to the history and the store. None when nothing came."""
@@ -402,3 +355,14 @@ class ChatApp:
     def tool_schemas(self) -> list[dict[str, Any]] | None:
         """Tool definitions to offer the model, if any tools are enabled."""
         return self.tools.schemas() if self.tools is not None else None
+
+
+def _interrupted(call: ToolCall) -> Message:
+    """The result of a call the user stopped (at its approval or while it ran)."""
+    return Message(
+        role="tool",
+        content="Error: the user interrupted the tool call.",
+        tool_name=call.name,
+        tool_call_id=call.id,
+        interrupted=True,
+    )

@@ -7,19 +7,22 @@ import contextlib
 import gc
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from termchat.app import ChatApp, LiveView
+from termchat.app import ChatApp
 from termchat.backends.host import parse_ollama_host
 from termchat.backends.lazy import LazyBackend
 from termchat.config import Config
 from termchat.errors import StoreError, TermchatError
+from termchat.frontend import Frontend, LiveView, PlainFrontend, Screen
 from termchat.session import session_for
 
 if TYPE_CHECKING:
     from termchat.backends.base import Backend
     from termchat.cli.chat import ChatOptions
-    from termchat.tools.toolset import ToolSet
+    from termchat.render import Renderer
+    from termchat.tools.toolbox import Toolbox
 
 OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
 
@@ -76,33 +79,45 @@ async def _main(
     tty_out = sys.stdout.isatty()
     try:
         theme = load_theme(config.theme)
-        renderer: Any = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
+        rich = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
     except TermchatError as exc:
         sys.stderr.write(f"termchat: {exc}\n")
         return 2
+    renderer: Screen = rich
     if not interactive:
         from termchat.render.plain import OneLineMessages
 
-        renderer = OneLineMessages(renderer, json_events=options.json)
+        renderer = OneLineMessages(rich, json_events=options.json)
     backend = make_backend(config)
     session = session_for(config, renderer.warning)
     if session.saving:
         session.store()  # open it now, so a database that cannot be used is said at once
-    live_factory = None
-    if not tty_out or options.json:
-        live_factory = _pipe_live_factory(options)
-    app = ChatApp(
-        config, backend, renderer, session, live_factory=live_factory, interactive=interactive
-    )
     try:
-        app.tools = await _start_tools(config, options, renderer, interactive)
+        tools = await _start_tools(config, options, renderer, interactive)
     except TermchatError as exc:
         renderer.error(str(exc))
         await backend.aclose()
         session.close()
         return 2
-    if options.json:
-        app.on_tool_result = _json_tool_event
+    live_factory = None
+    if not tty_out or options.json:
+        live_factory = _pipe_live_factory(options)
+    repl_frontend = None
+    frontend: Frontend = PlainFrontend(assume_yes=options.yes)
+    if interactive:
+        from termchat.repl.frontend import ReplFrontend
+
+        frontend = repl_frontend = ReplFrontend()
+    app = ChatApp(
+        config,
+        backend,
+        renderer,
+        session,
+        frontend=frontend,
+        tools=tools,
+        live_factory=live_factory,
+        interactive=interactive,
+    )
     code = 0
     warming: asyncio.Task[None] | None = None
     main_task = asyncio.current_task()
@@ -127,11 +142,11 @@ async def _main(
         if live_factory is None:
             # A task starts at the first wait: in the REPL once the prompt is drawn. With -p
             # it is awaited before the request, so it never competes with a frame.
-            warming = asyncio.create_task(_warm_up(renderer))
-        if interactive:
+            warming = asyncio.create_task(_warm_up(rich))
+        if repl_frontend is not None:
             from termchat.repl.loop import Repl
 
-            code = await Repl(app, config.history_file).run()
+            code = await Repl(app, repl_frontend, config.history_file).run()
         else:
             assert question is not None
 
@@ -147,8 +162,7 @@ async def _main(
     except asyncio.CancelledError:
         code = 128 + (stop_signal[0] if stop_signal else signal.SIGTERM)
     finally:
-        if app.tools is not None:
-            await app.tools.aclose()
+        await tools.aclose()
         await backend.aclose()
         session.close()
         if warming is not None:
@@ -156,7 +170,7 @@ async def _main(
     return code
 
 
-async def _warm_up(renderer: Any) -> None:
+async def _warm_up(renderer: Renderer) -> None:
     """Load the renderer's Markdown and syntax parts in a thread, then freeze start-up objects.
 
     After start-up, most objects the garbage collector tracks are modules, classes and
@@ -169,30 +183,26 @@ async def _warm_up(renderer: Any) -> None:
 
 
 async def _start_tools(
-    config: Config, options: ChatOptions, renderer: Any, interactive: bool
-) -> ToolSet:
-    from termchat.tools.toolset import build_toolset
+    config: Config, options: ChatOptions, screen: Screen, interactive: bool
+) -> Toolbox:
+    """The toolbox, MCP servers started (each one that fails is named and skipped).
 
-    toolset = build_toolset(config, interactive=interactive, assume_yes=options.yes)
+    Raises:
+        TermchatError: an unknown built-in, a tools file or an MCP table that is unusable.
+    """
+    from termchat.tools.toolbox import build_toolbox
+
+    toolbox = build_toolbox(config, interactive=interactive, assume_yes=options.yes)
     if config.mcp_servers:
-        renderer.notice("Starting MCP servers…")
-        for problem in await toolset.start_mcp(config.mcp_servers):
-            renderer.warning(problem)
-    return toolset
-
-
-def _json_tool_event(result: Any) -> None:
-    import json
-
-    event = {
-        "type": "tool_result",
-        "name": result.call.name,
-        "tool_call_id": result.call.id,
-        "content": result.text,
-        "error": result.error,
-    }
-    sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+        screen.notice("Starting MCP servers…")
+        try:
+            problems = await toolbox.start_mcp(config.mcp_servers)
+        except TermchatError:
+            await toolbox.aclose()
+            raise
+        for problem in problems:
+            screen.warning(problem)
+    return toolbox
 
 
 async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int | None:
@@ -214,9 +224,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
                     "--resume needs an id when not interactive (termchat sessions list)."
                 )
                 return 2
-            from termchat.repl.dialogs import pick_session
-
-            target = await pick_session(session.summaries, session.exists)
+            target = await app.frontend.pick_session(session)
             if target is None:
                 return 0
         resume(app, target, keep=options.explicit)
@@ -226,7 +234,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
     return None
 
 
-def _pipe_live_factory(options: ChatOptions) -> Any:
+def _pipe_live_factory(options: ChatOptions) -> Callable[[str, bool], LiveView]:
     from termchat.render.plain import JsonReply, PlainReply
 
     def factory(model: str, show: bool) -> LiveView:

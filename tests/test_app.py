@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 import signal
@@ -12,16 +13,22 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fakeserver import FakeServer
 
 from termchat.accumulator import Reply
-from termchat.app import ChatApp, LiveView
+from termchat.app import ChatApp
 from termchat.backends.ollama import OllamaBackend
 from termchat.commands import run_command
 from termchat.config import Config
+from termchat.frontend import Frontend, LiveView, PlainFrontend
+from termchat.messages import ToolCall
 from termchat.render import Renderer
 from termchat.session import session_for
 from termchat.store import SessionStore
+from termchat.tools.policy import ApprovalAnswer, ApprovalState
+from termchat.tools.registry import Tool, ToolRegistry
+from termchat.tools.toolbox import Toolbox, build_toolbox
 
 
 class Watched:
@@ -54,9 +61,15 @@ def run_app(
     tmp_path: Path,
     script: Callable[[ChatApp], Awaitable[None]],
     arrived: asyncio.Event | None = None,
+    *,
+    tools: Toolbox | None = None,
+    frontend: Frontend | None = None,
     **config: Any,
 ) -> tuple[ChatApp, str]:
-    """Build a ChatApp like launch.py does, run `script` with it, return it and what it printed."""
+    """Build a ChatApp like launch.py does, run `script` with it, return it and what it printed.
+
+    The frontend defaults to the plain one, as for a run without a prompt.
+    """
     out = io.StringIO()
 
     async def main() -> ChatApp:
@@ -71,7 +84,15 @@ def run_app(
                 return Watched(renderer.live_reply(model, show_thinking=show), event)
 
         session = session_for(cfg, renderer.warning)
-        app = ChatApp(cfg, backend, renderer, session, live_factory=factory)
+        app = ChatApp(
+            cfg,
+            backend,
+            renderer,
+            session,
+            frontend=frontend or PlainFrontend(),
+            tools=tools,
+            live_factory=factory,
+        )
         try:
             await script(app)
         finally:
@@ -267,10 +288,6 @@ def test_app_pull_shows_progress_and_unknown_model_error(
 def test_app_interrupted_tool_leaves_no_call_unanswered(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
-    from termchat.tools.policy import ApprovalState
-    from termchat.tools.registry import Tool, ToolRegistry
-    from termchat.tools.toolset import ToolSet
-
     started = asyncio.Event()
 
     async def slow(arguments: dict[str, Any]) -> str:
@@ -284,7 +301,6 @@ def test_app_interrupted_tool_leaves_no_call_unanswered(
     )
 
     async def script(app: ChatApp) -> None:
-        app.tools = ToolSet(ToolRegistry([tool]), ApprovalState())
         task = asyncio.create_task(app.send("go"))
         await asyncio.wait_for(started.wait(), 10)
         assert app.interrupt()
@@ -294,7 +310,8 @@ def test_app_interrupted_tool_leaves_no_call_unanswered(
         assert app.conversation.unanswered_calls() == []
         await app.send("next")  # the history is one the server accepts
 
-    _, printed = run_app(fake_server, tmp_path, script)
+    toolbox = Toolbox(ToolRegistry([tool]), ApprovalState())
+    _, printed = run_app(fake_server, tmp_path, script, tools=toolbox)
     assert "[interrupted]" in printed
     history = fake_server.last_chat()["messages"]
     assert [m["role"] for m in history] == ["user", "assistant", "tool", "tool", "user"]
@@ -322,15 +339,13 @@ def test_app_ctrl_c_before_first_token_keeps_no_empty_reply(
 def test_app_tools_enable_a_builtin_that_was_not_named(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
-    from termchat.tools.toolset import build_toolset
-
     async def script(app: ChatApp) -> None:
-        app.tools = build_toolset(app.config, interactive=False, assume_yes=False)
         await app.send("hi")
         await run_command(app, "/tools enable calculator")
         await app.send('call calculator {"expression": "6*7"}')
 
-    _, printed = run_app(fake_server, tmp_path, script)
+    toolbox = build_toolbox(Config(), interactive=False, assume_yes=False)
+    _, printed = run_app(fake_server, tmp_path, script, tools=toolbox)
     first, *_, last = fake_server.chat_requests()
     assert "tools" not in first  # nothing enabled: nothing offered
     assert [t["function"]["name"] for t in last["tools"]] == ["calculator"]
@@ -370,3 +385,168 @@ def test_app_keep_alive_from_config_is_sent(fake_server: FakeServer, tmp_path: P
 
     run_app(fake_server, tmp_path, script, keep_alive="30m")
     assert fake_server.last_chat()["keep_alive"] == "30m"
+
+
+# --- tool output at the seam: the loop, the renderer and the store together -------------------
+
+
+class Answers(PlainFrontend):
+    """A user at the REPL who gives these approval answers, in order."""
+
+    def __init__(self, *answers: ApprovalAnswer) -> None:
+        super().__init__()
+        self.answers = list(answers)
+        self.offered_always: list[bool] = []
+
+    async def approve(self, call: ToolCall, *, offer_always: bool) -> ApprovalAnswer | None:
+        self.offered_always.append(offer_always)
+        return self.answers.pop(0)
+
+
+def lines_tool(count: int) -> Tool:
+    async def lines(arguments: dict[str, Any]) -> str:
+        return "\n".join(f"row {i}" for i in range(1, count + 1))
+
+    return Tool("lines", "Rows.", {"type": "object", "properties": {}}, lines, policy="ask")
+
+
+def toolbox(tool: Tool) -> Toolbox:
+    return Toolbox(ToolRegistry([tool]), ApprovalState())
+
+
+def panel(printed: str, title: str) -> list[str]:
+    """The lines of the first panel whose top border carries `title`."""
+    lines = printed.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("╭") and title in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    return lines[start : end + 1]
+
+
+@pytest.mark.parametrize(
+    ("count", "note"),
+    [
+        pytest.param(30, "… 10 more lines", id="ten-hidden"),
+        pytest.param(21, "… 1 more line ", id="one-hidden-singular"),
+        pytest.param(20, None, id="nothing-hidden"),
+    ],
+)
+def test_app_tool_result_says_how_many_lines_were_hidden(
+    fake_server: FakeServer, tmp_path: Path, count: int, note: str | None
+) -> None:
+    fake_server.queue_reply(tool_calls=[{"name": "lines", "arguments": {}}])
+    fake_server.queue_reply(content="Done.")
+
+    async def script(app: ChatApp) -> None:
+        await app.send("go")
+
+    tools, user = toolbox(lines_tool(count)), Answers(ApprovalAnswer("once"))
+    _, printed = run_app(fake_server, tmp_path, script, tools=tools, frontend=user)
+    shown = "\n".join(panel(printed, "↳ lines"))
+    assert "row 20" in shown and f"row {min(count, 21)}" not in shown.replace("row 20", "")
+    if note is None:
+        assert "more line" not in shown and "shortened" not in shown
+    else:
+        assert note in shown + " "
+    # The model always gets all of it.
+    assert fake_server.last_chat()["messages"][-1]["content"].count("row ") == count
+
+
+def test_app_edited_call_short_result_has_no_shortened_note(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    from termchat.tools.policy import ApprovalAnswer
+
+    async def echo(arguments: dict[str, Any]) -> str:
+        return str(arguments["text"])
+
+    schema = {"type": "object", "properties": {"text": {"type": "string"}}}
+    tool = Tool("echo", "Echo.", schema, echo, policy="ask")
+    fake_server.queue_reply(tool_calls=[{"name": "echo", "arguments": {"text": "a"}}])
+    fake_server.queue_reply(content="Done.")
+
+    async def script(app: ChatApp) -> None:
+        await app.send("go")
+
+    user = Answers(ApprovalAnswer("edit", arguments={"text": "b"}))
+    _, printed = run_app(fake_server, tmp_path, script, tools=toolbox(tool), frontend=user)
+    shown = "\n".join(panel(printed, "↳ echo"))
+    assert "edited the arguments" in shown and "b" in shown
+    assert "shortened" not in shown and "more line" not in shown
+
+
+def test_app_tool_result_looks_the_same_live_and_resumed(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(tool_calls=[{"name": "lines", "arguments": {}}])
+    fake_server.queue_reply(content="Done.")
+
+    async def live(app: ChatApp) -> None:
+        await app.send("go")
+
+    tools, user = toolbox(lines_tool(30)), Answers(ApprovalAnswer("once"))
+    _, printed_live = run_app(fake_server, tmp_path, live, tools=tools, frontend=user)
+
+    async def resumed(app: ChatApp) -> None:
+        from termchat.commands.session import resume
+
+        latest = app.session.latest()
+        assert latest is not None
+        resume(app, latest.id)
+
+    _, printed_resumed = run_app(fake_server, tmp_path, resumed)
+    assert panel(printed_live, "↳ lines") == panel(printed_resumed, "↳ lines")
+
+
+def test_app_tools_table_shows_an_always_answer(fake_server: FakeServer, tmp_path: Path) -> None:
+    fake_server.queue_reply(tool_calls=[{"name": "lines", "arguments": {}}])
+    fake_server.queue_reply(content="Done.")
+
+    async def script(app: ChatApp) -> None:
+        await run_command(app, "/tools")
+        await app.send("go")
+        await run_command(app, "/tools")
+
+    tools, user = toolbox(lines_tool(1)), Answers(ApprovalAnswer("always"))
+    _, printed = run_app(fake_server, tmp_path, script, tools=tools, frontend=user)
+    before, after = [line for line in printed.splitlines() if line.strip().startswith("lines ")]
+    assert " ask " in before
+    assert " ask " not in after and "allow (always" in after
+
+
+class Persistent(Answers):
+    """Allows every call; at each chain limit says `go_on` and remembers when it was asked."""
+
+    def __init__(self, go_on: bool) -> None:
+        super().__init__()
+        self.go_on = go_on
+        self.asked_at: list[int] = []
+
+    async def confirm_more(self, rounds: int) -> bool:
+        self.asked_at.append(rounds)
+        return self.go_on
+
+
+@pytest.mark.parametrize("go_on", [True, False])
+def test_app_chain_limit_asks_the_frontend(
+    fake_server: FakeServer, tmp_path: Path, go_on: bool
+) -> None:
+    for _ in range(3):
+        fake_server.queue_reply(tool_calls=[{"name": "lines", "arguments": {}}])
+    fake_server.queue_reply(content="Done.")
+    tool = dataclasses.replace(lines_tool(1), policy="allow")
+    tools = Toolbox(ToolRegistry([tool]), ApprovalState(), chain_limit=2)
+    user = Persistent(go_on)
+
+    async def script(app: ChatApp) -> None:
+        await app.send("go")
+
+    app, printed = run_app(fake_server, tmp_path, script, tools=tools, frontend=user)
+    assert user.asked_at == [2]
+    roles = [m.role for m in app.conversation.messages]
+    if go_on:
+        assert roles == ["user", *["assistant", "tool"] * 3, "assistant"]
+        assert app.conversation.messages[-1].content == "Done."
+    else:
+        assert roles == ["user", *["assistant", "tool"] * 2]
+        assert "Stopped after 2 rounds of tool calls" in printed
+    assert user.offered_always == []  # an allowed tool is never asked about

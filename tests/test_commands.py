@@ -14,6 +14,7 @@ from termchat.commands import COMMANDS, is_command, run_command, unescape_messag
 from termchat.commands.base import CommandTable
 from termchat.config import Config
 from termchat.errors import CommandError, UsageError
+from termchat.frontend import PlainFrontend
 from termchat.messages import Message
 from termchat.render import Renderer
 from termchat.session import session_for
@@ -87,7 +88,8 @@ def _app_printing(home: Any) -> tuple[Any, io.StringIO]:
     cfg = Config(model="qwen3", home=home, save=False)
     renderer = Renderer(out, width=120, force_terminal=False)
     session = session_for(cfg, renderer.warning)
-    return ChatApp(cfg, OllamaBackend("http://127.0.0.1:9"), renderer, session), out
+    backend = OllamaBackend("http://127.0.0.1:9")
+    return ChatApp(cfg, backend, renderer, session, frontend=PlainFrontend()), out
 
 
 @pytest.mark.parametrize(

@@ -377,3 +377,48 @@ def test_e2e_history_file_private_and_not_written_without_saving(
     text = history.read_text()
     assert "an ordinary question" in text and "a private one" not in text
     assert history.stat().st_mode & 0o777 == 0o600
+
+
+def panel_lines(text: str, title: str) -> list[str]:
+    """The rows of the first panel whose top border carries `title`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("╭") and title in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    return lines[start : end + 1]
+
+
+def test_e2e_long_tool_result_shortened_once_live_and_on_resume(
+    spawn: Spawn, fake_server: FakeServer
+) -> None:
+    term = spawn("-m", "qwen3", "--tool", "run_shell")
+    ready(term)
+    term.line('call run_shell {"command": "seq 1 100"}')
+    term.wait_for("Run run_shell? [y] yes")
+    assert "Run run_shell? [y] yes  [n] no" in term.display()  # no "always" for run_shell
+    term.type("y")
+    term.wait_for("The tool returned: exit status: 0")
+    ready(term)
+    live = panel_lines(term.transcript(), "↳ run_shell")
+    assert live[-1].startswith("╰─ … 81 more lines")  # exit status + 100 numbers, 20 shown
+    assert "│ 19" in live[-2] and "shortened" not in live[-1]
+    assert len(tool_results(fake_server)[0]["content"].splitlines()) == 101  # type: ignore[union-attr]
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+
+    again = spawn("--continue", "--tool", "run_shell")
+    again.wait_for("Resumed")
+    ready(again)
+    assert panel_lines(again.transcript(), "↳ run_shell") == live
+
+
+def test_e2e_tools_table_shows_an_always_answer(spawn: Spawn, fake_server: FakeServer) -> None:
+    term = spawn("-m", "qwen3", "--tools-file", TOOLS_FILE)
+    ready(term)
+    term.line("/tools")
+    term.wait_for(re.compile(r"shout +file:\S+ +ask "))
+    term.line('call shout {"text": "one"}')
+    term.wait_for(ASK)
+    term.type("a")
+    term.wait_for("The tool returned: ONE")
+    term.line("/tools")
+    term.wait_for(re.compile(r"shout +file:\S+ +allow \(always"))

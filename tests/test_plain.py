@@ -63,3 +63,26 @@ def test_json_reply_one_object_per_event() -> None:
     assert lines[1]["text"] == "b\x1b"  # exact text in JSON
     assert lines[2]["function"]["name"] == "calculator"
     assert lines[3]["tokens_per_second"] == 2.0
+
+
+def test_one_line_messages_json_tool_results_carry_what_the_model_gets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from termchat.messages import Message
+    from termchat.render import Renderer
+    from termchat.render.plain import OneLineMessages
+
+    panels = io.StringIO()
+    screen = OneLineMessages(Renderer(panels, width=60), json_events=True)
+    long = "\n".join(f"line {i}" for i in range(30))
+    screen.tool_result(Message("tool", long, tool_name="ls", tool_call_id="c1"))
+    screen.tool_result(Message("tool", "Error: boom", tool_name="ls", error="Error: boom"))
+    screen.tool_result(Message("tool", "stopped", tool_name="ls", interrupted=True))
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    common = {"type": "tool_result", "name": "ls"}
+    assert events == [
+        {**common, "tool_call_id": "c1", "content": long, "error": False},
+        {**common, "tool_call_id": None, "content": "Error: boom", "error": True},
+    ]
+    shown = panels.getvalue()
+    assert "… 10 more lines" in shown and "line 29" not in shown and "[interrupted]" in shown

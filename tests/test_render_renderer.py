@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
 from termchat.messages import Message, Stats
 from termchat.render import Renderer
+from termchat.render.renderer import shorten
 
 STATS = Stats(
     done_reason="stop",
@@ -135,20 +137,57 @@ def test_tool_call_shows_arguments_exactly() -> None:
     assert '"n": 3' in out
 
 
-def test_tool_result_is_truncated_on_screen() -> None:
+def tool_message(content: str, **fields: Any) -> Message:
+    return Message("tool", content, tool_name=fields.pop("tool_name", "ls"), **fields)
+
+
+@pytest.mark.parametrize(
+    ("count", "note"),
+    [
+        pytest.param(50, "╰─ … 30 more lines (the model gets all of it) ─", id="thirty"),
+        pytest.param(21, "╰─ … 1 more line (the model gets all of it) ─", id="singular"),
+        pytest.param(20, "╰───", id="none-hidden-no-note"),
+    ],
+)
+def test_tool_result_shortened_with_the_true_count(count: int, note: str) -> None:
     r = renderer()
-    r.tool_result("ls", "\n".join(f"file{i}" for i in range(50)), error=False, truncated_note="cut")
+    r.tool_result(tool_message("\n".join(f"file{i}" for i in range(count))))
     out = text(r)
     assert "file19" in out and "file20" not in out
-    assert "… 30 more lines · cut" in out
+    assert out.splitlines()[-1].startswith(note)
 
 
 def test_tool_result_error_and_long_line() -> None:
     r = renderer()
-    r.tool_result("fetch", "x" * 10_000 + "\x1b[2J", error=True)
+    r.tool_result(tool_message("x" * 10_000 + "\x1b[2J", tool_name="fetch", error="x"))
     out = text(r)
     assert "fetch failed" in out
-    assert out.count("x") < 4100
+    assert out.count("x") < 2100
+    assert "… 8000 more characters" in out  # the escape sequence is removed, not counted
+
+
+def test_tool_result_interrupted_is_the_marker() -> None:
+    r = renderer()
+    r.tool_result(tool_message("Error: the user interrupted the tool call.", interrupted=True))
+    assert text(r) == "[interrupted]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "note"),
+    [
+        pytest.param("short", "short", None, id="short"),
+        pytest.param("a\nb", "a\nb", None, id="exactly-two-lines"),
+        pytest.param("a\nb\nc", "a\nb", "… 1 more line", id="one-more-line"),
+        pytest.param("a\nb\nc\nd", "a\nb", "… 2 more lines", id="more-lines"),
+        pytest.param("x" * 11, "x" * 10 + "…", "… 1 more character", id="one-character"),
+        pytest.param("x" * 30, "x" * 10 + "…", "… 20 more characters", id="long-line"),
+        pytest.param("abcdefgh\nijklmn\nop", "abcdefgh\ni…", "… 1 more line", id="both"),
+    ],
+)
+def test_shorten(text: str, expected: str, note: str | None) -> None:
+    shown, said = shorten(text, max_lines=2, max_chars=10)
+    assert shown == expected
+    assert said == (None if note is None else f"{note} (the model gets all of it)")
 
 
 def test_renderer_console_interprets_no_markup() -> None:

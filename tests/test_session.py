@@ -21,9 +21,21 @@ from termchat.app import ChatApp
 from termchat.backends.ollama import OllamaBackend
 from termchat.commands import run_command
 from termchat.config import Config
+from termchat.frontend import PlainFrontend
 from termchat.render import Renderer
 from termchat.session import NOT_SAVING, session_for
 from termchat.store import SessionStore
+
+
+class Editing(PlainFrontend):
+    """The plain frontend, with an editor that gives back what the test says."""
+
+    def __init__(self, editor: Callable[[str], Awaitable[str | None]] | None) -> None:
+        super().__init__()
+        self._editor = editor
+
+    async def edit(self, text: str) -> str | None:
+        return None if self._editor is None else await self._editor(text)
 
 
 @dataclass
@@ -53,8 +65,7 @@ def run_chat(
         renderer = Renderer(out, width=100, force_terminal=False)
         backend = OllamaBackend(server.url)
         session = session_for(cfg, renderer.warning)
-        app = ChatApp(cfg, backend, renderer, session)
-        app.editor = editor
+        app = ChatApp(cfg, backend, renderer, session, frontend=Editing(editor))
         try:
             await script(Harness(app, out))
         finally:

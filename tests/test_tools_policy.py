@@ -55,6 +55,7 @@ def test_approval_state_decide(
     if always:
         state.apply(tool, ApprovalAnswer("always"))
     assert state.decide(make_tool(tool, default)) == expected
+    assert state.effective(make_tool(tool, default)).split()[0] == expected  # what /tools says
 
 
 @pytest.mark.parametrize(

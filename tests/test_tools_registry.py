@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from termchat.errors import ToolError
-from termchat.tools.policy import ApprovalState
 from termchat.tools.registry import Tool, ToolRegistry
 
 
@@ -81,12 +80,7 @@ def test_registry_enable_unknown_name_raises() -> None:
         ToolRegistry([make_tool("a")]).enable("nope")
 
 
-def test_registry_list_shows_configured_policy() -> None:
-    registry = ToolRegistry([make_tool("a", policy="allow"), make_tool("b", "mcp:s")])
+def test_registry_iterates_every_tool_in_order() -> None:
+    registry = ToolRegistry([make_tool("b"), make_tool("a")])
     registry.disable("b")
-    rows = registry.list(ApprovalState(policies={"a": "deny"}))
-    assert [(r.name, r.source, r.policy, r.enabled) for r in rows] == [
-        ("a", "builtin", "deny", True),
-        ("b", "mcp:s", "ask", False),
-    ]
-    assert registry.list()[0].policy == "allow"
+    assert [tool.name for tool in registry] == ["b", "a"]

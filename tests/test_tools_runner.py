@@ -10,7 +10,7 @@ import pytest
 from termchat.errors import ToolError
 from termchat.messages import ToolCall
 from termchat.tools.registry import Tool, ToolRegistry
-from termchat.tools.runner import denied_result, run_tool_call, shorten, validate
+from termchat.tools.runner import denied_result, run_tool_call, validate
 from termchat.tools.schema import tool_from_function
 
 
@@ -67,7 +67,7 @@ def call(name: str, timeout: float = 5, output_cap: int = 1000, **arguments: Any
 
 def test_run_tool_call_success() -> None:
     result = call("add", a=2, b=3)
-    assert (result.text, result.error, result.display_text) == ("5", False, "5")
+    assert (result.text, result.error) == ("5", False)
     assert result.duration >= 0
     message = result.to_message()
     assert message.to_wire() == {
@@ -173,26 +173,11 @@ def test_run_tool_call_disabled_tool_is_refused() -> None:
     assert result.text.startswith('Error: tool "add" is disabled. Available tools: slow, broken')
 
 
-def test_run_tool_call_caps_output_and_shortens_display() -> None:
+def test_run_tool_call_caps_output_for_the_model() -> None:
     result = call("chatty", output_cap=200, lines=100)
     assert not result.error
     assert result.text.endswith("\n[output truncated: showing 200 of 789 characters]")
-    assert result.display_text.splitlines()[-1] == "… (8 more lines)"
-    assert len(result.display_text.splitlines()) == 21
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        pytest.param("short", "short", id="short"),
-        pytest.param("a\nb\n", "a\nb\n", id="trailing-newline"),
-        pytest.param("a\nb\nc", "a\nb\n… (1 more line)", id="one-more-line"),
-        pytest.param("x" * 30, "x" * 10 + "\n… (20 more characters)", id="long-line"),
-        pytest.param("a\nb\nc\nd", "a\nb\n… (2 more lines)", id="many-lines"),
-    ],
-)
-def test_shorten(text: str, expected: str) -> None:
-    assert shorten(text, max_chars=10, max_lines=2) == expected
+    assert len(result.text) == 200 + len("\n[output truncated: showing 200 of 789 characters]")
 
 
 def test_validate_type_list_and_nested_object() -> None:

@@ -59,7 +59,7 @@ async def cmd_think(app: ChatApp, args: str) -> None:
             "when you switch to a model that does."
         )
     app.session.change_settings(think=conv.think)
-    app.on_change()
+    app.frontend.changed()
     app.renderer.notice(f"Thinking: {format_think(conv.think)}")
 
 

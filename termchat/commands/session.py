@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from termchat.app import ChatApp
 from termchat.commands.base import Command
-from termchat.errors import CommandError, UsageError
+from termchat.errors import UsageError
 from termchat.messages import Message
 from termchat.render.transcript import draw_transcript
 
@@ -52,7 +52,7 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
             f"… {hidden} earlier messages not shown (see all: termchat sessions show {record.id})"
         )
     replay(app, messages[hidden:], replies_before=_replies(messages[:hidden]))
-    app.on_change()
+    app.frontend.changed()
     app.start_model_info()
 
 
@@ -62,12 +62,12 @@ def _replies(messages: list[Message]) -> int:
 
 async def cmd_clear(app: ChatApp, args: str) -> None:
     app.renderer.notice(app.session.new())
-    app.on_change()
+    app.frontend.changed()
 
 
 async def cmd_new(app: ChatApp, args: str) -> None:
     app.renderer.notice(app.session.new())
-    app.on_change()
+    app.frontend.changed()
 
 
 async def cmd_undo(app: ChatApp, args: str) -> None:
@@ -109,9 +109,7 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
     if index is None:
         app.renderer.notice("No message to edit yet.")
         return
-    if app.editor is None:
-        raise CommandError("/edit needs an interactive terminal.")
-    edited = await app.editor(conv.messages[index].content)
+    edited = await app.frontend.edit(conv.messages[index].content)
     if edited is None or not edited.strip():
         app.renderer.notice("Edit cancelled; nothing sent.")
         return
@@ -130,9 +128,7 @@ async def cmd_title(app: ChatApp, args: str) -> None:
 async def cmd_resume(app: ChatApp, args: str) -> None:
     target: str | None = args.split()[0] if args else None
     if target is None:
-        if app.picker is None:
-            raise UsageError("see: termchat sessions list")
-        target = await app.picker()
+        target = await app.frontend.pick_session(app.session)
         if target is None:
             return
     resume(app, target)
@@ -144,7 +140,7 @@ async def cmd_incognito(app: ChatApp, args: str) -> None:
         app.renderer.notice(session.stop_saving())
     else:
         app.renderer.notice(session.start_saving())
-    app.on_change()
+    app.frontend.changed()
 
 
 async def cmd_tools(app: ChatApp, args: str) -> None:
@@ -160,15 +156,14 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
         if len(parts) != 2 or parts[0] not in ("enable", "disable"):
             raise UsageError()
         if parts[0] == "enable":
-            tools.registry.enable(parts[1])
+            tools.enable(parts[1])
         else:
-            tools.registry.disable(parts[1])
-            tools.approvals.forget(parts[1])
+            tools.disable(parts[1])
         app.renderer.notice(f"{parts[1]}: {parts[0]}d")
         return
     rows = [
         (row.name, row.source, row.policy, "yes" if row.enabled else "no", row.description)
-        for row in tools.registry.list(tools.approvals)
+        for row in tools.rows()
     ]
     app.renderer.table("Tools", ["name", "source", "policy", "enabled", "description"], rows)
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from termchat.accumulator import Reply
+from termchat.messages import Message
 from termchat.render.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from termchat.render.renderer import Renderer
 
 # Characters that start a control sequence; a sequence never spans a newline (sanitize is
 # line-local), so text before the last introducer on the current line is final.
@@ -151,9 +155,12 @@ class JsonReply:
 
 class OneLineMessages:
     """For runs without a prompt: notices, warnings and errors as single lines on stderr (and,
-    with --json, errors also as an event on stdout); everything else goes to the renderer."""
+    with --json, errors and tool results also as events on stdout); everything else goes to
+    the renderer."""
 
-    def __init__(self, renderer: Any, *, json_events: bool = False, err: TextIO | None = None):
+    def __init__(
+        self, renderer: Renderer, *, json_events: bool = False, err: TextIO | None = None
+    ) -> None:
         self._renderer = renderer
         self._json = json_events
         self._err = err or sys.stderr
@@ -177,5 +184,24 @@ class OneLineMessages:
         """An error line on stderr (and a JSON `error` event with --json)."""
         self._line(f"Error: {text}")
         if self._json:
-            sys.stdout.write(json.dumps({"type": "error", "message": text}) + "\n")
-            sys.stdout.flush()
+            self._event({"type": "error", "message": text})
+
+    def tool_result(self, message: Message) -> None:
+        """The result panel (on the renderer), and with --json a `tool_result` event carrying
+        exactly what the model gets."""
+        self._renderer.tool_result(message)
+        if self._json and not message.interrupted:
+            self._event(
+                {
+                    "type": "tool_result",
+                    "name": message.tool_name,
+                    "tool_call_id": message.tool_call_id,
+                    "content": message.content,
+                    "error": message.error is not None,
+                }
+            )
+
+    @staticmethod
+    def _event(obj: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        sys.stdout.flush()

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # (about 60 ms at start-up; `warm_up` loads them in the background once the prompt is up).
 
 TOOL_OUTPUT_LINES = 20
-TOOL_OUTPUT_CHARS = 4000
+TOOL_OUTPUT_CHARS = 2000
+"""A tool result on screen: at most this many lines and characters (the model gets it all)."""
 
 ColorSystem = Literal["auto", "standard", "256", "truecolor", "windows"]
 
@@ -251,18 +252,20 @@ class Renderer:
             )
         )
 
-    def tool_result(
-        self, name: str, text: str, *, error: bool, truncated_note: str | None = None
-    ) -> None:
-        """A tool's output, sanitized, cut to about 20 lines on screen."""
+    def tool_result(self, message: Message) -> None:
+        """A tool's result (a role=tool message), live or in a resumed conversation alike:
+        sanitized, and shortened here and only here, saying how much is not shown."""
         from rich import box
         from rich.panel import Panel
 
-        shown, hidden = _truncate(sanitize(text).rstrip("\n"))
+        if message.interrupted:
+            self.interrupted_marker()
+            return
+        error = message.error is not None
+        shown, note = shorten(sanitize(message.content).rstrip("\n"))
         body = Text(shown, style="termchat.tool.error" if error else "termchat.tool.result")
-        notes = [f"… {hidden} more lines" if hidden else "", one_line(truncated_note or "")]
-        note = " · ".join(n for n in notes if n)
-        title = f"{'✗' if error else '↳'} {one_line(name)}{' failed' if error else ''}"
+        name = one_line(message.tool_name or "tool")
+        title = f"{'✗' if error else '↳'} {name}{' failed' if error else ''}"
         self.console.print(
             Panel(
                 body,
@@ -276,12 +279,28 @@ class Renderer:
         )
 
 
-def _truncate(text: str) -> tuple[str, int]:
-    """At most TOOL_OUTPUT_LINES lines and TOOL_OUTPUT_CHARS characters; how many lines were cut."""
+def shorten(
+    text: str, *, max_lines: int = TOOL_OUTPUT_LINES, max_chars: int = TOOL_OUTPUT_CHARS
+) -> tuple[str, str | None]:
+    """At most `max_lines` lines and `max_chars` characters of `text`, and a note saying how
+    much was left out (None when nothing was).
+
+    The note counts the lines not shown at all; when every line shows but one was cut short
+    (marked `…`), it counts the characters left out.
+    """
     lines = text.split("\n")
-    shown = lines[:TOOL_OUTPUT_LINES]
-    out = "\n".join(shown)
-    if len(out) > TOOL_OUTPUT_CHARS:
-        out = out[:TOOL_OUTPUT_CHARS] + "…"
-        shown = out.split("\n")
-    return out, len(lines) - len(shown)
+    out = "\n".join(lines[:max_lines])
+    if len(out) > max_chars:
+        out = out[:max_chars] + "…"
+    if out == text:
+        return text, None
+    hidden_lines = len(lines) - len(out.split("\n"))
+    if hidden_lines:
+        hidden = _count(hidden_lines, "line")
+    else:
+        hidden = _count(len(text) - len(out) + 1, "character")  # the `…` is not the text's
+    return out, f"… {hidden} (the model gets all of it)"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} more {noun}{'' if number == 1 else 's'}"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from termchat.messages import Message
 
+if TYPE_CHECKING:
+    from termchat.frontend import Screen
+
 
 def draw_transcript(
-    renderer: Any,
+    renderer: Screen,
     messages: list[Message],
     *,
     model: str | None,
@@ -31,6 +34,4 @@ def draw_transcript(
             for call in message.tool_calls:
                 renderer.tool_call(call.name, call.arguments)
         elif message.role == "tool":
-            renderer.tool_result(
-                message.tool_name or "tool", message.content, error=message.error is not None
-            )
+            renderer.tool_result(message)  # the same call draws a live result

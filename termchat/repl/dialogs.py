@@ -20,7 +20,8 @@ from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style
 
 from termchat.errors import TermchatError
-from termchat.tools.policy import ALWAYS_ASK, ApprovalAnswer
+from termchat.messages import ToolCall
+from termchat.tools.policy import ApprovalAnswer
 
 if TYPE_CHECKING:
     from termchat.store import SessionSummary
@@ -64,14 +65,18 @@ class ReplApprover:
         answer = await session.prompt_async(FormattedText([("class:prompt", message)]))
         return answer or None
 
-    async def approve(self, tool: Any, call: Any) -> ApprovalAnswer | None:
-        """Ask once; None when the user pressed Ctrl-C (stop the chain)."""
-        if call.name in ALWAYS_ASK:  # never "always" for these: each call is asked about
-            message = f"Run {call.name}? [y] yes  [n] no  [e] edit  (Enter: no) "
-            letter = await self._key(message, "yne")
-        else:
+    async def approve(self, call: ToolCall, *, offer_always: bool) -> ApprovalAnswer | None:
+        """Ask once; None when the user pressed Ctrl-C (stop the chain).
+
+        Args:
+            offer_always: Offer [a] always (not for tools that ask before every call).
+        """
+        if offer_always:
             message = f"Run {call.name}? [y] yes  [a] always  [n] no  [e] edit  (Enter: no) "
             letter = await self._key(message, "yane")
+        else:
+            message = f"Run {call.name}? [y] yes  [n] no  [e] edit  (Enter: no) "
+            letter = await self._key(message, "yne")
         if letter is None:
             return None
         if letter == "n":

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, InMemoryHistory
-from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.key_binding.key_processor import KeyPress
 from prompt_toolkit.keys import Keys
@@ -23,7 +22,8 @@ from prompt_toolkit.keys import Keys
 from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
 from termchat.errors import TermchatError
-from termchat.repl.dialogs import STYLE, ReplApprover, edit_in_editor, pick_session
+from termchat.repl.dialogs import STYLE
+from termchat.repl.frontend import ReplFrontend
 
 FENCE = '"""'
 
@@ -73,45 +73,6 @@ def open_fence(text: str) -> bool:
     return len(stripped) < 2 * len(FENCE) or not stripped.endswith(FENCE)
 
 
-class KeyReader:
-    """Reads keys in raw mode while a reply streams, so Ctrl-T and Ctrl-C act at once."""
-
-    def __init__(self, inp: Input, on_key: Callable[[KeyPress], None]) -> None:
-        self.input = inp
-        self.on_key = on_key
-        self._stack: contextlib.ExitStack | None = None
-
-    def _ready(self) -> None:
-        for press in self.input.read_keys():
-            self.on_key(press)
-
-    def attach(self) -> None:
-        """Start reading keys (idempotent)."""
-        if self._stack is not None:
-            return
-        stack = contextlib.ExitStack()
-        stack.enter_context(self.input.raw_mode())
-        stack.enter_context(self.input.attach(self._ready))
-        self._stack = stack
-
-    def detach(self) -> None:
-        """Stop reading keys and restore the terminal (idempotent)."""
-        stack, self._stack = self._stack, None
-        if stack is not None:
-            stack.close()
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        """Detach for a nested prompt (tool approval), then attach again."""
-        was_attached = self._stack is not None
-        self.detach()
-        try:
-            yield
-        finally:
-            if was_attached:
-                self.attach()
-
-
 class PrivateHistory(FileHistory):
     """The prompt's line history: a file only its owner can read, written only while saving
     (nothing under --no-save or /incognito — not even an empty file)."""
@@ -138,10 +99,12 @@ class PrivateHistory(FileHistory):
 
 
 class Repl:
-    """The prompt loop around a ChatApp."""
+    """The prompt loop around a ChatApp built with `frontend` (whose keys it reads while a
+    turn runs)."""
 
-    def __init__(self, app: ChatApp, history_file: Path | None) -> None:
+    def __init__(self, app: ChatApp, frontend: ReplFrontend, history_file: Path | None) -> None:
         self.app = app
+        self.frontend = frontend
         history: Any = InMemoryHistory()
         if history_file is not None:
             try:
@@ -149,6 +112,7 @@ class Repl:
             except OSError as exc:
                 app.renderer.warning(f"Cannot use the history file {history_file}: {exc}")
         self.session: PromptSession[str] = PromptSession(
+            input=frontend.input,
             history=history,
             completer=SlashCompleter(app),
             complete_while_typing=False,
@@ -159,23 +123,10 @@ class Repl:
             style=STYLE,
             prompt_continuation=lambda width, line, wrap: "." * max(width - 1, 0) + " ",
         )
-        self.keys = KeyReader(self.session.input, self._on_stream_key)
         self.typeahead = ""
-        self._task: asyncio.Future[Any] | None = None
-        app.on_change = self._invalidate
-        app.pause_keys = self.keys.paused
-        app.editor = self._editor
-        app.picker = self._picker
-        tools = app.tools
-        if tools is not None and hasattr(tools, "approver"):
-            tools.approver = ReplApprover()
+        self._task: asyncio.Future[None] | None = None
 
     # --- prompt --------------------------------------------------------------------------
-
-    def _invalidate(self) -> None:
-        app = self.session.app
-        if app.is_running:
-            app.invalidate()
 
     def _message(self) -> FormattedText:
         return FormattedText([("class:prompt", f"{self.app.conversation.model or 'no model'} ❯ ")])
@@ -219,15 +170,6 @@ class Repl:
 
         return kb
 
-    async def _editor(self, text: str) -> str | None:
-        with self.keys.paused():
-            return await edit_in_editor(text)
-
-    async def _picker(self) -> str | None:
-        session = self.app.session
-        with self.keys.paused():
-            return await pick_session(session.summaries, session.exists)
-
     # --- streaming keys ------------------------------------------------------------------
 
     def _on_stream_key(self, press: KeyPress) -> None:
@@ -257,12 +199,13 @@ class Repl:
         self.typeahead = rest
         return line
 
-    async def _run_with_keys(self, coro: Any) -> None:
+    async def _run_with_keys(self, coro: Awaitable[None]) -> None:
         """Run a turn or command while reading Ctrl-T/Ctrl-C in raw mode; always restore."""
         task = asyncio.ensure_future(coro)
         self._task = task
+        keys = self.frontend.keys
         with contextlib.suppress(OSError, ValueError):  # not a terminal: no raw mode
-            self.keys.attach()
+            keys.attach(self._on_stream_key)
         try:
             await task
         except asyncio.CancelledError:
@@ -272,7 +215,7 @@ class Repl:
             self.app.renderer.interrupted_marker()
         finally:
             self._task = None
-            self.keys.detach()
+            keys.detach()
 
     # --- loop ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ _WHERE = {
     "Tool": "registry",
     "ToolRegistry": "registry",
     "ToolResult": "runner",
-    "ToolRow": "registry",
+    "ToolRow": "toolbox",
     "builtin_tools": "builtins",
     "denied_result": "runner",
     "load_tools_file": "loader",

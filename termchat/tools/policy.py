@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from termchat.errors import ConfigError
 from termchat.messages import ToolCall
 
-if TYPE_CHECKING:
-    from termchat.tools.registry import Tool
-
 Policy = Literal["allow", "ask", "deny"]
 """A tool's policy, as written in the config (`[tool_policies]`) or set as a tool's default."""
+
+
+class Governed(Protocol):
+    """What a decision needs to know of a tool (registry.Tool has both)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def policy(self) -> Policy: ...
+
 
 POLICIES: tuple[Policy, ...] = get_args(Policy)
 
@@ -95,28 +102,40 @@ class ApprovalState:
     assume_yes: bool = False
     always: set[str] = field(default_factory=set)
 
-    def configured(self, tool: Tool) -> Policy:
+    def configured(self, tool: Governed) -> Policy:
         """The policy from the config, else the tool's default."""
         return self.policies.get(tool.name, tool.policy)
 
-    def decide(self, tool: Tool) -> Policy:
+    def decide(self, tool: Governed) -> Policy:
         """Whether a call to `tool` runs now (allow), needs the user (ask) or is refused (deny)."""
+        return self._decide(tool)[0]
+
+    def effective(self, tool: Governed) -> str:
+        """What `decide` says now, with why when it is not simply the configured policy: what
+        `/tools` shows, e.g. `allow (always)` after the user answered "always"."""
+        policy, why = self._decide(tool)
+        return f"{policy} ({why})" if why else policy
+
+    def _decide(self, tool: Governed) -> tuple[Policy, str]:
         policy = self.configured(tool)
         if policy == "deny":
-            return "deny"
+            return "deny", ""
         if tool.name in self.always:
-            return "allow"
-        if tool.name in ALWAYS_ASK:
-            policy = "ask"
-        if policy == "allow":
-            return "allow"
+            return "allow", "always"
+        every_call = tool.name in ALWAYS_ASK
+        if policy == "allow" and not every_call:
+            return "allow", ""
         if not self.interactive:
-            return "allow" if self.assume_yes else "deny"
-        if self.assume_yes and tool.name not in ALWAYS_ASK:
-            return "allow"
-        return "ask"
+            return ("allow", "--yes") if self.assume_yes else ("deny", "no terminal to ask")
+        if self.assume_yes and not every_call:
+            return "allow", "--yes"
+        return "ask", "every call" if every_call else ""
 
-    def refusal_text(self, tool: Tool) -> str:
+    def offers_always(self, tool_name: str) -> bool:
+        """False for tools that ask before every call (run_shell): "always" is not offered."""
+        return tool_name not in ALWAYS_ASK
+
+    def refusal_text(self, tool: Governed) -> str:
         """The tool result sent to the model when `decide` said deny."""
         if self.configured(tool) == "deny":
             return f'Tool "{tool.name}" is not allowed in this session (policy: deny).'

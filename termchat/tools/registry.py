@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from termchat.errors import ToolError
 from termchat.tools.policy import Policy
-
-if TYPE_CHECKING:
-    from termchat.tools.policy import ApprovalState
 
 ToolFunction = Callable[[dict[str, Any]], Awaitable[str]]
 """How a tool runs: JSON arguments in, result text out; failures raise (ToolError preferred)."""
@@ -57,17 +53,6 @@ class Tool:
                 "parameters": self.parameters,
             },
         }
-
-
-@dataclass(frozen=True)
-class ToolRow:
-    """One line of the `/tools` listing."""
-
-    name: str
-    source: str
-    policy: Policy
-    enabled: bool
-    description: str
 
 
 def _prefix(source: str) -> str:
@@ -119,9 +104,9 @@ class ToolRegistry:
         """The tool called `name`, enabled or not."""
         return self._tools.get(name)
 
-    def names(self) -> builtins.list[str]:
+    def names(self) -> list[str]:
         """Every tool's name, in the order added."""
-        return builtins.list(self._tools)
+        return list(self._tools)
 
     def is_enabled(self, name: str) -> bool:
         """True when the tool exists and is offered to the model."""
@@ -145,7 +130,7 @@ class ToolRegistry:
         self._require(name)
         self._disabled.add(name)
 
-    def schemas(self) -> builtins.list[dict[str, Any]]:
+    def schemas(self) -> list[dict[str, Any]]:
         """Definitions of the enabled tools, for the `tools` field of a request."""
         return [t.to_schema() for n, t in self._tools.items() if n not in self._disabled]
 
@@ -155,22 +140,13 @@ class ToolRegistry:
     def __len__(self) -> int:
         return len(self._tools)
 
+    def __iter__(self) -> Iterator[Tool]:
+        """Every tool, enabled or not, in the order added."""
+        return iter(self._tools.values())
+
     def _require(self, name: str) -> Tool:
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(self._tools) or "none"
             raise ToolError(f'no tool named "{name}" (known: {known})')
         return tool
-
-    def list(self, approvals: ApprovalState | None = None) -> builtins.list[ToolRow]:
-        """Rows for `/tools`; the policy shown is the configured one when `approvals` is given."""
-        return [
-            ToolRow(
-                name=tool.name,
-                source=tool.source,
-                policy=approvals.configured(tool) if approvals else tool.policy,
-                enabled=name not in self._disabled,
-                description=tool.description,
-            )
-            for name, tool in self._tools.items()
-        ]

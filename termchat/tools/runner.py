@@ -14,8 +14,6 @@ from termchat.tools.registry import ToolRegistry
 DEFAULT_TIMEOUT = 60.0
 OUTPUT_CAP = 64 * 1024
 """Characters of a result sent to the model; the rest is cut with a note."""
-DISPLAY_CHARS = 2000
-DISPLAY_LINES = 20
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -34,16 +32,15 @@ class ToolResult:
 
     Attributes:
         call: The call this answers.
-        text: What the model gets (capped at the runner's output cap, otherwise complete).
+        text: What the model gets (capped at the runner's output cap, otherwise complete);
+            the screen shows the same text, shortened by the renderer.
         error: True when the tool did not run or failed.
-        display_text: `text` shortened for the screen.
         duration: Seconds spent running.
     """
 
     call: ToolCall
     text: str
     error: bool
-    display_text: str
     duration: float = 0.0
 
     def to_message(self) -> Message:
@@ -55,23 +52,6 @@ class ToolResult:
             tool_call_id=self.call.id,
             error=self.text if self.error else None,
         )
-
-
-def shorten(text: str, *, max_chars: int = DISPLAY_CHARS, max_lines: int = DISPLAY_LINES) -> str:
-    """Cut `text` for display, saying how much was left out."""
-    lines = text.splitlines()
-    short = "\n".join(lines[:max_lines])
-    if len(short) > max_chars:
-        short = short[:max_chars]
-    if short == text or short == text.rstrip("\n"):
-        return text
-    hidden_lines = len(lines) - len(short.splitlines())
-    hidden_chars = len(text) - len(short)
-    if hidden_lines > 0:
-        hidden = f"{hidden_lines} more line{'s' if hidden_lines > 1 else ''}"
-    else:
-        hidden = f"{hidden_chars} more characters"
-    return f"{short}\n… ({hidden})"
 
 
 def _type_ok(value: Any, kind: str) -> bool:
@@ -134,18 +114,12 @@ def _cap(text: str, cap: int) -> str:
 
 
 def _result(call: ToolCall, text: str, error: bool, started: float) -> ToolResult:
-    return ToolResult(
-        call=call,
-        text=text,
-        error=error,
-        display_text=shorten(text),
-        duration=time.monotonic() - started,
-    )
+    return ToolResult(call=call, text=text, error=error, duration=time.monotonic() - started)
 
 
 def denied_result(call: ToolCall, text: str) -> ToolResult:
     """The result for a call that was refused (by policy or by the user); not an error."""
-    return ToolResult(call=call, text=text, error=False, display_text=shorten(text))
+    return ToolResult(call=call, text=text, error=False)
 
 
 async def run_tool_call(

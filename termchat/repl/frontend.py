@@ -1,0 +1,103 @@
+"""The REPL's side of a chat (termchat.frontend.Frontend): dialogs, streaming keys, redraws."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from prompt_toolkit.application.current import get_app_or_none, get_app_session
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding.key_processor import KeyPress
+
+from termchat.messages import ToolCall
+from termchat.repl.dialogs import ReplApprover, edit_in_editor, pick_session
+from termchat.tools.policy import ApprovalAnswer
+
+if TYPE_CHECKING:
+    from termchat.session import ChatSession
+
+KeyHandler = Callable[[KeyPress], None]
+
+
+class KeyReader:
+    """Reads keys in raw mode while a reply streams, so Ctrl-T and Ctrl-C act at once."""
+
+    def __init__(self, inp: Input) -> None:
+        self.input = inp
+        self._on_key: KeyHandler | None = None
+        self._stack: contextlib.ExitStack | None = None
+
+    def _ready(self) -> None:
+        for press in self.input.read_keys():
+            if self._on_key is not None:
+                self._on_key(press)
+
+    def attach(self, on_key: KeyHandler) -> None:
+        """Start reading keys, each given to `on_key` (idempotent)."""
+        self._on_key = on_key
+        if self._stack is not None:
+            return
+        stack = contextlib.ExitStack()
+        stack.enter_context(self.input.raw_mode())
+        stack.enter_context(self.input.attach(self._ready))
+        self._stack = stack
+
+    def detach(self) -> None:
+        """Stop reading keys and restore the terminal (idempotent)."""
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Detach for a nested prompt (a dialog), then attach again if it was attached."""
+        was_attached = self._stack is not None
+        self.detach()
+        try:
+            yield
+        finally:
+            if was_attached and self._on_key is not None:
+                self.attach(self._on_key)
+
+
+class ReplFrontend:
+    """Asks the person at the terminal. Built before the ChatApp (which it does not know);
+    the Repl then reads keys through `keys` while a turn runs.
+
+    Every dialog pauses the streaming key reader first: both would read the same terminal.
+
+    Args:
+        inp: The terminal input (default: prompt_toolkit's, the one the prompt uses).
+    """
+
+    def __init__(self, inp: Input | None = None) -> None:
+        self.input = inp or get_app_session().input
+        self.keys = KeyReader(self.input)
+        self._approver = ReplApprover()
+
+    async def approve(self, call: ToolCall, *, offer_always: bool) -> ApprovalAnswer | None:
+        """y / a / n / e for one call; None on Ctrl-C."""
+        with self.keys.paused():
+            return await self._approver.approve(call, offer_always=offer_always)
+
+    async def confirm_more(self, rounds: int) -> bool:
+        """At the chain limit: go on?"""
+        with self.keys.paused():
+            return await self._approver.confirm_more(rounds)
+
+    async def edit(self, text: str) -> str | None:
+        """`text` in $EDITOR; None when the editor failed."""
+        with self.keys.paused():
+            return await edit_in_editor(text)
+
+    async def pick_session(self, session: ChatSession) -> str | None:
+        """The as-you-type conversation picker; None when cancelled."""
+        with self.keys.paused():
+            return await pick_session(session.summaries, session.exists)
+
+    def changed(self) -> None:
+        """Redraw the prompt on screen (its toolbar shows the model and thinking state)."""
+        app = get_app_or_none()
+        if app is not None and app.is_running:
+            app.invalidate()
