@@ -144,11 +144,6 @@ class JsonReply:
             )
         self.out.flush()
 
-    def event(self, obj: dict[str, Any]) -> None:
-        """Emit an event that is not part of a reply (tool results)."""
-        self._emit(obj)
-        self.out.flush()
-
     def stop(self) -> None:
         """Nothing to restore."""
 

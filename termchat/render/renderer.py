@@ -130,12 +130,6 @@ class Renderer:
         """`[interrupted]`."""
         self.console.print(interrupted_text())
 
-    def rule(self) -> None:
-        """A dim horizontal rule between turns."""
-        from rich.rule import Rule
-
-        self.console.print(Rule(style="termchat.footer"))
-
     def footer(self, model: str | None, stats: Stats | None, elapsed: float | None) -> None:
         """`qwen3 · 24 tokens · 52.3 tok/s · 2.6 s`, leaving out what is unknown."""
         self.console.print(footer_text(model, stats, elapsed))
