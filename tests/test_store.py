@@ -276,24 +276,42 @@ def test_create_session_stores_settings(store: SessionStore) -> None:
     assert again.title == "" and again.created_at == again.updated_at
 
 
-def test_create_session_ids_are_short_unique_and_sortable(store: SessionStore) -> None:
-    ids = [store.create_session("m").id for _ in range(50)]
-    assert len(set(ids)) == 50
-    assert all(len(i) == 12 and int(i, 16) >= 0 for i in ids)
-    stamps = [int(i[:8], 16) for i in ids]
-    assert stamps == sorted(stamps)
+def test_create_session_ids_are_short_random_and_unique_in_four_characters(
+    store: SessionStore,
+) -> None:
+    ids = [store.create_session("m").id for _ in range(300)]
+    assert all(len(i) == 8 and set(i) <= set("0123456789abcdefghjkmnpqrstvwxyz") for i in ids)
+    assert len({i[:4] for i in ids}) == 300
+    for i in ids[:20]:
+        assert store.get_session(i[:4]).id == i
 
 
-def test_get_session_resolves_prefixes(store: SessionStore) -> None:
-    first = store.create_session("a").id
-    second = store.create_session("b").id
-    common = next((first[:i] for i in range(12) if first[i] != second[i]), first)
-    assert store.get_session(first).model == "a"
-    assert store.get_session(second[: len(common) + 1]).model == "b"
-    assert store.get_session(first.upper()).id == first
-    low, high = sorted([first, second])
-    with pytest.raises(StoreError, match=f"several conversations \\({low}, {high}\\)"):
-        store.get_session(common)
+def test_old_time_based_ids_keep_working(store: SessionStore, db_path: Path) -> None:
+    old = "6754c0de1a2b"
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "INSERT INTO sessions (id, model, created_at, updated_at) VALUES (?, 'm', 1, 1)", (old,)
+    )
+    conn.commit()
+    conn.close()
+    assert store.get_session("6754c").id == old
+    assert store.create_session("m").id[:4] != old[:4]
+
+
+def test_get_session_resolves_prefixes(store: SessionStore, db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    for sid, model in (("abcd1234", "a"), ("abce5678", "b")):
+        conn.execute(
+            "INSERT INTO sessions (id, model, created_at, updated_at) VALUES (?, ?, 1, 1)",
+            (sid, model),
+        )
+    conn.commit()
+    conn.close()
+    assert store.get_session("abcd1234").model == "a"
+    assert store.get_session("abce").model == "b"
+    assert store.get_session("ABCD").id == "abcd1234"
+    with pytest.raises(StoreError, match="several conversations \\(abcd1234, abce5678\\)"):
+        store.get_session("abc")
 
 
 @pytest.mark.parametrize("key", ["zzz", "", "   ", "'; DROP TABLE sessions; --", "%", "_"])

@@ -73,6 +73,12 @@ __all__ = [
     "Unset",
 ]
 
+ID_ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"
+"""Session ids are lowercase base32 without the letters that look like digits (i, l, o, u)."""
+ID_LENGTH: Final = 8
+SHORT_ID: Final = 4
+"""A new id's first four characters are unique in the database: enough to type."""
+
 BUSY_TIMEOUT: Final = 5.0
 """Seconds a write waits for another process's transaction before giving up."""
 
@@ -300,12 +306,15 @@ class SessionStore(MessageHistory):
             return self._get(conn, session_id)
 
     def _new_id(self, conn: sqlite3.Connection, created_at: float) -> str:
+        """A random id whose first SHORT_ID characters no other conversation starts with, so
+        that a few typed characters always find it (older, longer ids keep working)."""
         while True:
-            session_id = f"{int(created_at) & 0xFFFFFFFF:08x}{secrets.token_hex(2)}"
-            if (
-                conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
-                is None
-            ):
+            session_id = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+            short = session_id[:SHORT_ID]
+            clash = conn.execute(
+                "SELECT 1 FROM sessions WHERE id >= ? AND id < ? LIMIT 1", (short, short + "\uffff")
+            ).fetchone()
+            if clash is None:
                 return session_id
 
     @staticmethod

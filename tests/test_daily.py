@@ -1,0 +1,53 @@
+"""A day of demanding use (issue 9): each test drives the installed program through a pipe, as the
+user did, and would have caught what the user found."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fakeserver import FakeServer
+
+
+def termchat(
+    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m termchat ARGS` with its own TERMCHAT_HOME, stdin a pipe."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    full_env["TERMCHAT_HOME"] = str(home)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "termchat", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_daily_session_ids_need_four_characters_even_for_an_imported_copy(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    for question in ("one", "two", "three"):
+        ran = termchat("--host", fake_server.url, "-m", "qwen3", "-p", question, home=tmp_path)
+        assert ran.returncode == 0, ran.stderr
+    listed = json.loads(termchat("sessions", "list", "--json", home=tmp_path).stdout)
+    first = listed[0]["id"]
+    exported = termchat("sessions", "export", first[:4], "--format", "json", home=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    (tmp_path / "copy.json").write_text(exported.stdout)
+    imported = termchat("sessions", "import", str(tmp_path / "copy.json"), home=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    ids = [
+        row["id"]
+        for row in json.loads(termchat("sessions", "list", "--json", home=tmp_path).stdout)
+    ]
+    assert len(ids) == 4 and len({i[:4] for i in ids}) == 4
+    for session_id in ids:
+        shown = termchat("sessions", "show", session_id[:4], home=tmp_path)
+        assert shown.returncode == 0, shown.stderr
