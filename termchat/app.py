@@ -151,6 +151,12 @@ class ChatApp:
             self.renderer.error("No model chosen. Use /model NAME (or /models to list them).")
             return
         self.close_dangling_calls("the conversation went on before it ran")
+        unsent = self.session.drop_unsent()
+        if unsent is not None:
+            self.renderer.notice(
+                "The message that was not sent is dropped; this one replaces it "
+                "(Up arrow brings the old one back)."
+            )
         self.session.add_user(text)
         await self.run_turn()
 
@@ -235,7 +241,9 @@ class ChatApp:
 
     def _kept_hint(self) -> None:
         if self.interactive and self.conversation.awaiting_reply():
-            self.renderer.notice("Your message is kept: /retry sends it again.")
+            self.renderer.notice(
+                "Your message was not sent: /retry sends it again; a new message replaces it."
+            )
 
     async def _one_reply(self) -> Message | None:
         """Stream one reply; add it to the history and the store. None when nothing came."""

@@ -243,6 +243,19 @@ class ChatSession:
         self.drop_from(index, undo=True)
         return message
 
+    def drop_unsent(self) -> Message | None:
+        """Drop the user's last message when it never got a reply (its send failed); returns it.
+
+        A new message replaces it rather than following it: two user messages in a row would
+        send the failed one again without the user knowing.
+        """
+        conv = self.conversation
+        if not conv.awaiting_reply():
+            return None
+        message = conv.messages[-1]
+        self.drop_from(len(conv.messages) - 1, undo=True)
+        return message
+
     def switch_alternative(self) -> Switched | None:
         """/alt: make the next alternative of the last reply the active one.
 

@@ -7,9 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from fakeserver import FakeServer
+from terminal import Terminal
 
 
 def termchat(
@@ -51,3 +54,34 @@ def test_daily_session_ids_need_four_characters_even_for_an_imported_copy(
     for session_id in ids:
         shown = termchat("sessions", "show", session_id[:4], home=tmp_path)
         assert shown.returncode == 0, shown.stderr
+
+
+@pytest.fixture
+def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+    """termchat in a real pseudo-terminal against the fake server (closed after the test)."""
+    terminals: list[Terminal] = []
+
+    def start(*args: str, rows: int = 30, cols: int = 100) -> Terminal:
+        term = Terminal(["--host", fake_server.url, *args], home=tmp_path, rows=rows, cols=cols)
+        terminals.append(term)
+        term.wait_for("^D quit")
+        return term
+
+    yield start
+    for term in terminals:
+        term.close()
+
+
+def test_daily_a_failed_message_is_replaced_not_sent_again(
+    spawn: Callable[..., Terminal], fake_server: FakeServer
+) -> None:
+    fake_server.queue_error(503)
+    term = spawn("-m", "qwen3")
+    term.line("first try")
+    term.wait_for("/retry sends it again")
+    fake_server.queue_reply(content="Second answer.")
+    term.line("second question")
+    term.wait_for("Second answer.")
+    assert "not sent is dropped" in term.transcript()
+    sent = [m["content"] for m in fake_server.last_chat()["messages"]]
+    assert sent == ["second question"]
