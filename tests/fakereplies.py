@@ -47,6 +47,16 @@ class Script:
         keepalive: OpenAI only: `: keep-alive` comment lines between events.
         arg_pieces: OpenAI only: how many fragments each call's arguments string is cut into.
         done_marker: OpenAI only: end with `data: [DONE]` (False: EOF without it).
+
+    Hostile modes (a server that misbehaves on purpose):
+        endless: After the chunks (or, with an error status, as the error body), write these
+            bytes again and again until the client hangs up: an unterminated line, an endless
+            error body.
+        gzip: Send `body` gzip-compressed with `Content-Encoding: gzip`.
+        gzip_bomb: Send a gzip body that inflates to this many zero bytes.
+        headers: Extra response headers (a redirect's `Location`, ...); a 3xx status with
+            them is sent as it is.
+        newline: OpenAI only: the line ending of the SSE stream ("\r" or "\r\n" instead of "\n").
     """
 
     chunks: list[dict[str, Any]] = field(default_factory=list)
@@ -69,6 +79,16 @@ class Script:
     keepalive: bool = False
     arg_pieces: int = 3
     done_marker: bool = True
+    endless: bytes | None = None
+    gzip: bool = False
+    gzip_bomb: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    newline: str = "\n"
+
+    def raw_answer(self) -> bool:
+        """Whether this is an answer sent as it is (not a chat stream nor a plain error)."""
+        hostile = self.gzip or self.gzip_bomb > 0 or bool(self.headers)
+        return 300 <= self.status < 400 or hostile or (self.status >= 400 and bool(self.endless))
 
     def cut(self) -> int | None:
         """How many chunks are sent before the stream is cut short, or None for a full stream."""
@@ -264,7 +284,11 @@ def _go_json(obj: Any) -> bytes:
     text = _encode(obj)
     if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
         text = text.translate(_GO_ESCAPES)
-    return text.encode()
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # Half a surrogate pair (a tokenizer that split a character): sent as a \ud83d escape.
+        return _compact(obj).encode()
 
 
 def _now() -> str:
@@ -411,3 +435,20 @@ def sse_plan(script: Script, model: str, include_usage: bool, serial: int) -> Pl
         )
     raw = b"data: " + script.raw_line.encode() + b"\n\n" if script.raw_line is not None else b""
     return Plan(units=units, final=final, error=error, raw=raw)
+
+
+def with_newline(plan: Plan, newline: str) -> Plan:
+    """The same SSE plan with every line ending written as `newline` (SSE allows CR and CRLF)."""
+    if newline == "\n":
+        return plan
+    end = newline.encode()
+
+    def convert(data: bytes) -> bytes:
+        return data.replace(b"\n", end)
+
+    return Plan(
+        units=[convert(u) for u in plan.units],
+        final=convert(plan.final),
+        error=convert(plan.error),
+        raw=convert(plan.raw),
+    )

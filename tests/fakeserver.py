@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import gzip
 import hashlib
 import json
 import re
@@ -37,6 +39,7 @@ import sys
 import threading
 import time
 import traceback
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -53,6 +56,7 @@ from fakereplies import (
     reply,
     sse_plan,
     tokens,
+    with_newline,
 )
 
 __all__ = [
@@ -71,6 +75,7 @@ THINK_LEVELS = ("low", "medium", "high", "max")
 BUSY = "server busy, please try again.  maximum pending requests exceeded"
 _HOLD_LIMIT = 60.0  # seconds a held stream waits for release or disconnect
 _BATCH = 32 * 1024  # bytes per write when a stream has no delay
+_ENDLESS_LIMIT = 4 * 1024**3  # bytes an endless body sends at most, should a client never stop
 
 
 def full_name(name: str) -> str:
@@ -132,6 +137,7 @@ class _State:
     errors: list[str] = field(default_factory=list)
     loaded: dict[str, float] = field(default_factory=dict)
     serial: int = 0
+    overrides: dict[str, deque[Script]] = field(default_factory=dict)
 
 
 class FakeServer:
@@ -251,6 +257,13 @@ class FakeServer:
         (404 model not found, 503 busy, 401 with signin_url, 405 plain text, ...)."""
         return self.queue_reply(Script(status=status, body=body, content_type=content_type))
 
+    def override(self, path: str, script: Script) -> None:
+        """Answer the next request to `path` (any endpoint: "/api/tags", "/v1/models", ...)
+        with `script` sent as it is: its status, `body` (JSON for a dict or list), headers and
+        hostile modes (gzip, gzip_bomb, endless)."""
+        with self._lock:
+            self._state.overrides.setdefault(path, deque()).append(script)
+
     def release(self) -> None:
         """Let one held stream (`hold_after`) continue."""
         self._release.release()
@@ -335,6 +348,11 @@ class FakeServer:
     def _next_script(self) -> Script | None:
         with self._lock:
             return self._state.queue.popleft() if self._state.queue else None
+
+    def _take_override(self, path: str) -> Script | None:
+        with self._lock:
+            queued = self._state.overrides.get(path)
+            return queued.popleft() if queued else None
 
     def _serial(self) -> int:
         with self._lock:
@@ -471,6 +489,14 @@ class _Handler(BaseHTTPRequestHandler):
             "/v1/chat/completions": ("POST",),
             "/v1/models": ("GET",),
         }
+        override = fake._take_override(path)
+        if override is not None:
+            try:
+                return self._raw_answer(override)
+            except _Gone:
+                fake._count("disconnect")
+                self.close_connection = True
+                return
         if path not in routes:
             return self._text(404, "404 page not found")
         if self.command not in routes[path]:
@@ -730,6 +756,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake._loaded(model)
 
         script = fake._next_script() or self._default_script(body, thinks and think is not False)
+        if script.raw_answer():
+            return self._raw_answer(script)
         if script.status >= 400:
             return self._scripted_error(script, name, path)
         if body.get("stream") is False:
@@ -737,7 +765,7 @@ class _Handler(BaseHTTPRequestHandler):
         if openai:
             options = body.get("stream_options") or {}
             usage = bool(options.get("include_usage")) if isinstance(options, dict) else False
-            plan = sse_plan(script, name, usage, fake._serial())
+            plan = with_newline(sse_plan(script, name, usage, fake._serial()), script.newline)
             self._play(script, plan, "text/event-stream")
         else:
             self._play(script, ndjson_plan(script, name), "application/x-ndjson")
@@ -838,6 +866,9 @@ class _Handler(BaseHTTPRequestHandler):
                 pending = []
         if raw_at >= len(units):
             pending.append(plan.raw)
+        if script.endless is not None:
+            self._write(b"".join(pending))
+            return self._endless(script.endless)
         if cut is None:
             if script.hold_after is not None and script.hold_after >= len(units):
                 self._write(b"".join(pending))
@@ -860,6 +891,69 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.close()
             return
         self._end_stream()
+
+    # --- hostile answers ------------------------------------------------------------------
+
+    def _raw_answer(self, script: Script) -> None:
+        """Send `script` as it is: status, headers, body, and its hostile mode."""
+        body = script.body
+        if isinstance(body, (dict, list)):
+            data = json.dumps(body).encode()
+            content_type = script.content_type or "application/json; charset=utf-8"
+        else:
+            data = body if isinstance(body, bytes) else str(body or "").encode()
+            content_type = script.content_type or "text/plain; charset=utf-8"
+        headers = dict(script.headers)
+        if script.endless is not None:
+            self.send_response(script.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self._write(data)
+            return self._endless(script.endless)
+        if script.gzip_bomb:
+            data = _bomb(script.gzip_bomb)
+            headers["Content-Encoding"] = "gzip"
+        elif script.gzip:
+            data = gzip.compress(data)
+            headers["Content-Encoding"] = "gzip"
+        try:
+            self.send_response(script.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except OSError as exc:
+            raise _Gone from exc
+
+    def _endless(self, piece: bytes) -> None:
+        """Write `piece` until the client hangs up (or the server closes, or a time limit)."""
+        fake = self.server.fake
+        deadline = time.monotonic() + _HOLD_LIMIT
+        sent = 0
+        while sent < _ENDLESS_LIMIT and time.monotonic() < deadline:
+            if fake._closing.is_set():
+                raise _Gone
+            self._write(piece)
+            sent += len(piece)
+        self._end_stream()
+
+
+@functools.lru_cache(maxsize=4)
+def _bomb(size: int) -> bytes:
+    """A gzip body that inflates to `size` zero bytes (about a thousandth of it on the wire)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1024 * 1024)
+    parts = [
+        packer.compress(block[: min(len(block), size - done)])
+        for done in range(0, size, len(block))
+    ]
+    return b"".join(parts) + packer.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

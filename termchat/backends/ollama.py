@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import httpx
 
-from termchat.backends import transport
+from termchat.backends import fields, transport
 from termchat.backends.base import ChatRequest, ModelInfo, ModelSummary, PullProgress
+from termchat.backends.body import BodyTooLong, body_pieces
 from termchat.backends.host import parse_ollama_host
-from termchat.backends.ndjson import LineDecoder, OllamaStream, bad_line, error_text
+from termchat.backends.limits import Limits, line_cut, stream_cut
+from termchat.backends.ndjson import LineDecoder, OllamaStream, bad_line
 from termchat.errors import (
     BackendError,
     CapabilityError,
@@ -20,6 +21,9 @@ from termchat.errors import (
     ServerError,
 )
 from termchat.messages import Event
+
+MAX_MODELS = 10_000  # rows of a model list kept
+MAX_CAPABILITIES = 64
 
 
 def build_chat_body(request: ChatRequest) -> dict[str, Any]:
@@ -46,10 +50,10 @@ def build_chat_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-def ollama_http_error(response: httpx.Response, model: str | None) -> ServerError:
+def ollama_http_error(answer: transport.ErrorAnswer, model: str | None) -> ServerError:
     """Translate an error status from Ollama into the matching ServerError subclass."""
-    status = response.status_code
-    message, is_json = transport.error_message(response)
+    status = answer.status
+    message, is_json = answer.message()
     lowered = message.lower()
     if status == 404 and is_json and "not found" in lowered and model:
         return ModelNotFound(model, message)
@@ -59,47 +63,71 @@ def ollama_http_error(response: httpx.Response, model: str | None) -> ServerErro
         return CapabilityError(status, message, capability="tools")
     if status == 401:
         hint = "set OLLAMA_API_KEY to an ollama.com API key"
-        signin = _json_field(response, "signin_url")
+        signin = answer.field("signin_url")
         if signin:
             hint += f", or sign this Ollama in with `ollama signin` ({signin})"
         return ServerError(status, f"{message} — {hint}")
     if status in (404, 405) and not is_json:
-        return ServerError(status, f"{message} — is {response.url.host} an Ollama server?")
+        return ServerError(status, f"{message} — is {answer.host} an Ollama server?")
     return ServerError(status, message)
 
 
-def _json_field(response: httpx.Response, key: str) -> str | None:
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    value = data.get(key) if isinstance(data, dict) else None
-    return str(value) if value else None
-
-
 def model_info(name: str, data: dict[str, Any]) -> ModelInfo:
-    """Read an /api/show reply."""
-    details = data.get("details") or {}
-    info = data.get("model_info") or {}
-    context: Any = None
-    if isinstance(info, dict):
-        arch = info.get("general.architecture")
-        context = info.get(f"{arch}.context_length") if arch else None
-        if context is None:
-            context = next((v for k, v in info.items() if k.endswith(".context_length")), None)
-    capabilities = data.get("capabilities") or []
+    """Read an /api/show reply; a field of the wrong type counts as absent."""
+    details = _object(data.get("details"))
+    info = _object(data.get("model_info"))
+    arch = fields.text(info.get("general.architecture"))
+    context = fields.count(info.get(f"{arch}.context_length")) if arch else None
+    if not context:
+        found = (fields.count(v) for k, v in info.items() if k.endswith(".context_length"))
+        context = next((c for c in found if c), None)
+    capabilities = data.get("capabilities")
+    if not isinstance(capabilities, list):
+        capabilities = []
+    names = (fields.text(c, 64) for c in capabilities[:MAX_CAPABILITIES])
     return ModelInfo(
         name=name,
-        capabilities=frozenset(str(c) for c in capabilities),
-        context_length=context if isinstance(context, int) else None,
-        family=details.get("family") or None,
-        parameter_size=details.get("parameter_size") or None,
-        quantization=details.get("quantization_level") or None,
+        capabilities=frozenset(c for c in names if c),
+        context_length=context or None,
+        family=fields.text(details.get("family")),
+        parameter_size=fields.text(details.get("parameter_size")),
+        quantization=fields.text(details.get("quantization_level")),
     )
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
+    """Read an /api/tags reply: rows without a usable name are skipped, bad fields left out.
+
+    Raises:
+        ProtocolError: `models` is there but is not a list.
+    """
+    rows = data.get("models")
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise ProtocolError(f"GET /api/tags returned models as {fields.kind(rows)}, not a list")
+    summaries = []
+    for row in rows[:MAX_MODELS]:
+        if not isinstance(row, dict):
+            continue
+        name = fields.text(row.get("name"), 512) or fields.text(row.get("model"), 512)
+        if name is None or name.endswith("…"):
+            continue  # a name that had to be cut cannot be asked for
+        details = _object(row.get("details"))
+        summaries.append(
+            ModelSummary(
+                name=name,
+                size=fields.count(row.get("size")),
+                parameter_size=fields.text(details.get("parameter_size")),
+                quantization=fields.text(details.get("quantization_level")),
+                modified_at=fields.timestamp(row.get("modified_at")),
+            )
+        )
+    return summaries
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class OllamaBackend:
@@ -109,10 +137,21 @@ class OllamaBackend:
         host: Base URL or an OLLAMA_HOST-style value; normalized by `parse_ollama_host`.
         api_key: Bearer token for ollama.com; no Authorization header when None.
         connect_timeout: Seconds allowed to connect. There is no read timeout.
+        limits: How much of an answer is read (see Limits).
+
+    Raises:
+        ConfigError: The host is not a usable address.
     """
 
-    def __init__(self, host: str, api_key: str | None = None, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        api_key: str | None = None,
+        connect_timeout: float = 5.0,
+        limits: Limits | None = None,
+    ) -> None:
         self.host = parse_ollama_host(host)
+        self.limits = limits or Limits()
         self._connect_timeout = connect_timeout
         self._client = transport.make_client(self.host, api_key, connect_timeout)
 
@@ -128,9 +167,10 @@ class OllamaBackend:
             self._client,
             "/api/chat",
             build_chat_body(request),
-            OllamaStream(),
-            lambda response: ollama_http_error(response, request.model),
+            OllamaStream(self.limits),
+            lambda answer: ollama_http_error(answer, request.model),
             self._unreachable,
+            self.limits,
         )
 
     async def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -141,11 +181,12 @@ class OllamaBackend:
             path,
             body=body,
             timeout=transport.metadata_timeout(self._connect_timeout),
-            http_error=lambda response: ollama_http_error(response, model),
+            http_error=lambda answer: ollama_http_error(answer, model),
             transport_failure=self._unreachable,
+            limits=self.limits,
         )
         if not isinstance(data, dict):
-            raise ProtocolError(f"{method} {path} returned {type(data).__name__}, not an object")
+            raise ProtocolError(f"{method} {path} returned {fields.kind(data)}, not an object")
         return data
 
     async def show(self, model: str) -> ModelInfo:
@@ -154,52 +195,44 @@ class OllamaBackend:
 
     async def list_models(self) -> list[ModelSummary]:
         """The installed models (GET /api/tags)."""
-        data = await self._json("GET", "/api/tags")
-        summaries = []
-        for row in data.get("models") or []:
-            if not isinstance(row, dict):
-                continue
-            details = row.get("details") or {}
-            summaries.append(
-                ModelSummary(
-                    name=str(row.get("name") or row.get("model") or ""),
-                    size=_int(row.get("size")),
-                    parameter_size=details.get("parameter_size") or None,
-                    quantization=details.get("quantization_level") or None,
-                    modified_at=row.get("modified_at") or None,
-                )
-            )
-        return summaries
+        return model_summaries(await self._json("GET", "/api/tags"))
 
     async def version(self) -> str:
         """The server's version string (GET /api/version)."""
-        return str((await self._json("GET", "/api/version")).get("version", ""))
+        return fields.text((await self._json("GET", "/api/version")).get("version")) or ""
 
     async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Download `model`, yielding each status line (POST /api/pull).
 
         Raises:
             ServerError: The server reported a failure (for example an unknown model).
-            ProtocolError: A line was not JSON, or the stream ended before `success`.
+            ProtocolError: A line was not a JSON object or too long, or the stream ended
+                before `success`.
         """
-        lines = LineDecoder()
+        lines = LineDecoder(limit=self.limits.line)
+        status = ""
         try:
             async with self._client.stream(
                 "POST", "/api/pull", json={"model": model, "stream": True}
             ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise ollama_http_error(response, model)
-                status = ""
-                async for chunk in response.aiter_bytes():
-                    for line in lines.decode(chunk):
+                await transport.check_status(
+                    response, lambda answer: ollama_http_error(answer, model), self.limits
+                )
+                async for piece in body_pieces(response, self.limits.stream):
+                    for line in lines.decode(piece):
                         progress = _progress(line, response.status_code)
                         status = progress.status
                         yield progress
+                    if lines.overflow:
+                        raise ProtocolError(line_cut(self.limits.line))
                 for line in lines.flush():
                     progress = _progress(line, response.status_code)
                     status = progress.status
                     yield progress
+        except BodyTooLong as exc:
+            raise ProtocolError(stream_cut(exc.limit)) from None
+        except httpx.DecodingError as exc:
+            raise ProtocolError(f"POST /api/pull: {transport.failure(exc)}") from exc
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
         if status != "success":
@@ -212,16 +245,16 @@ class OllamaBackend:
 
 def _progress(line: str, status_code: int) -> PullProgress:
     try:
-        data = json.loads(line)
+        data = fields.parse_json(line)
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise ProtocolError(bad_line(line).message)
-    if "error" in data:
-        raise ServerError(status_code, error_text(data["error"]))
+    if data.get("error") is not None:
+        raise ServerError(status_code, fields.error_text(data["error"]))
     return PullProgress(
-        status=str(data.get("status", "")),
-        digest=data.get("digest") or None,
-        total=_int(data.get("total")),
-        completed=_int(data.get("completed")),
+        status=fields.text(data.get("status")) or "",
+        digest=fields.text(data.get("digest")),
+        total=fields.count(data.get("total")),
+        completed=fields.count(data.get("completed")),
     )

@@ -7,14 +7,15 @@ import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import httpx
-
-from termchat.backends import transport
+from termchat.backends import fields, transport
 from termchat.backends.base import ChatRequest, ModelInfo, ModelSummary
+from termchat.backends.host import parse_base_url
+from termchat.backends.limits import Limits
 from termchat.backends.sse import OpenAIStream
 from termchat.errors import BackendError, ModelNotFound, ProtocolError, ServerError
 from termchat.messages import Event, Message
 
+MAX_MODELS = 10_000  # rows of a model list kept
 # Ollama option name -> OpenAI request field.
 _OPTIONS = {
     "temperature": "temperature",
@@ -125,18 +126,31 @@ def build_openai_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-def openai_http_error(response: httpx.Response, model: str | None) -> ServerError:
+def openai_http_error(answer: transport.ErrorAnswer, model: str | None) -> ServerError:
     """Translate an error status from an OpenAI-compatible server."""
-    status = response.status_code
-    message, is_json = transport.error_message(response)
+    status = answer.status
+    message, is_json = answer.message()
     if status == 404 and is_json and model and "model" in message.lower():
         return ModelNotFound(model, message)
     if status in (401, 403):
-        return ServerError(status, f"{message} — check the API key for {response.url.host}")
+        return ServerError(status, f"{message} — check the API key for {answer.host}")
     if status in (404, 405) and not is_json:
         hint = "check the base URL (OpenAI-compatible servers usually end in /v1)"
         return ServerError(status, f"{message} — {hint}")
     return ServerError(status, message)
+
+
+def model_names(data: Any) -> list[ModelSummary]:
+    """Read a /models reply: `{"data": [{"id": ...}, ...]}`; rows without a usable id skipped.
+
+    Raises:
+        ProtocolError: There is no list of models.
+    """
+    rows = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ProtocolError("GET /models did not return a model list")
+    names = (fields.text(row.get("id"), 512) for row in rows[:MAX_MODELS] if isinstance(row, dict))
+    return [ModelSummary(name=name) for name in names if name and not name.endswith("…")]
 
 
 class OpenAIBackend:
@@ -146,12 +160,21 @@ class OpenAIBackend:
         base_url: The API base, e.g. `http://127.0.0.1:8000/v1`.
         api_key: Sent as a bearer token when set.
         connect_timeout: Seconds allowed to connect. There is no read timeout.
+        limits: How much of an answer is read (see Limits).
+
+    Raises:
+        ConfigError: The base URL is not a usable address.
     """
 
     def __init__(
-        self, base_url: str, api_key: str | None = None, connect_timeout: float = 5.0
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        connect_timeout: float = 5.0,
+        limits: Limits | None = None,
     ) -> None:
-        self.host = base_url.rstrip("/")
+        self.host = parse_base_url(base_url)
+        self.limits = limits or Limits()
         self._connect_timeout = connect_timeout
         self._client = transport.make_client(self.host, api_key, connect_timeout)
 
@@ -167,9 +190,10 @@ class OpenAIBackend:
             self._client,
             "/chat/completions",
             build_openai_body(request),
-            OpenAIStream(started_ns=time.perf_counter_ns()),
-            lambda response: openai_http_error(response, request.model),
+            OpenAIStream(started_ns=time.perf_counter_ns(), limits=self.limits),
+            lambda answer: openai_http_error(answer, request.model),
             self._unreachable,
+            self.limits,
         )
 
     async def show(self, model: str) -> ModelInfo:
@@ -183,17 +207,11 @@ class OpenAIBackend:
             "GET",
             "/models",
             timeout=transport.metadata_timeout(self._connect_timeout),
-            http_error=lambda response: openai_http_error(response, None),
+            http_error=lambda answer: openai_http_error(answer, None),
             transport_failure=self._unreachable,
+            limits=self.limits,
         )
-        rows = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            raise ProtocolError("GET /models did not return a model list")
-        return [
-            ModelSummary(name=str(row["id"]))
-            for row in rows
-            if isinstance(row, dict) and row.get("id")
-        ]
+        return model_names(data)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -1,22 +1,27 @@
-"""The httpx plumbing both backends share: client setup, streaming, error translation."""
+"""The httpx plumbing both backends share: client setup, bounded reading, error translation."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from termchat import __version__
-from termchat.backends.host import is_loopback
+from termchat.backends.body import BodyTooLong, body_pieces, read_body
+from termchat.backends.fields import clean_text, error_text, parse_json, shorten, text
+from termchat.backends.host import is_loopback, redact, shown
+from termchat.backends.limits import Limits, size_text, stream_cut
 from termchat.backends.paced import paced_transport
-from termchat.errors import BackendError, ConnectError, ProtocolError
-from termchat.messages import Event, StreamError
+from termchat.errors import BackendError, ConnectError, ProtocolError, ServerError
+from termchat.messages import Event
 
 # Metadata calls (show, tags, version) answer at once; only a chat stream may be silent for long.
 METADATA_READ_TIMEOUT = 60.0
 LOST = "the connection was lost before the reply was complete"
+_SHOWN = 300  # characters of a plain-text error body shown
 
 
 class StreamDecoder(Protocol):
@@ -28,6 +33,63 @@ class StreamDecoder(Protocol):
 
     def end(self) -> list[Event]: ...
 
+    def fail(self, message: str) -> list[Event]: ...
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An error status and the start of its body (read within the error-body limit).
+
+    Attributes:
+        status: The HTTP status.
+        body: The body as text, at most `Limits.error_body` bytes of it.
+        cut_at: The limit the body passed (the rest was not read), or None.
+        host: The server's host name, for hints.
+        reason: The reason phrase.
+    """
+
+    status: int
+    body: str
+    cut_at: int | None
+    host: str
+    reason: str
+
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is not (or was cut)."""
+        if self.cut_at is not None:
+            return None
+        try:
+            return parse_json(self.body)
+        except ValueError:
+            return None
+
+    def message(self) -> tuple[str, bool]:
+        """The server's message, and whether the body was JSON.
+
+        Reads `{"error": "..."}`, `{"error": {"message": ...}}`, `{"message": ...}` and
+        `{"detail": ...}`; falls back to the start of the plain text, or the reason phrase.
+        """
+        data = self.json()
+        if isinstance(data, dict):
+            for key in ("error", "message", "detail"):
+                value = data.get(key)
+                if value:
+                    return redact(error_text(value)), True
+        if data is not None:
+            return redact(shorten(" ".join(self.body.split()), _SHOWN)), True
+        plain = redact(shorten(" ".join(clean_text(self.body).split()), _SHOWN))
+        if self.cut_at is not None:
+            plain += f" (the error body passed {size_text(self.cut_at)}; the rest was not read)"
+        return plain or self.reason or "no message", False
+
+    def field(self, key: str) -> str | None:
+        """A short string field of a JSON body."""
+        data = self.json()
+        return text(data.get(key)) if isinstance(data, dict) else None
+
+
+HttpError = Callable[[ErrorAnswer], BackendError]
+
 
 def make_client(base_url: str, api_key: str | None, connect_timeout: float) -> httpx.AsyncClient:
     """An AsyncClient for one server: no read timeout, proxies ignored for loopback hosts.
@@ -37,7 +99,8 @@ def make_client(base_url: str, api_key: str | None, connect_timeout: float) -> h
         api_key: Sent as `Authorization: Bearer` only when set.
         connect_timeout: Seconds allowed to open a connection.
     """
-    headers = {"User-Agent": f"termchat/{__version__}"}
+    # identity: a compressed answer could inflate far past what was sent (see body.py).
+    headers = {"User-Agent": f"termchat/{__version__}", "Accept-Encoding": "identity"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
     # httpx honours HTTP_PROXY even for 127.0.0.1; a local server must never go through it.
@@ -58,31 +121,59 @@ def metadata_timeout(connect_timeout: float) -> httpx.Timeout:
     return httpx.Timeout(METADATA_READ_TIMEOUT, connect=connect_timeout)
 
 
-def error_message(response: httpx.Response) -> tuple[str, bool]:
-    """The server's message from an error response, and whether the body was JSON.
-
-    Reads `{"error": "..."}`, `{"error": {"message": ...}}`, `{"message": ...}` and
-    `{"detail": ...}`; falls back to the plain text or the reason phrase.
-    """
-    text = response.text.strip()
-    try:
-        data: Any = json.loads(text)
-    except ValueError:
-        return text[:300] or response.reason_phrase or "no message", False
-    if isinstance(data, dict):
-        for key in ("error", "message", "detail"):
-            value = data.get(key)
-            if isinstance(value, dict):
-                value = value.get("message") or value
-            if value:
-                return str(value), True
-    return text[:300], True
-
-
 def transport_error(host: str, exc: Exception, *, ollama: bool) -> ConnectError:
     """A ConnectError for an httpx failure before any reply arrived."""
-    detail = str(exc) or type(exc).__name__
-    return ConnectError(host, detail, ollama=ollama)
+    return ConnectError(redact(host), failure(exc), ollama=ollama)
+
+
+def failure(exc: Exception) -> str:
+    """What an httpx exception says, fit to show (no credentials, one short line)."""
+    return redact(shorten(" ".join(str(exc).split()), _SHOWN)) or type(exc).__name__
+
+
+async def read_error(response: httpx.Response, limits: Limits) -> ErrorAnswer:
+    """Read the body of an error status, within the error-body size and time limits."""
+    data = bytearray()
+    cut = False
+    try:
+        async with asyncio.timeout(limits.error_seconds):
+            cut = await read_body(response, limits.error_body, data)
+    except TimeoutError:
+        cut = True
+    except (httpx.TransportError, httpx.DecodingError, ProtocolError):
+        pass  # what arrived is the message
+    return ErrorAnswer(
+        status=response.status_code,
+        body=data.decode("utf-8", "replace"),
+        cut_at=limits.error_body if cut else None,
+        host=response.url.host,
+        reason=response.reason_phrase,
+    )
+
+
+def redirect_error(response: httpx.Response) -> ServerError:
+    """The error for a 3xx answer: termchat does not follow redirects, so say where it led."""
+    location = response.headers.get("location", "").strip()
+    if not location:
+        return ServerError(response.status_code, "a redirect without an address")
+    try:
+        target = str(response.url.join(location))
+    except (httpx.InvalidURL, ValueError):
+        target = location
+    return ServerError(
+        response.status_code,
+        f"a redirect to {shown(target)} — is the server address right? "
+        "(termchat does not follow redirects)",
+    )
+
+
+async def check_status(response: httpx.Response, http_error: HttpError, limits: Limits) -> None:
+    """Raise for a redirect or an error status; return for a success."""
+    status = response.status_code
+    if 300 <= status < 400:
+        raise redirect_error(response)
+    if status >= 400:
+        raise http_error(await read_error(response, limits))
 
 
 async def stream_events(
@@ -90,30 +181,33 @@ async def stream_events(
     path: str,
     body: dict[str, Any],
     decoder: StreamDecoder,
-    http_error: Callable[[httpx.Response], BackendError],
+    http_error: HttpError,
     transport_failure: Callable[[Exception], BackendError],
+    limits: Limits,
 ) -> AsyncGenerator[Event, None]:
     """POST `body` and yield the decoded events until the reply ends.
 
-    Failures before the first byte of the body raise (`http_error` for an error status,
-    `transport_failure` for httpx transport errors); failures after it end the stream with a
-    StreamError event. Closing or cancelling the generator closes the response, which is how the
-    server learns to stop generating.
+    Failures before the first byte of the body raise (`http_error` for an error status, a
+    ServerError for a redirect, `transport_failure` for httpx transport errors); failures after
+    it end the stream with a StreamError event, the reply so far kept. Closing or cancelling
+    the generator closes the response, which is how the server learns to stop generating.
     """
     try:
         async with client.stream("POST", path, json=body) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                raise http_error(response)
+            await check_status(response, http_error, limits)
             try:
-                async for chunk in response.aiter_bytes():
-                    for event in decoder.feed(chunk):
+                async for piece in body_pieces(response, limits.stream):
+                    for event in decoder.feed(piece):
                         yield event
                     if decoder.finished:
                         return
+            except BodyTooLong as exc:
+                for event in decoder.fail(stream_cut(exc.limit)):
+                    yield event
+                return
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                if not decoder.finished:
-                    yield StreamError(f"{LOST} ({str(exc) or type(exc).__name__})")
+                for event in decoder.fail(f"{LOST} ({failure(exc)})"):
+                    yield event
                 return
             for event in decoder.end():
                 yield event
@@ -127,24 +221,34 @@ async def request_json(
     path: str,
     *,
     timeout: httpx.Timeout,
-    http_error: Callable[[httpx.Response], BackendError],
+    http_error: HttpError,
     transport_failure: Callable[[Exception], BackendError],
+    limits: Limits,
     body: dict[str, Any] | None = None,
 ) -> Any:
-    """Send one short request and return its parsed JSON body.
+    """Send one short request and return its parsed JSON body (read within `limits.answer`).
 
     Raises:
-        BackendError: `http_error(...)` for an error status, `transport_failure(...)` when the
-            server cannot be reached, ProtocolError when the body is not JSON.
+        BackendError: `http_error(...)` for an error status, a ServerError for a redirect,
+            `transport_failure(...)` when the server cannot be reached, ProtocolError when the
+            body is not JSON, is compressed unreadably, or passes the size limit.
     """
+    data = bytearray()
     try:
-        response = await client.request(method, path, json=body, timeout=timeout)
+        async with client.stream(method, path, json=body, timeout=timeout) as response:
+            await check_status(response, http_error, limits)
+            cut = await read_body(response, limits.answer, data)
+    except httpx.DecodingError as exc:
+        raise ProtocolError(f"{method} {path}: {failure(exc)}") from exc
     except (httpx.TransportError, httpx.InvalidURL) as exc:
         raise transport_failure(exc) from exc
-    if response.status_code >= 400:
-        raise http_error(response)
+    if cut:
+        raise ProtocolError(
+            f"{method} {path}: the answer passed {size_text(limits.answer)}; "
+            "termchat stopped reading it"
+        )
     try:
-        return response.json()
+        return parse_json(data.decode("utf-8", "replace"))
     except ValueError as exc:
-        start = response.text[:60]
+        start = bytes(data[:60]).decode("utf-8", "replace")
         raise ProtocolError(f"{method} {path} did not return JSON: {start!r}") from exc
