@@ -34,11 +34,6 @@ class ThinkSplitter:
         self.seen_tag = False
 
     @property
-    def inside(self) -> bool:
-        """True while inside an unclosed `<think>` block."""
-        return self._thinking
-
-    @property
     def active(self) -> bool:
         """False once the answer has started: from then on, text passes straight through."""
         return not self._answer_started or self._thinking

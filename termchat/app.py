@@ -341,7 +341,7 @@ class ChatApp:
                     reply.feed(event)
                     live.update(reply)
             finally:
-                await events.aclose()  # type: ignore[attr-defined]
+                await events.aclose()
             return True
 
         async def frames() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from termchat.app import ChatApp
-from termchat.backends.host import parse_ollama_host
+from termchat.backends.host import parse_base_url, parse_ollama_host, plain_http_key_warning
 from termchat.backends.lazy import LazyBackend
 from termchat.config import Config
 from termchat.errors import StoreError, TermchatError
@@ -34,7 +34,7 @@ def make_backend(config: Config) -> Backend:
     after the prompt is drawn.
     """
     if config.backend == "openai":
-        base = (config.server_host() or OPENAI_DEFAULT).rstrip("/")
+        base = parse_base_url(config.server_host() or OPENAI_DEFAULT)
 
         def openai() -> Backend:
             from termchat.backends.openai import OpenAIBackend
@@ -88,7 +88,14 @@ async def _main(
         from termchat.render.plain import OneLineMessages
 
         renderer = OneLineMessages(rich, json_events=options.json)
-    backend = make_backend(config)
+    try:
+        backend = make_backend(config)
+    except TermchatError as exc:  # a server address that cannot be one
+        renderer.error(str(exc))
+        return 2
+    warning = plain_http_key_warning(backend.host, config.server_api_key())
+    if warning:
+        renderer.warning(warning)
     session = session_for(config, renderer.warning)
     if session.saving:
         session.store()  # open it now, so a database that cannot be used is said at once

@@ -34,7 +34,7 @@ class FakeBackend:
     async def list_models(self) -> list[ModelSummary]:
         return [ModelSummary(name="qwen3")]
 
-    async def version(self) -> str:
+    async def installed_version(self) -> str:
         return "1.0"
 
     async def aclose(self) -> None:
@@ -84,6 +84,6 @@ def test_lazy_backend_close_without_use_builds_nothing() -> None:
 
 def test_lazy_backend_other_attributes_come_from_the_real_one() -> None:
     backend, built = lazy()
-    assert asyncio.run(backend.version()) == "1.0"
+    assert asyncio.run(backend.installed_version()) == "1.0"
     asyncio.run(backend.aclose())
     assert built[0].closed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -74,7 +74,7 @@ class Backend(Protocol):
 
     host: str
 
-    def chat(self, request: ChatRequest) -> AsyncIterator[Event]:
+    def chat(self, request: ChatRequest) -> AsyncGenerator[Event, None]:
         """Stream one reply. Raises a BackendError before the first event for HTTP-level failures;
         after that, failures arrive as a final `StreamError` event."""
         ...

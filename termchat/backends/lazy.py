@@ -55,7 +55,7 @@ class LazyBackend:
             async for event in stream:
                 yield event
         finally:
-            await stream.aclose()  # type: ignore[attr-defined]
+            await stream.aclose()
 
     async def show(self, model: str) -> ModelInfo:
         """See `Backend.show`."""

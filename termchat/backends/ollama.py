@@ -197,10 +197,6 @@ class OllamaBackend:
         """The installed models (GET /api/tags)."""
         return model_summaries(await self._json("GET", "/api/tags"))
 
-    async def version(self) -> str:
-        """The server's version string (GET /api/version)."""
-        return fields.text((await self._json("GET", "/api/version")).get("version")) or ""
-
     async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Download `model`, yielding each status line (POST /api/pull).
 
