@@ -154,6 +154,8 @@ async def _main(
             from termchat.repl.loop import Repl
 
             code = await Repl(app, repl_frontend, config.history_file).run()
+            if app.session.saved:  # how to come back to it
+                renderer.notice(app.session.describe())
         else:
             assert question is not None
 

@@ -194,6 +194,21 @@ class ChatSession:
         except StoreError:
             return None
 
+    @property
+    def saved(self) -> bool:
+        """True when some of this conversation is in the database."""
+        return self.session_id is not None and bool(self._rows)
+
+    def describe(self) -> str:
+        """What this conversation is saved as: title, id and how to come back to it."""
+        if not self.saved:
+            if not self.saving:
+                return self.not_saving_text()
+            return "Not saved yet: it is saved with its first message."
+        title = self.title() or "untitled"
+        note = "" if self.saving else f" {NOT_SAVING} from here on ({self.why_not})."
+        return f"Saved as “{title}” ({self.session_id}) — termchat -r {self.session_id}.{note}"
+
     def set_title(self, text: str) -> None:
         """Name the conversation (saving it now if it had no message yet).
 

@@ -50,7 +50,7 @@ async def cmd_model(app: ChatApp, args: str) -> None:
 async def cmd_think(app: ChatApp, args: str) -> None:
     conv = app.conversation
     if not args:
-        app.renderer.notice(f"Thinking: {format_think(conv.think)} ({app.status()})")
+        app.renderer.notice(_think_state(app))
         return
     conv.think = parse_think(args)
     if conv.info is not None and not conv.info.thinks and conv.think not in (None, False):
@@ -61,6 +61,20 @@ async def cmd_think(app: ChatApp, args: str) -> None:
     app.session.change_settings(think=conv.think)
     app.frontend.changed()
     app.renderer.notice(f"Thinking: {format_think(conv.think)}")
+
+
+def _think_state(app: ChatApp) -> str:
+    """/think alone: what is asked of the model, and whether its reasoning is shown."""
+    conv = app.conversation
+    asked = {
+        "auto": "the model decides whether to reason",
+        "on": "reasoning is asked for",
+        "off": "no reasoning is asked for",
+    }.get(format_think(conv.think), f"reasoning at level {format_think(conv.think)}")
+    if conv.info is not None and not conv.info.thinks:
+        asked = f"{conv.model} cannot reason"
+    shown = "shown (Ctrl-T hides it)" if app.show_thinking else "hidden (Ctrl-T shows it)"
+    return f"Thinking: {format_think(conv.think)} — {asked}; reasoning is {shown}."
 
 
 async def cmd_thinking(app: ChatApp, args: str) -> None:
@@ -98,22 +112,40 @@ async def cmd_system(app: ChatApp, args: str) -> None:
     app.renderer.notice("System prompt cleared." if conv.system is None else "System prompt set.")
 
 
+def option_text(value: object) -> str:
+    """An option's value as typed: `stop` lists as `a | b`, never as a Python list."""
+    if isinstance(value, list):
+        return " | ".join(str(item) for item in value)
+    return str(value)
+
+
 async def cmd_set(app: ChatApp, args: str) -> None:
     conv = app.conversation
     if not args:
         if not conv.options:
             app.renderer.notice("No options set. Known: " + ", ".join(sorted(OPTION_TYPES)))
             return
-        rows = [(k, str(v)) for k, v in sorted(conv.options.items())]
+        rows = [(k, option_text(v)) for k, v in sorted(conv.options.items())]
         app.renderer.table("Options", ["option", "value"], rows)
         return
     parts = args.split(maxsplit=1)
+    word = parts[0].lower()
+    # The spellings `ollama run` users type: /set parameter KEY VALUE, /set think, /set nothink,
+    # /set system TEXT.
+    if word in ("think", "nothink") and len(parts) == 1:
+        await cmd_think(app, "on" if word == "think" else "off")
+        return
+    if word == "system" and len(parts) == 2:
+        await cmd_system(app, parts[1])
+        return
+    if word == "parameter":
+        parts = parts[1].split(maxsplit=1) if len(parts) == 2 else []
     if len(parts) != 2:
         raise UsageError()
     key, value = parts[0], parts[1]
     conv.options[key] = parse_option(key, value)
     app.session.change_settings(options=dict(conv.options))
-    app.renderer.notice(f"{key} = {conv.options[key]}")
+    app.renderer.notice(f"{key} = {option_text(conv.options[key])}")
 
 
 async def cmd_unset(app: ChatApp, args: str) -> None:
@@ -125,6 +157,40 @@ async def cmd_unset(app: ChatApp, args: str) -> None:
     del conv.options[args]
     app.session.change_settings(options=dict(conv.options))
     app.renderer.notice(f"{args} unset")
+
+
+async def cmd_info(app: ChatApp, args: str) -> None:
+    conv = app.conversation
+    if not conv.model:
+        app.renderer.notice("No model chosen. Use /model NAME.")
+        return
+    info = await app.model_info()
+    rows: list[tuple[str, str]] = [("model", conv.model)]
+    if info is not None:
+        for label, value in (
+            ("family", info.family),
+            ("parameters", info.parameter_size),
+            ("quantization", info.quantization),
+            ("context length", f"{info.context_length:,}" if info.context_length else None),
+            ("capabilities", ", ".join(sorted(info.capabilities))),
+        ):
+            if value:
+                rows.append((label, value))
+    rows.append(("thinking", format_think(conv.think)))
+    rows.extend((key, option_text(value)) for key, value in sorted(conv.options.items()))
+    app.renderer.table("Model", ["", ""], rows)
+
+
+async def cmd_show(app: ChatApp, args: str) -> None:
+    what = args.lower()
+    if what == "info":
+        await cmd_info(app, "")
+    elif what == "system":
+        await cmd_system(app, "")
+    elif what in ("parameters", "options"):
+        await cmd_set(app, "")
+    else:
+        raise UsageError()
 
 
 async def cmd_stats(app: ChatApp, args: str) -> None:
@@ -197,9 +263,21 @@ COMMANDS = (
     Command(
         "set",
         "/set [KEY VALUE]",
-        "Set a model option (temperature, num_ctx, seed…); alone, show them",
+        "Set a model option (temperature, num_ctx, seed…); alone, show them; also "
+        "/set parameter KEY VALUE, /set think, /set nothink",
         cmd_set,
-        completions=("temperature", "num_ctx", "top_p", "top_k", "seed", "num_predict", "stop"),
+        completions=(
+            "temperature",
+            "num_ctx",
+            "top_p",
+            "top_k",
+            "seed",
+            "num_predict",
+            "stop",
+            "parameter",
+            "think",
+            "nothink",
+        ),
     ),
     Command(
         "unset",
@@ -207,6 +285,16 @@ COMMANDS = (
         "Remove a model option",
         cmd_unset,
         completions=lambda app: sorted(app.conversation.options),
+    ),
+    Command(
+        "info", "/info", "The model: family, size, context length, capabilities, options", cmd_info
+    ),
+    Command(
+        "show",
+        "/show info|system|parameters",
+        "As in ollama run: /info, /system, /set",
+        cmd_show,
+        completions=("info", "system", "parameters"),
     ),
     Command("stats", "/stats", "Full timing of the last reply", cmd_stats),
     Command("pull", "/pull NAME", "Download a model with Ollama", cmd_pull),

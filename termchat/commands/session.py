@@ -120,7 +120,8 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
 
 async def cmd_title(app: ChatApp, args: str) -> None:
     if not args:
-        raise UsageError()
+        app.renderer.notice(app.session.describe())
+        return
     app.session.set_title(args)
     app.renderer.notice(f"Title: {args}")
 
@@ -179,7 +180,12 @@ COMMANDS = (
     Command(
         "edit", "/edit", "Edit the last message in $EDITOR and send it as a new branch", cmd_edit
     ),
-    Command("title", "/title TEXT", "Rename this conversation", cmd_title),
+    Command(
+        "title",
+        "/title [TEXT]",
+        "Rename this conversation; alone, show its title and id",
+        cmd_title,
+    ),
     Command("resume", "/resume [ID]", "Open a saved conversation (no id: pick one)", cmd_resume),
     Command(
         "incognito", "/incognito", "Stop saving this conversation; again: save it", cmd_incognito

@@ -25,9 +25,12 @@ def draw_transcript(
             count the whole conversation.
     """
     number = replies_before
-    for message in messages:
+    for index, message in enumerate(messages):
         if message.role == "user":
-            renderer.user_message(message.content, model=message.model or model)
+            # A prompt is labelled with the model that answered it, as it was at the time.
+            answer = next((m for m in messages[index + 1 :] if m.role == "assistant"), None)
+            asked = message.model or (answer.model if answer is not None else None)
+            renderer.user_message(message.content, model=asked or model)
         elif message.role == "assistant":
             number += 1
             renderer.assistant_message(message, show_thinking=show_thinking, number=number)
