@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from termchat.errors import ToolError
-from termchat.tools.builtins import builtin_tools, calculator, current_time, scrub_environment
+from termchat.tools.builtins import builtin_tools, calculator, current_time
 
 
 @pytest.mark.parametrize(
@@ -173,48 +173,10 @@ def test_list_dir_lists_entries(workdir: Path) -> None:
     assert run(workdir, "list_dir", path="sub") == "deep.txt  (4 bytes)"
 
 
-def test_scrub_environment_drops_secrets() -> None:
-    env = {
-        "PATH": "/bin",
-        "HOME": "/home/u",
-        "LANG": "C.UTF-8",
-        "OLLAMA_API_KEY": "k1",
-        "OPENAI_API_KEY": "k2",
-        "GITHUB_TOKEN": "t",
-        "aws_secret_access_key": "s",
-        "DB_PASSWORD": "p",
-        "DATABASE_URL": "postgres://me:hunter2@db/x",
-    }
-    assert scrub_environment(env) == {"PATH": "/bin", "HOME": "/home/u", "LANG": "C.UTF-8"}
-
-
-def test_run_shell_env_is_scrubbed(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("TERMCHAT_TEST_VISIBLE", "yes")
-    text = run(
-        workdir, "run_shell", command='echo "[$OPENAI_API_KEY][$TERMCHAT_TEST_VISIBLE]"; pwd'
-    )
-    assert text == f"exit status: 0\n[][yes]\n{workdir.resolve()}\n"
-
-
 def test_run_shell_reports_exit_status_and_stderr(workdir: Path) -> None:
     assert run(workdir, "run_shell", command="echo out; echo err >&2; exit 3") == (
         "exit status: 3\nout\nerr\n"
     )
-
-
-def test_run_shell_times_out_and_kills(workdir: Path) -> None:
-    tool = builtin_tools(workdir, shell_timeout=0.3)["run_shell"]
-    started = time.monotonic()
-    with pytest.raises(ToolError, match=r"timed out after 0.3 s; output so far:\nbefore"):
-        asyncio.run(tool({"command": "echo before; sleep 30 & sleep 30"}))
-    assert time.monotonic() - started < 5
-
-
-def test_run_shell_caps_output(workdir: Path) -> None:
-    tool = builtin_tools(workdir, shell_output_cap=100)["run_shell"]
-    text = asyncio.run(tool({"command": "yes | head -c 5000"}))
-    assert text == "exit status: 0\n" + "y\n" * 50 + "\n[output truncated: 4900 more bytes]"
 
 
 def test_builtin_tools_default_policies(tmp_path: Path) -> None:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import ast
-import asyncio
-import contextlib
 import math
 import operator
 import os
-import re
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -273,79 +269,45 @@ def _list_dir_tool(root: Path, cap: int) -> Tool:
 
 # --- run_shell -------------------------------------------------------------------------------
 
-SECRET_MARKERS = (
-    "KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "AUTH",
-    "COOKIE", "SESSION", "PRIVATE",
-)  # fmt: skip
-_URL_WITH_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 'es' if word.endswith('s') else 's'}"
 
 
-def scrub_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """A copy of `env` without variables that may hold secrets.
-
-    Drops names containing KEY, TOKEN, SECRET, PASSWORD, ... (so OLLAMA_API_KEY and
-    OPENAI_API_KEY go) and values that are URLs with a password; PATH, HOME, LANG, TERM and the
-    like stay.
-    """
-    return {
-        name: value
-        for name, value in env.items()
-        if not any(marker in name.upper() for marker in SECRET_MARKERS)
-        and not _URL_WITH_PASSWORD.search(value)
-    }
-
-
-def _kill_group(process: asyncio.subprocess.Process) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-async def _read_capped(stream: asyncio.StreamReader, cap: int, out: bytearray) -> int:
-    """Read to EOF keeping at most `cap` bytes in `out`; return how many were dropped."""
-    dropped = 0
-    while chunk := await stream.read(65536):
-        room = cap - len(out)
-        out += chunk[:room]
-        dropped += max(0, len(chunk) - room)
-    return dropped
-
-
-def _run_shell_tool(root: Path, timeout: float, cap: int) -> Tool:
+def _run_shell_tool(root: Path, timeout: float, cap: int, tool_env: Sequence[str]) -> Tool:
     async def run_shell(command: str) -> str:
         """Run a shell command in the working directory; returns its exit status and output.
 
         Args:
             command: The command line, run by /bin/sh.
         """
-        process = await asyncio.create_subprocess_shell(
-            command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            cwd=root,
-            env=scrub_environment(os.environ),
-            start_new_session=True,  # its own process group, so a kill reaches its children
-        )
-        assert process.stdout is not None
-        output = bytearray()
-        timed_out, dropped, status = False, 0, -1
+        from termchat.tools.process import run_command, tool_environment
+
+        env = tool_environment(tool_env)
         try:
-            async with asyncio.timeout(timeout):
-                dropped = await _read_capped(process.stdout, cap, output)
-                status = await process.wait()
-        except TimeoutError:
-            timed_out = True
-        finally:
-            if process.returncode is None:
-                _kill_group(process)
-                await asyncio.shield(process.wait())
-        text = output.decode("utf-8", errors="replace")
-        if timed_out:
-            raise ToolError(f"command timed out after {timeout:g} s; output so far:\n{text}")
-        if dropped:
-            text += f"\n[output truncated: {dropped} more bytes]"
-        head = f"exit status: {status}" if status >= 0 else f"killed by signal {-status}"
-        return f"{head}\n{text}"
+            ran = await run_command(command, cwd=root, env=env, timeout=timeout, output_cap=cap)
+        except OSError as exc:
+            raise ToolError(f"cannot start /bin/sh: {exc.strerror or exc}") from None
+        text = ran.output.decode("utf-8", errors="replace")
+        if ran.outcome == "timeout":
+            raise ToolError(
+                f"command timed out after {timeout:g} s and was stopped; output so far:\n{text}"
+            )
+        if ran.outcome == "cap":
+            head = f"stopped: the command wrote more than {cap} bytes of output"
+        elif ran.status is not None and ran.status < 0:
+            head = f"killed by signal {-ran.status}"
+        else:
+            head = f"exit status: {ran.status}"
+        notes = []
+        if ran.cut:
+            notes.append(f"[output cut: showing the first {cap} bytes]")
+        if ran.stragglers:
+            what = _plural(ran.stragglers, "process")
+            notes.append(f"[stopped {what} the command left running in the background]")
+        if notes and text and not text.endswith("\n"):
+            text += "\n"
+        return f"{head}\n{text}" + "\n".join(notes)
 
     return tool_from_function(run_shell, "builtin")
 
@@ -356,11 +318,21 @@ def builtin_tools(
     read_cap: int = READ_CAP,
     shell_timeout: float = SHELL_TIMEOUT,
     shell_output_cap: int = SHELL_OUTPUT_CAP,
+    tool_env: Sequence[str] = (),
+    fetch_allow_hosts: Sequence[str] = (),
 ) -> dict[str, Tool]:
     """Every built-in tool by name; file and shell tools are bound to `cwd`.
 
     Default policies: calculator and current_time allow; the others ask (run_shell always asks,
     see `policy.ALWAYS_ASK`).
+
+    Args:
+        cwd: The working directory the file and shell tools are confined to.
+        read_cap: Bytes read_file returns at most.
+        shell_timeout: Seconds a shell command may run.
+        shell_output_cap: Bytes of a command's output kept; more stops the command.
+        tool_env: Names of environment variables run_shell passes on (config `tool_env`).
+        fetch_allow_hosts: Internal hosts fetch_url may reach (config `fetch_allow_hosts`).
     """
     from termchat.tools.web import fetch_url_tool  # here, so httpx loads only when tools are used
 
@@ -369,7 +341,7 @@ def builtin_tools(
         tool_from_function(current_time, "builtin", policy="allow", read_only=True),
         _read_file_tool(cwd, read_cap),
         _list_dir_tool(cwd, LIST_CAP),
-        _run_shell_tool(cwd, shell_timeout, shell_output_cap),
-        fetch_url_tool(),
+        _run_shell_tool(cwd, shell_timeout, shell_output_cap, tool_env),
+        fetch_url_tool(allow_hosts=fetch_allow_hosts),
     ]
     return {tool.name: tool for tool in tools}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -94,7 +95,11 @@ def _is_text(mime: str, head: bytes) -> bool:
 
 
 def fetch_url_tool(
-    *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FETCH_BYTES, max_chars: int = FETCH_CHARS
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    max_bytes: int = FETCH_BYTES,
+    max_chars: int = FETCH_CHARS,
+    allow_hosts: Sequence[str] = (),
 ) -> Tool:
     """The fetch_url tool (policy: ask).
 
