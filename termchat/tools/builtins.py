@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from termchat.errors import ToolError
+from termchat.tools.confined import open_under
 from termchat.tools.registry import Tool
 from termchat.tools.schema import tool_from_function
 
@@ -174,23 +175,6 @@ def current_time(timezone: str | None = None) -> str:
 # --- read_file and list_dir ----------------------------------------------------------------
 
 
-def confine(root: Path, path: str) -> Path:
-    """Resolve `path` (relative to `root`, symlinks followed) and insist it stays inside `root`.
-
-    Raises:
-        ToolError: The path leaves the working directory or is malformed.
-    """
-    if "\0" in path:
-        raise ToolError("the path contains a NUL character")
-    base = root.resolve()
-    target = (base / path).resolve()
-    if not target.is_relative_to(base):
-        raise ToolError(
-            f"{path!r} is outside the working directory {base}; only files inside it can be read"
-        )
-    return target
-
-
 def _read_file_tool(root: Path, cap: int) -> Tool:
     def read_file(path: str) -> str:
         """Read a text file inside the working directory.
@@ -198,17 +182,11 @@ def _read_file_tool(root: Path, cap: int) -> Tool:
         Args:
             path: The file's path, relative to the working directory.
         """
-        target = confine(root, path)
-        if target.is_dir():
-            raise ToolError(f"{path!r} is a directory; use list_dir")
-        if target.exists() and not target.is_file():  # a FIFO or device would block forever
-            raise ToolError(f"{path!r} is not a regular file")
+        fd = open_under(root, path)
         try:
-            with target.open("rb") as handle:
+            with os.fdopen(fd, "rb") as handle:
                 data = handle.read(cap + 1)
                 size = os.fstat(handle.fileno()).st_size
-        except FileNotFoundError:
-            raise ToolError(f"no such file: {path!r}") from None
         except OSError as exc:
             raise ToolError(f"cannot read {path!r}: {exc.strerror}") from None
         truncated = len(data) > cap
@@ -238,33 +216,36 @@ def _decode_prefix(data: bytes) -> str:
 
 def _list_dir_tool(root: Path, cap: int) -> Tool:
     def list_dir(path: str = ".") -> str:
-        """List a directory inside the working directory: subdirectories end with /.
+        """List a directory inside the working directory: subdirectories end with /, symlinks @.
 
         Args:
             path: The directory, relative to the working directory.
         """
-        target = confine(root, path)
-        if not target.is_dir():
-            raise ToolError(
-                f"{path!r} is not a directory" if target.exists() else f"no such path: {path!r}"
-            )
+        fd = open_under(root, path, directory=True)
         try:
-            entries = sorted(target.iterdir(), key=lambda p: p.name)
+            with os.scandir(fd) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+            lines = [_describe_entry(entry) for entry in entries[:cap]]
         except OSError as exc:
             raise ToolError(f"cannot list {path!r}: {exc.strerror}") from None
-        lines = []
-        for entry in entries[:cap]:
-            if entry.is_dir():
-                lines.append(f"{entry.name}/")
-            elif entry.is_file():
-                lines.append(f"{entry.name}  ({entry.stat().st_size} bytes)")
-            else:
-                lines.append(entry.name)
+        finally:
+            os.close(fd)
         if len(entries) > cap:
             lines.append(f"[{len(entries) - cap} more entries not shown]")
         return "\n".join(lines) if lines else "(empty directory)"
 
     return tool_from_function(list_dir, "builtin", read_only=True)
+
+
+def _describe_entry(entry: os.DirEntry[str]) -> str:
+    """One listing line; a symlink is never followed (its target may be outside)."""
+    if entry.is_symlink():
+        return f"{entry.name}@"
+    if entry.is_dir(follow_symlinks=False):
+        return f"{entry.name}/"
+    if entry.is_file(follow_symlinks=False):
+        return f"{entry.name}  ({entry.stat(follow_symlinks=False).st_size} bytes)"
+    return entry.name
 
 
 # --- run_shell -------------------------------------------------------------------------------
