@@ -239,3 +239,25 @@ def test_print_in_a_tools_file_keeps_json_output_clean(
         '{"n": 7}\n[printed by the tool]\nworking on 7\ncareful\n'
     ]
     assert "\nworking on" not in "\n" + done.stderr  # only inside the result's panel
+
+
+RUNS_A_PROGRAM = """
+from termchat.tools.process import run_command, tool_environment
+
+
+async def show_env() -> str:
+    '''Run `env` the way run_shell does.'''
+    ran = await run_command("env", cwd=".", env=tool_environment(), timeout=10, output_cap=65536)
+    return ran.output.decode()
+"""
+
+
+def test_tools_file_can_start_programs_with_the_clean_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
+    monkeypatch.setenv("GITHUB_PAT", "ghp-must-not-leak")
+    (tool,) = load_tools_file(write(tmp_path, RUNS_A_PROGRAM))
+    output = asyncio.run(tool({}))
+    assert "PATH=" in output
+    assert "must-not-leak" not in output
