@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +35,14 @@ OPTION_TYPES: dict[str, type] = {
     "num_thread": int,
     "stop": list,
 }
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\*?$")
+"""A name `tool_env` may list: a variable, or a prefix ending in `*` (`AWS_*`)."""
+
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
+_SECRET_NAME = re.compile(r"key|token|secret|passw|passphrase|credential", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 
 
 def parse_think(value: str | bool | None) -> Think:
@@ -128,6 +138,8 @@ class Config:
     tools_files: list[str] = field(default_factory=list)
     tool_policies: dict[str, str] = field(default_factory=dict)
     mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tool_env: list[str] = field(default_factory=list)
+    fetch_allow_hosts: list[str] = field(default_factory=list)
     tool_chain_limit: int = 10
     save: bool = True
     home: Path = field(default_factory=state_dir)
@@ -136,6 +148,8 @@ class Config:
     env_ollama_key: str | None = None
     env_openai_key: str | None = None
     host_given: bool = False  # --host was on the command line
+    warnings: list[str] = field(default_factory=list)
+    """Problems worth a word that do not stop termchat (the launcher shows them)."""
 
     def server_host(self) -> str | None:
         """The server address: --host, else $OLLAMA_HOST (Ollama only), else the config file."""
@@ -182,6 +196,8 @@ _KNOWN_KEYS = {
     "tools_files",
     "tool_policies",
     "mcp_servers",
+    "tool_env",
+    "fetch_allow_hosts",
     "tool_chain_limit",
     "save",
 }
@@ -211,6 +227,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
         _apply_file(config, data)
     except (TypeError, ValueError, ConfigError) as exc:
         raise ConfigError(f"Bad value in {path}: {exc}") from None
+    config.warnings += _exposure_warnings(path, data)
     if env.get("TERMCHAT_MODEL"):
         config.model = env["TERMCHAT_MODEL"]
     if env.get("TERMCHAT_THEME"):
@@ -259,6 +276,17 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         config.tool_policies = {str(k): str(v) for k, v in policies.items()}
     if "mcp_servers" in data:
         config.mcp_servers = dict(_expect("mcp_servers", data["mcp_servers"], dict))
+    if "tool_env" in data:
+        names = _expect("tool_env", data["tool_env"], list)
+        for name in names:
+            if not isinstance(name, str) or not ENV_NAME.match(name):
+                raise ValueError(
+                    f"tool_env: {name!r} is not a variable name (NAME, or a prefix like AWS_*)"
+                )
+        config.tool_env = list(names)
+    if "fetch_allow_hosts" in data:
+        hosts = _expect("fetch_allow_hosts", data["fetch_allow_hosts"], list)
+        config.fetch_allow_hosts = [_allowed_host(entry) for entry in hosts]
     if "tool_chain_limit" in data:
         limit = _expect("tool_chain_limit", data["tool_chain_limit"], int)
         if isinstance(limit, bool) or limit < 1:
@@ -266,6 +294,83 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         config.tool_chain_limit = limit
     if "save" in data:
         config.save = _expect("save", data["save"], bool)
+
+
+def split_host_port(entry: str) -> tuple[str, int | None]:
+    """Read a `host`, `host:port`, `v6` or `[v6]:port` entry (lower-cased, no trailing dot).
+
+    Raises:
+        ValueError: Not a host name or address with an optional port from 1 to 65535.
+    """
+    text = entry.strip()
+    bracketed = re.fullmatch(r"\[([^\]]+)\](?::(\d{1,5}))?", text)
+    if bracketed:
+        host, port = bracketed[1], bracketed[2]
+    elif text.count(":") > 1:  # a bare IPv6 address: no port
+        host, port = text, None
+    else:
+        host, colon, port = text.partition(":")
+        if colon and not port.isdigit():
+            raise ValueError(f"{entry!r} is not a host or host:port")
+    host = host.rstrip(".").lower()
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not a host or host:port") from None
+    elif not _HOST_NAME.fullmatch(host):
+        raise ValueError(f"{entry!r} is not a host or host:port")
+    number = int(port) if port else None
+    if number is not None and not 0 < number < 65536:
+        raise ValueError(f"{entry!r} is not a host or host:port")
+    return host, number
+
+
+def _allowed_host(entry: Any) -> str:
+    if not isinstance(entry, str):
+        raise ValueError(f"fetch_allow_hosts: {entry!r} is not a host or host:port")
+    try:
+        host, port = split_host_port(entry)
+    except ValueError as exc:
+        raise ValueError(f"fetch_allow_hosts: {exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
+
+
+def _secret_fields(data: Any, where: str = "") -> list[str]:
+    """Dotted names of the settings in `data` that hold a secret (a key, token, password...)."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{where}.{key}" if where else str(key)
+            if name in ("tool_policies", "options"):  # names of tools and options, no secrets
+                continue
+            if isinstance(value, str) and (
+                (value and _SECRET_NAME.search(str(key))) or _URL_PASSWORD.search(value)
+            ):
+                found.append(name)
+            else:
+                found += _secret_fields(value, name)
+    return found
+
+
+def _exposure_warnings(path: Path, data: dict[str, Any]) -> list[str]:
+    """A warning when the config file holds a secret and other users can read it (as ssh does)."""
+    if os.name != "posix":
+        return []
+    secrets = _secret_fields(data)
+    if not secrets:
+        return []
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        return []
+    if not mode & 0o044:
+        return []
+    return [
+        f"{path} holds a secret ({', '.join(secrets)}) and other users can read it "
+        f"(permissions {mode:04o}); run: chmod 600 {path}"
+    ]
 
 
 def _option_ok(value: Any, kind: type) -> bool:

@@ -157,3 +157,101 @@ def test_config_file_key_used_when_env_has_none(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('api_key = "file-key"')
     assert load_config(path, {}).server_api_key() == "file-key"
+
+
+def test_load_config_tool_env_and_fetch_allow_hosts(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'tool_env = ["EDITOR", "AWS_*"]\n'
+        'fetch_allow_hosts = ["localhost:8080", "Intranet.Example.", "[::1]:9000", "10.0.0.5"]\n'
+    )
+    config = load_config(path, {})
+    assert config.tool_env == ["EDITOR", "AWS_*"]
+    assert config.fetch_allow_hosts == [
+        "localhost:8080",
+        "intranet.example",
+        "[::1]:9000",
+        "10.0.0.5",
+    ]
+    assert load_config(tmp_path / "none.toml", {}).tool_env == []
+    assert load_config(tmp_path / "none.toml", {}).fetch_allow_hosts == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param('tool_env = "PATH"', "tool_env must be a list", id="env-not-list"),
+        pytest.param("tool_env = [1]", "tool_env: 1 is not a variable name", id="env-number"),
+        pytest.param(
+            'tool_env = ["MY VAR"]', "tool_env: 'MY VAR' is not a variable name", id="env-space"
+        ),
+        pytest.param('tool_env = ["A*B"]', "'A\\*B' is not a variable name", id="env-glob"),
+        pytest.param(
+            'fetch_allow_hosts = ["http://x/"]',
+            "fetch_allow_hosts: 'http://x/' is not a host or host:port",
+            id="allow-url",
+        ),
+        pytest.param(
+            'fetch_allow_hosts = ["x:99999"]', "'x:99999' is not a host or host:port", id="port"
+        ),
+        pytest.param(
+            'fetch_allow_hosts = ["x:"]', "'x:' is not a host or host:port", id="empty-port"
+        ),
+        pytest.param('fetch_allow_hosts = "x"', "fetch_allow_hosts must be a list", id="allow-str"),
+    ],
+)
+def test_load_config_rejects_bad_tool_settings(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "field"),
+    [
+        pytest.param('api_key = "sk-1"', 0o644, "api_key", id="api-key-world"),
+        pytest.param('api_key = "sk-1"', 0o640, "api_key", id="api-key-group"),
+        pytest.param(
+            '[mcp_servers.gh]\ncommand = "gh-mcp"\nenv = { GITHUB_TOKEN = "ghp_1" }',
+            0o604,
+            "mcp_servers.gh.env.GITHUB_TOKEN",
+            id="mcp-token",
+        ),
+        pytest.param(
+            '[mcp_servers.db]\nurl = "http://me:pw@127.0.0.1:9/mcp"',
+            0o644,
+            "mcp_servers.db.url",
+            id="url-password",
+        ),
+    ],
+)
+def test_load_config_warns_when_others_can_read_a_secret(
+    tmp_path: Path, text: str, mode: int, field: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    path.chmod(mode)
+    assert load_config(path, {}).warnings == [
+        f"{path} holds a secret ({field}) and other users can read it "
+        f"(permissions {mode:04o}); run: chmod 600 {path}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        pytest.param('api_key = "sk-1"', 0o600, id="private"),
+        pytest.param('api_key = "sk-1"', 0o400, id="read-only-private"),
+        pytest.param('model = "qwen3"\nkeep_alive = "5m"', 0o644, id="no-secret"),
+        pytest.param('api_key = ""', 0o644, id="empty-key"),
+        pytest.param('[tool_policies]\nget_token = "allow"', 0o644, id="tool-named-token"),
+    ],
+)
+def test_load_config_no_warning_when_private_or_secret_free(
+    tmp_path: Path, text: str, mode: int
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    path.chmod(mode)
+    assert load_config(path, {}).warnings == []

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
+from fakeserver import FakeServer
 
+import termchat
 from termchat.errors import ToolError
+from termchat.messages import ToolCall
 from termchat.tools.loader import load_tools_file
+from termchat.tools.registry import Tool, ToolRegistry
+from termchat.tools.runner import run_tool_call
+
+PACKAGE_ROOT = str(Path(termchat.__file__).resolve().parents[1])
 
 GOOD = '''
 """My tools."""
@@ -115,3 +127,137 @@ def test_load_tools_file_errors_name_file_and_line(
 def test_load_tools_file_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match=r"tools file .*nope.py not found"):
         load_tools_file(tmp_path / "nope.py")
+
+
+NOISY = '''
+import sys
+import time
+from pathlib import Path
+
+
+def noisy(n: int) -> dict:
+    """Print while working."""
+    print("working on", n)
+    print("careful", file=sys.stderr)
+    return {"n": n}
+
+
+async def noisy_async(n: int) -> str:
+    """Print from a coroutine."""
+    print("async working on", n)
+    return f"done {n}"
+
+
+def failing() -> str:
+    """Print, then fail."""
+    print("about to fail")
+    raise ValueError("bad input")
+
+
+async def stuck(flag: str, release: str) -> str:
+    """Block the thread (not await) until the release file appears."""
+    Path(flag).touch()
+    deadline = time.monotonic() + 30
+    while not Path(release).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return "late"
+'''
+
+
+def tools_by_name(tmp_path: Path) -> dict[str, Tool]:
+    return {tool.name: tool for tool in load_tools_file(write(tmp_path, NOISY))}
+
+
+def test_tools_file_output_goes_into_the_result(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    tools = tools_by_name(tmp_path)
+    assert asyncio.run(tools["noisy"]({"n": 3})) == (
+        '{"n": 3}\n[printed by the tool]\nworking on 3\ncareful\n'
+    )
+    assert asyncio.run(tools["noisy_async"]({"n": 4})) == (
+        "done 4\n[printed by the tool]\nasync working on 4\n"
+    )
+    with pytest.raises(ValueError, match=r"bad input\n\[printed by the tool\]\nabout to fail"):
+        asyncio.run(tools["failing"]({}))
+    assert capfd.readouterr() == ("", "")
+    print("after the tools")  # the terminal's own output is untouched
+    assert capfd.readouterr().out == "after the tools\n"
+
+
+def test_blocking_async_tool_can_be_cancelled_at_once(tmp_path: Path) -> None:
+    tool = tools_by_name(tmp_path)["stuck"]
+    flag, release = tmp_path / "started", tmp_path / "release"
+
+    async def cancel_it() -> float:
+        task = asyncio.create_task(tool({"flag": str(flag), "release": str(release)}))
+        while not flag.exists():
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.monotonic() - started
+
+    try:
+        assert asyncio.run(cancel_it()) < 1
+    finally:
+        release.touch()
+
+
+def test_blocking_async_tool_times_out_on_time(tmp_path: Path) -> None:
+    registry = ToolRegistry(tools_by_name(tmp_path).values())
+    flag, release = tmp_path / "started", tmp_path / "release"
+    call = ToolCall("stuck", {"flag": str(flag), "release": str(release)})
+    started = time.monotonic()
+    try:
+        result = asyncio.run(run_tool_call(registry, call, timeout=0.5))
+    finally:
+        release.touch()
+    assert result.error and "timed out after 0.5 s" in result.text
+    assert time.monotonic() - started < 3
+
+
+def test_print_in_a_tools_file_keeps_json_output_clean(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    path = write(tmp_path, NOISY)
+    env = {**os.environ, "TERMCHAT_HOME": str(tmp_path / "home"), "PYTHONPATH": PACKAGE_ROOT}
+    arguments = ["--host", fake_server.url, "-m", "qwen3", "--yes", "--tools-file", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "termchat", *arguments, "--json", "-p", 'call noisy {"n": 7}'],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]  # every line is JSON
+    results = [event for event in events if event["type"] == "tool_result"]
+    assert [result["content"] for result in results] == [
+        '{"n": 7}\n[printed by the tool]\nworking on 7\ncareful\n'
+    ]
+    assert "\nworking on" not in "\n" + done.stderr  # only inside the result's panel
+
+
+RUNS_A_PROGRAM = """
+from termchat.tools.process import run_command, tool_environment
+
+
+async def show_env() -> str:
+    '''Run `env` the way run_shell does.'''
+    ran = await run_command("env", cwd=".", env=tool_environment(), timeout=10, output_cap=65536)
+    return ran.output.decode()
+"""
+
+
+def test_tools_file_can_start_programs_with_the_clean_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
+    monkeypatch.setenv("GITHUB_PAT", "ghp-must-not-leak")
+    (tool,) = load_tools_file(write(tmp_path, RUNS_A_PROGRAM))
+    output = asyncio.run(tool({}))
+    assert "PATH=" in output
+    assert "must-not-leak" not in output

@@ -164,6 +164,30 @@ def test_child_environment_is_minimal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert env["GITHUB_TOKEN"] == "configured"
 
 
+def test_mcp_stdio_server_gets_the_tool_environment_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITHUB_PAT", "SSHPASS", "MYSQL_PWD", "OLLAMA_API_KEY"):
+        monkeypatch.setenv(name, "secret")
+    monkeypatch.setenv("TERMCHAT_TEST_LISTED", "yes")
+    monkeypatch.setenv("TERMCHAT_TEST_UNLISTED", "no")
+    monkeypatch.setenv("LC_TIME", "C")
+    names = ("GITHUB_PAT", "SSHPASS", "MYSQL_PWD", "OLLAMA_API_KEY", "TERMCHAT_TEST_UNLISTED")
+
+    async def scenario() -> dict[str, str]:
+        async with McpManager(tool_env=["TERMCHAT_TEST_LISTED"]) as manager:
+            registry = ToolRegistry(await manager.start([fixture_config(env={"OWN": "1"})]))
+            return {
+                name: (await call(registry, "env_has", name=name)).text
+                for name in (*names, "TERMCHAT_TEST_LISTED", "LC_TIME", "OWN")
+            }
+
+    assert asyncio.run(scenario()) == {
+        **dict.fromkeys(names, "unset"),
+        "TERMCHAT_TEST_LISTED": "set",
+        "LC_TIME": "set",
+        "OWN": "set",
+    }
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [

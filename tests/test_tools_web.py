@@ -6,6 +6,8 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,14 +30,25 @@ ROUTES: dict[str, tuple[int, str, bytes]] = {
 
 class Handler(BaseHTTPRequestHandler):
     release: threading.Event
+    hosts: list[str]
+
+    def redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_GET(self) -> None:
+        self.hosts.append(self.headers.get("Host", ""))
+        port = self.server.server_address[1]
         if self.path == "/redirect":
-            self.send_response(302)
-            self.send_header("Location", "/plain.txt")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
+            return self.redirect("/plain.txt")
+        if self.path == "/redirect-internal":  # to a spelling of this host that is not allowed
+            return self.redirect(f"http://localhost:{port}/plain.txt")
+        if self.path.startswith("http://public.test/"):  # asked as a proxy
+            self.path = "/plain.txt"
+        if self.path.startswith("/loop"):
+            return self.redirect(f"/loop{int(self.path[5:] or 0) + 1}")
         if self.path == "/slow":
             self.release.wait(10)
         status, ctype, body = ROUTES.get(self.path, (404, "text/plain", b"not here"))
@@ -59,6 +72,7 @@ class QuietServer(ThreadingHTTPServer):
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     Handler.release = threading.Event()
+    Handler.hosts = []
     server = QuietServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -71,8 +85,16 @@ def base_url() -> Iterator[str]:
         thread.join()
 
 
-def fetch(url: str, **options: float) -> str:
-    return asyncio.run(fetch_url_tool(**options)({"url": url}))  # type: ignore[arg-type]
+def fetch(url: str, **options: Any) -> str:
+    """Fetch with the test server's address allowed (it is on loopback, refused by default)."""
+    port = urlsplit(url).port
+    options.setdefault("allow_hosts", [f"127.0.0.1:{port}"] if port else [])
+    return asyncio.run(fetch_url_tool(**options)({"url": url}))
+
+
+@pytest.fixture
+def port(base_url: str) -> int:
+    return urlsplit(base_url).port or 0
 
 
 def test_fetch_url_html_becomes_readable_text(base_url: str) -> None:
@@ -123,6 +145,89 @@ def test_fetch_url_times_out(base_url: str) -> None:
 def test_fetch_url_connection_refused_is_tool_error() -> None:
     with pytest.raises(ToolError, match=r"cannot fetch http://127\.0\.0\.1:9/"):
         fetch("http://127.0.0.1:9/")
+
+
+@pytest.mark.parametrize(
+    ("host", "kind"),
+    [
+        pytest.param("localhost", "loopback", id="localhost"),
+        pytest.param("LOCALHOST.", "loopback", id="localhost-dot"),
+        pytest.param("127.0.0.1", "loopback", id="dotted"),
+        pytest.param("127.1", "loopback", id="short"),
+        pytest.param("2130706433", "loopback", id="decimal"),
+        pytest.param("0x7f.1", "loopback", id="hex"),
+        pytest.param("0177.0.0.1", "loopback", id="octal"),
+        pytest.param("[::ffff:127.0.0.1]", "loopback", id="v4-mapped"),
+        pytest.param("[::1]", "loopback", id="v6"),
+        pytest.param("0.0.0.0", "unspecified", id="zeros"),
+        pytest.param("[::]", "unspecified", id="v6-zeros"),
+        pytest.param("169.254.169.254", "link-local", id="cloud-metadata"),
+        pytest.param("[fe80::1]", "link-local", id="v6-link-local"),
+        pytest.param("10.1.2.3", "private", id="ten"),
+        pytest.param("172.16.0.1", "private", id="172"),
+        pytest.param("192.168.0.1", "private", id="192"),
+        pytest.param("[fd12:3456::1]", "unique-local", id="ula"),
+        pytest.param("100.64.0.1", "non-public", id="shared"),
+    ],
+)
+def test_fetch_url_refuses_internal_addresses(port: int, host: str, kind: str) -> None:
+    tool = fetch_url_tool(timeout=2)
+    with pytest.raises(ToolError, match=rf"refused: .* is an? {kind} address") as info:
+        asyncio.run(tool({"url": f"http://{host}:{port}/plain.txt"}))
+    assert "fetch_allow_hosts" in str(info.value)
+
+
+def test_fetch_url_allowed_host_works_and_only_on_its_port(port: int) -> None:
+    url = f"http://localhost:{port}/plain.txt"
+    assert fetch(url, allow_hosts=[f"localhost:{port}"]) == "café"
+    assert fetch(url, allow_hosts=["localhost"]) == "café"  # no port: any port
+    with pytest.raises(ToolError, match="refused"):
+        fetch(url, allow_hosts=[f"localhost:{port + 1}"])
+
+
+def test_fetch_url_checks_every_redirect(port: int) -> None:
+    with pytest.raises(ToolError, match=r"refused: localhost is a loopback address"):
+        fetch(f"http://127.0.0.1:{port}/redirect-internal")
+    both = [f"127.0.0.1:{port}", f"localhost:{port}"]
+    assert fetch(f"http://127.0.0.1:{port}/redirect-internal", allow_hosts=both) == "café"
+
+
+def test_fetch_url_stops_after_five_redirects(port: int) -> None:
+    with pytest.raises(ToolError, match="more than 5 redirects"):
+        fetch(f"http://127.0.0.1:{port}/loop")
+
+
+def test_fetch_url_connects_to_the_address_it_checked(port: int) -> None:
+    """The name is resolved once, by termchat: nothing can re-resolve it to somewhere else."""
+    answers = {"pinned.test": ["127.0.0.1"]}
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return answers.pop(host)  # a second lookup would fail the fetch
+
+    Handler.hosts.clear()
+    url = f"http://pinned.test:{port}/plain.txt"
+    assert fetch(url, allow_hosts=[f"pinned.test:{port}"], resolve=resolve) == "café"
+    assert asked == ["pinned.test"]
+    assert Handler.hosts == [f"pinned.test:{port}"]
+
+
+def test_fetch_url_public_host_goes_through_the_environment_proxy(
+    port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+    addresses = {"public.test": ["93.184.216.34"], "inside.test": ["10.0.0.8"]}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return addresses[host]
+
+    assert fetch("http://public.test/page", resolve=resolve) == "café"
+    with pytest.raises(ToolError, match=r"refused: inside.test is a private address \(10.0.0.8\)"):
+        fetch("http://inside.test/page", resolve=resolve)
 
 
 def test_html_to_text_without_title() -> None:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import ast
-import asyncio
-import contextlib
 import math
 import operator
 import os
-import re
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from termchat.errors import ToolError
+from termchat.tools.confined import open_under
 from termchat.tools.registry import Tool
 from termchat.tools.schema import tool_from_function
 
@@ -178,23 +175,6 @@ def current_time(timezone: str | None = None) -> str:
 # --- read_file and list_dir ----------------------------------------------------------------
 
 
-def confine(root: Path, path: str) -> Path:
-    """Resolve `path` (relative to `root`, symlinks followed) and insist it stays inside `root`.
-
-    Raises:
-        ToolError: The path leaves the working directory or is malformed.
-    """
-    if "\0" in path:
-        raise ToolError("the path contains a NUL character")
-    base = root.resolve()
-    target = (base / path).resolve()
-    if not target.is_relative_to(base):
-        raise ToolError(
-            f"{path!r} is outside the working directory {base}; only files inside it can be read"
-        )
-    return target
-
-
 def _read_file_tool(root: Path, cap: int) -> Tool:
     def read_file(path: str) -> str:
         """Read a text file inside the working directory.
@@ -202,17 +182,11 @@ def _read_file_tool(root: Path, cap: int) -> Tool:
         Args:
             path: The file's path, relative to the working directory.
         """
-        target = confine(root, path)
-        if target.is_dir():
-            raise ToolError(f"{path!r} is a directory; use list_dir")
-        if target.exists() and not target.is_file():  # a FIFO or device would block forever
-            raise ToolError(f"{path!r} is not a regular file")
+        fd = open_under(root, path)
         try:
-            with target.open("rb") as handle:
+            with os.fdopen(fd, "rb") as handle:
                 data = handle.read(cap + 1)
                 size = os.fstat(handle.fileno()).st_size
-        except FileNotFoundError:
-            raise ToolError(f"no such file: {path!r}") from None
         except OSError as exc:
             raise ToolError(f"cannot read {path!r}: {exc.strerror}") from None
         truncated = len(data) > cap
@@ -242,28 +216,20 @@ def _decode_prefix(data: bytes) -> str:
 
 def _list_dir_tool(root: Path, cap: int) -> Tool:
     def list_dir(path: str = ".") -> str:
-        """List a directory inside the working directory: subdirectories end with /.
+        """List a directory inside the working directory: subdirectories end with /, symlinks @.
 
         Args:
             path: The directory, relative to the working directory.
         """
-        target = confine(root, path)
-        if not target.is_dir():
-            raise ToolError(
-                f"{path!r} is not a directory" if target.exists() else f"no such path: {path!r}"
-            )
+        fd = open_under(root, path, directory=True)
         try:
-            entries = sorted(target.iterdir(), key=lambda p: p.name)
+            with os.scandir(fd) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+            lines = [_describe_entry(entry) for entry in entries[:cap]]
         except OSError as exc:
             raise ToolError(f"cannot list {path!r}: {exc.strerror}") from None
-        lines = []
-        for entry in entries[:cap]:
-            if entry.is_dir():
-                lines.append(f"{entry.name}/")
-            elif entry.is_file():
-                lines.append(f"{entry.name}  ({entry.stat().st_size} bytes)")
-            else:
-                lines.append(entry.name)
+        finally:
+            os.close(fd)
         if len(entries) > cap:
             lines.append(f"[{len(entries) - cap} more entries not shown]")
         return "\n".join(lines) if lines else "(empty directory)"
@@ -271,81 +237,58 @@ def _list_dir_tool(root: Path, cap: int) -> Tool:
     return tool_from_function(list_dir, "builtin", read_only=True)
 
 
+def _describe_entry(entry: os.DirEntry[str]) -> str:
+    """One listing line; a symlink is never followed (its target may be outside)."""
+    if entry.is_symlink():
+        return f"{entry.name}@"
+    if entry.is_dir(follow_symlinks=False):
+        return f"{entry.name}/"
+    if entry.is_file(follow_symlinks=False):
+        return f"{entry.name}  ({entry.stat(follow_symlinks=False).st_size} bytes)"
+    return entry.name
+
+
 # --- run_shell -------------------------------------------------------------------------------
 
-SECRET_MARKERS = (
-    "KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "AUTH",
-    "COOKIE", "SESSION", "PRIVATE",
-)  # fmt: skip
-_URL_WITH_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 'es' if word.endswith('s') else 's'}"
 
 
-def scrub_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """A copy of `env` without variables that may hold secrets.
-
-    Drops names containing KEY, TOKEN, SECRET, PASSWORD, ... (so OLLAMA_API_KEY and
-    OPENAI_API_KEY go) and values that are URLs with a password; PATH, HOME, LANG, TERM and the
-    like stay.
-    """
-    return {
-        name: value
-        for name, value in env.items()
-        if not any(marker in name.upper() for marker in SECRET_MARKERS)
-        and not _URL_WITH_PASSWORD.search(value)
-    }
-
-
-def _kill_group(process: asyncio.subprocess.Process) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-async def _read_capped(stream: asyncio.StreamReader, cap: int, out: bytearray) -> int:
-    """Read to EOF keeping at most `cap` bytes in `out`; return how many were dropped."""
-    dropped = 0
-    while chunk := await stream.read(65536):
-        room = cap - len(out)
-        out += chunk[:room]
-        dropped += max(0, len(chunk) - room)
-    return dropped
-
-
-def _run_shell_tool(root: Path, timeout: float, cap: int) -> Tool:
+def _run_shell_tool(root: Path, timeout: float, cap: int, tool_env: Sequence[str]) -> Tool:
     async def run_shell(command: str) -> str:
         """Run a shell command in the working directory; returns its exit status and output.
 
         Args:
             command: The command line, run by /bin/sh.
         """
-        process = await asyncio.create_subprocess_shell(
-            command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            cwd=root,
-            env=scrub_environment(os.environ),
-            start_new_session=True,  # its own process group, so a kill reaches its children
-        )
-        assert process.stdout is not None
-        output = bytearray()
-        timed_out, dropped, status = False, 0, -1
+        from termchat.tools.process import run_command, tool_environment
+
+        env = tool_environment(tool_env)
         try:
-            async with asyncio.timeout(timeout):
-                dropped = await _read_capped(process.stdout, cap, output)
-                status = await process.wait()
-        except TimeoutError:
-            timed_out = True
-        finally:
-            if process.returncode is None:
-                _kill_group(process)
-                await asyncio.shield(process.wait())
-        text = output.decode("utf-8", errors="replace")
-        if timed_out:
-            raise ToolError(f"command timed out after {timeout:g} s; output so far:\n{text}")
-        if dropped:
-            text += f"\n[output truncated: {dropped} more bytes]"
-        head = f"exit status: {status}" if status >= 0 else f"killed by signal {-status}"
-        return f"{head}\n{text}"
+            ran = await run_command(command, cwd=root, env=env, timeout=timeout, output_cap=cap)
+        except OSError as exc:
+            raise ToolError(f"cannot start /bin/sh: {exc.strerror or exc}") from None
+        text = ran.output.decode("utf-8", errors="replace")
+        if ran.outcome == "timeout":
+            raise ToolError(
+                f"command timed out after {timeout:g} s and was stopped; output so far:\n{text}"
+            )
+        if ran.outcome == "cap":
+            head = f"stopped: the command wrote more than {cap} bytes of output"
+        elif ran.status is not None and ran.status < 0:
+            head = f"killed by signal {-ran.status}"
+        else:
+            head = f"exit status: {ran.status}"
+        notes = []
+        if ran.cut:
+            notes.append(f"[output cut: showing the first {cap} bytes]")
+        if ran.stragglers:
+            what = _plural(ran.stragglers, "process")
+            notes.append(f"[stopped {what} the command left running in the background]")
+        if notes and text and not text.endswith("\n"):
+            text += "\n"
+        return f"{head}\n{text}" + "\n".join(notes)
 
     return tool_from_function(run_shell, "builtin")
 
@@ -356,11 +299,21 @@ def builtin_tools(
     read_cap: int = READ_CAP,
     shell_timeout: float = SHELL_TIMEOUT,
     shell_output_cap: int = SHELL_OUTPUT_CAP,
+    tool_env: Sequence[str] = (),
+    fetch_allow_hosts: Sequence[str] = (),
 ) -> dict[str, Tool]:
     """Every built-in tool by name; file and shell tools are bound to `cwd`.
 
     Default policies: calculator and current_time allow; the others ask (run_shell always asks,
     see `policy.ALWAYS_ASK`).
+
+    Args:
+        cwd: The working directory the file and shell tools are confined to.
+        read_cap: Bytes read_file returns at most.
+        shell_timeout: Seconds a shell command may run.
+        shell_output_cap: Bytes of a command's output kept; more stops the command.
+        tool_env: Names of environment variables run_shell passes on (config `tool_env`).
+        fetch_allow_hosts: Internal hosts fetch_url may reach (config `fetch_allow_hosts`).
     """
     from termchat.tools.web import fetch_url_tool  # here, so httpx loads only when tools are used
 
@@ -369,7 +322,7 @@ def builtin_tools(
         tool_from_function(current_time, "builtin", policy="allow", read_only=True),
         _read_file_tool(cwd, read_cap),
         _list_dir_tool(cwd, LIST_CAP),
-        _run_shell_tool(cwd, shell_timeout, shell_output_cap),
-        fetch_url_tool(),
+        _run_shell_tool(cwd, shell_timeout, shell_output_cap, tool_env),
+        fetch_url_tool(allow_hosts=fetch_allow_hosts),
     ]
     return {tool.name: tool for tool in tools}

@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 import json
 import math
-import os
 import re
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,33 +14,12 @@ from typing import Any, TextIO, cast
 
 from termchat import __version__
 from termchat.errors import ConfigError, ToolError
+from termchat.tools.process import tool_environment
 from termchat.tools.registry import Tool
 
 STARTUP_TIMEOUT = 15.0
 MAX_TOOL_PAGES = 50
 INSTALL_HINT = "install termchat[mcp] (pip install 'termchat[mcp]')"
-
-SAFE_ENV = (
-    ("APPDATA", "LOCALAPPDATA", "PATH", "PATHEXT", "SYSTEMROOT", "TEMP", "TMP", "USERNAME")
-    if sys.platform == "win32"
-    else (
-        "PATH",
-        "HOME",
-        "LANG",
-        "LC_ALL",
-        "LC_CTYPE",
-        "TERM",
-        "USER",
-        "LOGNAME",
-        "SHELL",
-        "TMPDIR",
-    )
-)
-"""The only variables of termchat's environment a stdio server inherits (besides its `env`).
-
-The SDK adds its own default set (HOME, LOGNAME, PATH, SHELL, TERM, USER on POSIX) under
-whatever env it is given; that set is contained in this one, so no API key can slip through.
-"""
 
 _KEYS = {"command", "args", "env", "url", "timeout"}
 
@@ -95,11 +72,14 @@ def parse_mcp_servers(section: Mapping[str, Any]) -> list[McpServerConfig]:
     return [McpServerConfig.from_mapping(str(name), data) for name, data in section.items()]
 
 
-def child_environment(config: McpServerConfig) -> dict[str, str]:
-    """The environment a stdio server gets: `SAFE_ENV` from ours, then its configured `env`."""
-    env = {name: os.environ[name] for name in SAFE_ENV if name in os.environ}
-    env.update(config.env)
-    return env
+def child_environment(config: McpServerConfig, tool_env: Iterable[str] = ()) -> dict[str, str]:
+    """The environment a stdio server gets: what every tool process gets, then its `env`.
+
+    That is `process.tool_environment` (PATH, HOME, LANG, `LC_*`, ... and the names in
+    `tool_env`), never an API key. The SDK adds its own default set (HOME, LOGNAME, PATH,
+    SHELL, TERM, USER on POSIX) under it; that set holds no secret either.
+    """
+    return {**tool_environment(tool_env), **config.env}
 
 
 def content_text(blocks: Iterable[Any], structured: Any = None) -> str:
@@ -163,7 +143,7 @@ class _Server:
         params = StdioServerParameters(
             command=self.config.command,
             args=list(self.config.args),
-            env=child_environment(self.config),
+            env=child_environment(self.config, self.manager.tool_env),
         )
         return stdio_client(params, errlog=self.errlog)
 
@@ -274,10 +254,13 @@ class McpManager:
     """Starts MCP servers, offers their tools, and shuts them down.
 
     Failures never raise: a server that cannot start, does not answer in time or dies later is
-    described in `problems` (one line naming it) and the others keep working.
+    described in `problems` (one line naming it) and the others keep working. A stdio server
+    inherits only the base tool environment plus the names in `tool_env` (config `tool_env`),
+    then its own `env` table.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, tool_env: Iterable[str] = ()) -> None:
+        self.tool_env = tuple(tool_env)
         self.problems: list[str] = []
         self._servers: list[_Server] = []
 

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import urllib.request
+from collections.abc import AsyncIterator, Sequence
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin
 
 from termchat import __version__
-from termchat.backends.host import is_loopback
 from termchat.errors import ToolError
+from termchat.tools.netguard import HostGuard, Resolver, Target, address_kind
 from termchat.tools.registry import Tool
 from termchat.tools.schema import tool_from_function
 
 FETCH_BYTES = 1024 * 1024
 FETCH_CHARS = 64 * 1024
 FETCH_TIMEOUT = 20.0
+MAX_REDIRECTS = 5
+_ACCEPT = "text/html, text/*;q=0.9, */*;q=0.5"
 
 _TEXT_TYPES = {
     "application/json",
@@ -94,7 +100,12 @@ def _is_text(mime: str, head: bytes) -> bool:
 
 
 def fetch_url_tool(
-    *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FETCH_BYTES, max_chars: int = FETCH_CHARS
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    max_bytes: int = FETCH_BYTES,
+    max_chars: int = FETCH_CHARS,
+    allow_hosts: Sequence[str] = (),
+    resolve: Resolver | None = None,
 ) -> Tool:
     """The fetch_url tool (policy: ask).
 
@@ -102,7 +113,10 @@ def fetch_url_tool(
         timeout: Seconds for the whole fetch.
         max_bytes: Download at most this much.
         max_chars: Return at most this many characters of text.
+        allow_hosts: Hosts it may reach although they are internal (see `netguard.HostGuard`).
+        resolve: How names are resolved; the system resolver by default.
     """
+    guard = HostGuard(allow_hosts, resolve)
 
     async def fetch_url(url: str) -> str:
         """Fetch a web page or text file over HTTP(S) and return its text (HTML is made readable).
@@ -112,14 +126,10 @@ def fetch_url_tool(
         """
         import httpx  # here: the tool is offered at start-up, httpx loads when it is used
 
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ToolError("only http:// and https:// URLs can be fetched")
+        url = url.strip()
         try:
             async with asyncio.timeout(timeout):
-                body, mime, encoding, truncated = await _download(
-                    url.strip(), max_bytes, timeout, trust_env=not is_loopback(url.strip())
-                )
+                body, mime, encoding, truncated = await _download(guard, url, max_bytes, timeout)
         except TimeoutError:
             raise ToolError(f"fetching {url} timed out after {timeout:g} s") from None
         except httpx.HTTPError as exc:
@@ -145,35 +155,88 @@ def fetch_url_tool(
     return tool_from_function(fetch_url, "builtin", read_only=True)
 
 
+def _env_proxy(target: Target) -> str | None:
+    """The proxy the environment names for this hop (never for loopback), or None."""
+    if any(address_kind(a) == "loopback" for a in target.addresses):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    if not proxies or urllib.request.proxy_bypass(target.host):
+        return None
+    return proxies.get(target.scheme) or proxies.get("all")
+
+
 async def _download(
-    url: str, max_bytes: int, timeout: float, *, trust_env: bool
+    guard: HostGuard, url: str, max_bytes: int, timeout: float
 ) -> tuple[bytes, str, str, bool]:
-    """GET `url`; return (body up to max_bytes, MIME type, charset, truncated)."""
+    """GET `url`, following redirects by hand so that each hop is checked.
+
+    Returns:
+        The body (up to max_bytes), its MIME type and charset, and whether it was cut.
+    """
+    for _ in range(MAX_REDIRECTS + 1):
+        target = await guard.check(url)
+        async with _open(target, url, timeout) as response:
+            if 300 <= response.status_code < 400 and response.status_code != 304:
+                location = response.headers.get("location")
+                if not location:
+                    raise ToolError(f"HTTP {response.status_code} without a Location from {url}")
+                url = urljoin(url, location)
+                continue
+            if response.status_code >= 400:
+                raise ToolError(f"HTTP {response.status_code} {response.reason_phrase} for {url}")
+            mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = bytearray()
+            truncated = False
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    del body[max_bytes:]
+                    truncated = True
+                    break
+            return bytes(body), mime, response.charset_encoding or "utf-8", truncated
+    raise ToolError(f"more than {MAX_REDIRECTS} redirects, the last to {url}")
+
+
+@contextlib.asynccontextmanager
+async def _open(target: Target, url: str, timeout: float) -> AsyncIterator[Any]:
+    """A streamed GET of `url` sent to one of the target's checked addresses.
+
+    The request goes to the address itself, with the URL's host in the Host header and as the
+    TLS server name, so certificates are still checked against the name. Through a proxy the
+    proxy connects (and resolves) instead; the name was checked all the same.
+    """
     import httpx
 
-    headers = {
-        "User-Agent": f"termchat/{__version__}",
-        "Accept": "text/html, text/*;q=0.9, */*;q=0.5",
-    }
-    async with (
-        httpx.AsyncClient(
-            follow_redirects=True,
-            max_redirects=5,
-            timeout=timeout,
-            trust_env=trust_env,
-            headers=headers,
-        ) as client,
-        client.stream("GET", url) as response,
-    ):
-        if response.status_code >= 400:
-            raise ToolError(f"HTTP {response.status_code} {response.reason_phrase} for {url}")
-        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = bytearray()
-        truncated = False
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > max_bytes:
-                del body[max_bytes:]
-                truncated = True
-                break
-        return bytes(body), mime, response.charset_encoding or "utf-8", truncated
+    headers = {"User-Agent": f"termchat/{__version__}", "Accept": _ACCEPT}
+    proxy = _env_proxy(target)
+    # The client ignores the environment (its proxies are decided above); the transport still
+    # reads SSL_CERT_FILE / SSL_CERT_DIR for the certificates to trust.
+    transport = httpx.AsyncHTTPTransport(proxy=proxy, trust_env=True)
+    async with httpx.AsyncClient(timeout=timeout, trust_env=False, transport=transport) as client:
+        if proxy is not None:
+            async with client.stream("GET", url, headers=headers) as response:
+                yield response
+            return
+        original = httpx.URL(url)
+        headers["Host"] = original.netloc.decode("ascii")
+        extensions = (
+            {"sni_hostname": original.raw_host.decode("ascii")} if target.scheme == "https" else {}
+        )
+        failure: httpx.ConnectError | None = None
+        for address in target.addresses:
+            request = client.build_request(
+                "GET", original.copy_with(host=str(address)), headers=headers,
+                extensions=extensions,
+            )  # fmt: skip
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.ConnectError as exc:  # the next address may answer
+                failure = exc
+                continue
+            try:
+                yield response
+            finally:
+                await response.aclose()
+            return
+        assert failure is not None
+        raise failure
