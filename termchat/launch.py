@@ -88,14 +88,16 @@ async def _main(
         from termchat.render.plain import OneLineMessages
 
         renderer = OneLineMessages(rich, json_events=options.json)
+    for warning in config.warnings:
+        renderer.warning(warning)
     try:
         backend = make_backend(config)
     except TermchatError as exc:  # a server address that cannot be one
         renderer.error(str(exc))
         return 2
-    warning = plain_http_key_warning(backend.host, config.server_api_key())
-    if warning:
-        renderer.warning(warning)
+    key_warning = plain_http_key_warning(backend.host, config.server_api_key())
+    if key_warning:
+        renderer.warning(key_warning)
     session = session_for(config, renderer.warning)
     if session.saving:
         session.store()  # open it now, so a database that cannot be used is said at once

@@ -98,7 +98,6 @@ def _app_printing(home: Any) -> tuple[Any, io.StringIO]:
         pytest.param("/set temperature", "set", id="set-one-word"),
         pytest.param("/unset", "unset", id="unset-bare"),
         pytest.param("/pull", "pull", id="pull-bare"),
-        pytest.param("/title", "title", id="title-bare"),
     ],
 )
 def test_run_command_usage_error_quotes_the_commands_own_usage(

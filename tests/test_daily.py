@@ -85,3 +85,51 @@ def test_daily_a_failed_message_is_replaced_not_sent_again(
     assert "not sent is dropped" in term.transcript()
     sent = [m["content"] for m in fake_server.last_chat()["messages"]]
     assert sent == ["second question"]
+
+
+def test_daily_ollama_run_habits_are_understood(
+    spawn: Callable[..., Terminal], fake_server: FakeServer
+) -> None:
+    term = spawn("-m", "qwen3")
+    term.line("/set parameter temperature 0.5")
+    term.wait_for("temperature = 0.5")
+    term.line("/set stop ###")
+    term.wait_for("stop = ###")
+    term.line("/set nothink")
+    term.wait_for("Thinking: off")
+    term.line("/show info")
+    term.wait_for("capabilities")
+    term.line("hello")
+    term.wait_for("You said: hello")
+    sent = fake_server.last_chat()
+    assert sent["options"] == {"temperature": 0.5, "stop": ["###"]}
+    assert sent["think"] is False
+    text = term.transcript()
+    assert "['###']" not in text and "Unknown" not in text
+
+
+def test_daily_the_conversation_has_a_name_inside_the_repl_and_on_exit(
+    spawn: Callable[..., Terminal], fake_server: FakeServer, tmp_path: Path
+) -> None:
+    term = spawn("-m", "qwen3")
+    term.line("/title")
+    term.wait_for("Not saved yet")
+    term.line("name me")
+    term.wait_for("You said: name me")
+    term.line("/title")
+    term.wait_for("Saved as “name me”")
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+    listed = json.loads(termchat("sessions", "list", "--json", home=tmp_path).stdout)
+    assert f"termchat -r {listed[0]['id']}" in term.transcript()
+
+
+def test_daily_a_resumed_prompt_names_the_model_that_answered_it(
+    spawn: Callable[..., Terminal], fake_server: FakeServer, tmp_path: Path
+) -> None:
+    ran = termchat("--host", fake_server.url, "-m", "gemma3", "-p", "old question", home=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    term = spawn("-m", "qwen3", "--continue")
+    term.wait_for("Resumed")
+    assert "gemma3 ❯ old question" in term.transcript()
+    assert "qwen3 ❯ old question" not in term.transcript()

@@ -56,11 +56,13 @@ class Toolbox:
         *,
         chain_limit: int = 10,
         timeout: float = DEFAULT_TIMEOUT,
+        tool_env: tuple[str, ...] = (),
     ) -> None:
         self.registry = registry
         self.approvals = approvals
         self.chain_limit = chain_limit
         self.timeout = timeout
+        self.tool_env = tool_env
         self._mcp: McpManager | None = None
         self._problems_seen = 0
 
@@ -177,7 +179,7 @@ class Toolbox:
         from termchat.tools.mcp_bridge import McpManager, parse_mcp_servers
 
         configs = parse_mcp_servers(servers)
-        self._mcp = McpManager()
+        self._mcp = McpManager(tool_env=self.tool_env)
         for tool in await self._mcp.start(configs):
             self.registry.add(tool, prefix_on_clash=True)
         self._problems_seen = len(self._mcp.problems)
@@ -203,7 +205,9 @@ def build_toolbox(config: Config, *, interactive: bool, assume_yes: bool) -> Too
     from termchat.tools.loader import load_tools_file
 
     registry = ToolRegistry()
-    builtins = builtin_tools(Path.cwd())
+    builtins = builtin_tools(
+        Path.cwd(), tool_env=config.tool_env, fetch_allow_hosts=config.fetch_allow_hosts
+    )
     for name in config.tools:
         if name not in builtins:
             known = ", ".join(sorted(builtins))
@@ -218,4 +222,6 @@ def build_toolbox(config: Config, *, interactive: bool, assume_yes: bool) -> Too
         interactive=interactive,
         assume_yes=assume_yes,
     )
-    return Toolbox(registry, approvals, chain_limit=config.tool_chain_limit)
+    return Toolbox(
+        registry, approvals, chain_limit=config.tool_chain_limit, tool_env=tuple(config.tool_env)
+    )
