@@ -74,12 +74,7 @@ class MessageHistory:
         """
         with self._write() as conn:
             sid = self._resolve(session_id)
-            last = conn.execute(
-                "SELECT id FROM messages WHERE session_id = ? AND active = 1 "
-                "ORDER BY seq DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            return self._insert(conn, sid, None if last is None else last[0], message)
+            return self._insert(conn, sid, self._tip(conn, sid), message)
 
     def append_after(
         self, session_id: str, parent: int | None, message: Message
@@ -93,12 +88,7 @@ class MessageHistory:
         """
         with self._write() as conn:
             sid = self._resolve(session_id)
-            tip = conn.execute(
-                "SELECT id FROM messages WHERE session_id = ? AND active = 1 "
-                "ORDER BY seq DESC LIMIT 1",
-                (sid,),
-            ).fetchone()
-            if (None if tip is None else tip[0]) == parent:
+            if self._tip(conn, sid) == parent:
                 return self._insert(conn, sid, parent, message), False
             if parent is not None:
                 owner = conn.execute(
@@ -113,6 +103,15 @@ class MessageHistory:
             for row_id in path:
                 conn.execute("UPDATE messages SET active = 1 WHERE id = ?", (row_id,))
             return self._insert(conn, sid, parent, message), True
+
+    @staticmethod
+    def _tip(conn: Connection, sid: str) -> int | None:
+        """The row id of the last message of the active history (None when it is empty)."""
+        row = conn.execute(
+            "SELECT id FROM messages WHERE session_id = ? AND active = 1 ORDER BY seq DESC LIMIT 1",
+            (sid,),
+        ).fetchone()
+        return None if row is None else int(row[0])
 
     def _insert(self, conn: Connection, sid: str, parent: int | None, message: Message) -> int:
         """Insert an active row after `parent` (which must be the active tip, or None)."""
