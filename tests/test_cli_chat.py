@@ -217,3 +217,12 @@ def test_chat_options_explicit_names_the_settings_given() -> None:
     options = ChatOptions.from_values(values)
     assert options.explicit == {"model", "think", "options"}
     assert (options.json, options.resume, options.show_thinking_flag) == (True, "ab", None)
+
+
+def test_chat_subcommand_without_its_command_shows_its_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli_app.run_typer(["sessions"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Usage: termchat sessions") and "Commands:" in err
+    assert err.endswith("--yes).\n")  # ends its last line, so the shell prompt starts afresh

@@ -95,7 +95,9 @@ def run_typer(args: list[str]) -> int:
     except typer.TyperException as error:  # click's usage errors, with their exit status (2)
         message = error.format_message()
         # A group called without its subcommand answers with its help: keep that as it is.
-        sys.stderr.write(message if "\n" in message else f"termchat: {message}\n")
+        sys.stderr.write(
+            message.rstrip("\n") + "\n" if "\n" in message else f"termchat: {message}\n"
+        )
         return error.exit_code
     except typer.Abort:
         sys.stderr.write("termchat: aborted\n")
