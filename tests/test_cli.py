@@ -87,6 +87,13 @@ def test_cli_help_lists_every_option_from_the_table(tmp_path: Path) -> None:
     assert "[PROMPT]..." in flat and "sessions" in flat
 
 
+def test_cli_readme_documents_every_option() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    usage = readme[readme.index("## Usage") : readme.index("## Keys")].replace("\\|", "|")
+    for option in CHAT_OPTIONS:
+        assert f"`{', '.join(reversed(option.names))} {option.metavar}".rstrip() in usage
+
+
 @pytest.mark.parametrize(
     "args",
     [
