@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from fakeserver import FakeServer
 
-from termchat.cli import normalize_argv
+from termchat import __version__
+from termchat.cli.options import CHAT_OPTIONS
 
 
 def termchat(
@@ -31,25 +33,81 @@ def termchat(
     )
 
 
+def python_with_module_report(*argv: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run termchat's entry point with `argv`; stderr ends with the heavy modules it imported."""
+    script = (
+        "import atexit, sys\n"
+        "heavy = ('typer', 'pydantic', 'rich', 'httpx', 'prompt_toolkit', 'dataclasses')\n"
+        "atexit.register(lambda: sys.stderr.write('imported: ' + ' '.join(sorted(\n"
+        "    m for m in heavy if m in sys.modules)) + '\\n'))\n"
+        f"sys.argv = ['termchat', *{list(argv)!r}]\n"
+        "from termchat.cli import main\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    env["TERMCHAT_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_cli_version_is_fast_path(tmp_path: Path, flag: str) -> None:
+    result = python_with_module_report(flag, home=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"termchat {__version__}\n"
+    assert result.stderr == "imported: \n"  # answered before anything heavy loads
+
+
+def test_cli_chat_starts_without_typer(fake_server: FakeServer, tmp_path: Path) -> None:
+    result = python_with_module_report(
+        "--host", fake_server.url, "-m", "qwen3", "-yp", "ping", "--think", home=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "You said: ping" in result.stdout
+    imported = result.stderr.splitlines()[-1].split()
+    assert imported[0] == "imported:"
+    assert "typer" not in imported and "pydantic" not in imported
+
+
+def test_cli_help_lists_every_option_from_the_table(tmp_path: Path) -> None:
+    result = termchat("--help", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())  # help text wraps; compare it unwrapped
+    for option in CHAT_OPTIONS:
+        names = ", ".join(reversed(option.names))
+        assert f"{names} {option.metavar}".strip() in flat
+        assert " ".join(option.help.split()) in flat
+    assert "[PROMPT]..." in flat and "sessions" in flat
+
+
+def test_cli_readme_documents_every_option() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    usage = readme[readme.index("## Usage") : readme.index("## Keys")].replace("\\|", "|")
+    for option in CHAT_OPTIONS:
+        assert f"`{', '.join(reversed(option.names))} {option.metavar}".rstrip() in usage
+
+
 @pytest.mark.parametrize(
-    ("argv", "expected"),
+    "args",
     [
-        pytest.param(["--think"], ["--think=on"], id="think-alone"),
-        pytest.param(["--think", "-m", "x"], ["--think=on", "-m", "x"], id="think-then-flag"),
-        pytest.param(["--think", "high"], ["--think", "high"], id="think-level"),
-        pytest.param(["--resume"], ["--resume="], id="resume-alone"),
-        pytest.param(["--resume", "ab12"], ["--resume", "ab12"], id="resume-id"),
-        pytest.param(["-r", "-m", "x"], ["--resume=", "-m", "x"], id="short-resume-then-flag"),
+        pytest.param(["--help"], id="chat"),
+        *(
+            pytest.param(["sessions", command, "--help"], id=command)
+            for command in ("list", "show", "search", "export", "import", "rename", "delete")
+        ),
     ],
 )
-def test_normalize_argv_optional_values(argv: list[str], expected: list[str]) -> None:
-    assert normalize_argv(argv) == expected
-
-
-def test_cli_version_is_fast_path(tmp_path: Path) -> None:
-    result = termchat("--version", home=tmp_path)
-    assert result.returncode == 0
-    assert result.stdout.startswith("termchat ")
+def test_cli_help_shows_no_python_type_names(tmp_path: Path, args: list[str]) -> None:
+    result = termchat(*args, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not re.search(r"<\w[^>]*>|\b(str|int|bool)\b|[{}]", result.stdout)
 
 
 def test_cli_prompt_prints_plain_answer(fake_server: FakeServer, tmp_path: Path) -> None:
@@ -136,10 +194,46 @@ def test_cli_json_failure_is_an_event(tmp_path: Path) -> None:
     assert event["type"] == "error" and "Cannot reach Ollama" in event["message"]
 
 
-def test_cli_bad_flag_value_exit_2(tmp_path: Path) -> None:
-    result = termchat("-m", "qwen3", "--think", "loudly", "-p", "x", home=tmp_path)
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--think", "loudly"], "Unknown think value 'loudly'", id="think"),
+        pytest.param(["--backend", "vllm"], "--backend must be ollama or openai", id="backend"),
+        pytest.param(["-o", "temperature"], "--option needs KEY=VALUE", id="option"),
+        pytest.param(["--think", "--no-think"], "--think and --no-think contradict", id="both"),
+        pytest.param(["-p", "a", "b"], "The prompt was given twice", id="prompt-twice"),
+        pytest.param(["--mod", "qwen3"], "No such option: --mod", id="abbreviation"),
+        pytest.param(["-x"], "No such option: -x", id="unknown"),
+        pytest.param(["--json=1"], "Option '--json' does not take a value", id="flag-value"),
+        pytest.param(["-m"], "Option '-m' requires an argument", id="missing-value"),
+    ],
+)
+def test_cli_usage_mistake_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = termchat("--host", "127.0.0.1:9", *args, home=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.startswith("termchat: Unknown think value 'loudly'")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"termchat: {message}")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "sent"),
+    [
+        pytest.param(["why", "is", "the", "sky", "blue"], "why is the sky blue", id="words"),
+        pytest.param(["why is the sky blue"], "why is the sky blue", id="one-quoted-word"),
+        pytest.param(["why", "--no-save", "blue"], "why blue", id="options-between-words"),
+        pytest.param(["-p", "-x"], "-x", id="prompt-dash-x"),
+        pytest.param(["--prompt=-x"], "-x", id="prompt-equals-dash-x"),
+        pytest.param(["--", "-x", "sessions"], "-x sessions", id="after-dashdash"),
+    ],
+)
+def test_cli_prompt_words_and_dash_values(
+    fake_server: FakeServer, tmp_path: Path, args: list[str], sent: str
+) -> None:
+    result = termchat("--host", fake_server.url, "-m", "qwen3", *args, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert fake_server.last_chat()["messages"][-1]["content"] == sent
+    assert result.stdout.startswith(f"You said: {sent}\n")
 
 
 def test_cli_thinking_unsupported_is_retried_without_think(

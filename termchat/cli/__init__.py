@@ -1,4 +1,9 @@
-"""The command line: the composition root. Imports heavy modules only when they are needed."""
+"""The command line's entry point: read the chat options without typer when it can, then run.
+
+A plain chat invocation (and `--version`) never imports typer, whose start-up costs about
+0.2 s; `--help`, the `sessions` subcommands and every usage mistake go to the typer app,
+which is generated from the same table (see `cli.options`).
+"""
 
 from __future__ import annotations
 
@@ -7,43 +12,41 @@ import sys
 from termchat import __version__
 
 
-def normalize_argv(args: list[str]) -> list[str]:
-    """Give the options whose value is optional an explicit one.
-
-    `--think` alone (or before another option) means `--think=on`; `--think WORD` sets a
-    level, and parse_think rejects a word it does not know. `--resume` alone means
-    "pick from a list" (`--resume=`), `--resume ID` resumes that conversation.
-    """
-    out: list[str] = []
-    for index, arg in enumerate(args):
-        following = args[index + 1] if index + 1 < len(args) else None
-        if arg == "--think" and (following is None or following.startswith("-")):
-            out.append("--think=on")
-        elif arg in ("--resume", "-r") and (following is None or following.startswith("-")):
-            out.append("--resume=")
-        else:
-            out.append(arg)
-    return out
-
-
 def main() -> None:
-    """Console-script entry point. `--version` answers before typer, rich or httpx load, and
-    a plain chat invocation starts without typer (see `cli.chat`)."""
+    """Console-script entry point."""
+    from termchat.cli.options import read_args
+
     args = sys.argv[1:]
-    if args in (["--version"], ["-V"]):
+    reading = read_args(args)
+    if reading.rest:  # help, a subcommand or a mistake: typer's part
+        from termchat.cli.app import run_typer
+
+        sys.exit(run_typer(args))
+    sys.exit(run(reading.values()))
+
+
+def run(values: dict[str, object]) -> int:
+    """Run the chat command with its option values (see `Reading.values`); the exit status.
+
+    The one place that answers `--version`. A bad option value prints one line on stderr and
+    returns 2.
+    """
+    if values.get("version"):
         sys.stdout.write(f"termchat {__version__}\n")
-        return
-    args = normalize_argv(args)
-    from termchat.cli.chat import parse_chat_args
+        return 0
+    from termchat.cli.chat import ChatOptions
+    from termchat.config import load_config
+    from termchat.errors import TermchatError
 
-    flags = parse_chat_args(args)
-    if flags is not None:  # the common case, without typer's start-up cost
-        from termchat.cli.chat import start_chat
+    try:
+        options = ChatOptions.from_values(values)
+        config = options.configure(load_config())
+    except TermchatError as exc:
+        sys.stderr.write(f"termchat: {exc}\n")
+        return 2
+    from termchat.launch import run_chat
 
-        sys.exit(start_chat(flags))
-    from termchat.cli.app import app
-
-    app(args=args, prog_name="termchat")
+    return run_chat(config, options)
 
 
 if __name__ == "__main__":

@@ -1,126 +1,105 @@
-"""The typer application: options, and the composition of backend, renderer, store and REPL."""
+"""The typer application: the chat command generated from the option table, and `sessions`.
+
+typer reads a function's signature, so the chat command's signature is built from
+`CHAT_OPTIONS` (one typer.Option per row, with its names, metavar and help). The group hands
+typer the command line as `read_args` split it (`Reading.spelled_out`), so typer cannot read
+`-p -x`, `--think` alone or the prompt words differently from the fast path; typer adds
+`--help`, the subcommands and the usage error messages.
+"""
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from termchat import __version__
-from termchat.cli.chat import ChatFlags, start_chat
+from termchat.cli import run
+from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
+from termchat.cli.sessions import sessions
+
+
+class ChatGroup(TyperGroup):
+    """The top-level command: chat options, prompt words, or a subcommand."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Let typer parse what the table read; keep the prompt words for the callback."""
+        reading = read_args(args)
+        ctx.meta[WORDS] = reading.words
+        parsed: list[str] = super().parse_args(ctx, reading.spelled_out())
+        return parsed
+
 
 app = typer.Typer(
+    cls=ChatGroup,
     add_completion=False,
     no_args_is_help=False,
     invoke_without_command=True,
-    help="Chat with local language models (Ollama, OpenAI-compatible servers) in the terminal.",
+    subcommand_metavar="[PROMPT]... | COMMAND [ARGS]...",
+    help=(
+        "Chat with local language models (Ollama, OpenAI-compatible servers) in the terminal."
+        "\n\n`termchat -m qwen3` opens a chat; `termchat -m qwen3 why is the sky blue` (or -p"
+        " TEXT, or text on stdin) asks once and prints the answer."
+    ),
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"termchat {__version__}\n")
-        raise typer.Exit()
-
-
-@app.callback()
-def chat(
-    ctx: typer.Context,
-    model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Model name, e.g. qwen3")
-    ] = None,
-    prompt: Annotated[
-        str | None, typer.Option("--prompt", "-p", help="Ask one question, print the answer, exit")
-    ] = None,
-    host: Annotated[
-        str | None,
-        typer.Option("--host", help="Server address (default $OLLAMA_HOST or 127.0.0.1:11434)"),
-    ] = None,
-    backend: Annotated[
-        str | None, typer.Option("--backend", help="ollama (default) or openai (a /v1 server)")
-    ] = None,
-    think: Annotated[
-        str | None,
-        typer.Option(
-            "--think",
-            help="Ask for reasoning: --think, or --think low|medium|high|max|auto",
-        ),
-    ] = None,
-    no_think: Annotated[bool, typer.Option("--no-think", help="Ask for no reasoning")] = False,
-    hide_thinking: Annotated[
-        bool, typer.Option("--hide-thinking", help="Start with reasoning collapsed")
-    ] = False,
-    show_thinking: Annotated[
-        bool, typer.Option("--show-thinking", help="Show reasoning (to stderr when piped)")
-    ] = False,
-    system: Annotated[str | None, typer.Option("--system", "-s", help="System prompt")] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option("--option", "-o", help="Model option KEY=VALUE (repeatable)"),
-    ] = None,
-    theme: Annotated[str | None, typer.Option("--theme", help="Theme name or .toml path")] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Write one JSON object per event (non-interactive)")
-    ] = False,
-    tool: Annotated[
-        list[str] | None, typer.Option("--tool", help="Enable a built-in tool (repeatable)")
-    ] = None,
-    tools_file: Annotated[
-        list[str] | None,
-        typer.Option("--tools-file", help="Python file whose functions become tools"),
-    ] = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Approve tool calls without asking")
-    ] = False,
-    continue_last: Annotated[
-        bool, typer.Option("--continue", "-c", help="Resume the most recent conversation")
-    ] = False,
-    resume: Annotated[
-        str | None,
-        typer.Option(
-            "--resume",
-            "-r",
-            help="Resume a conversation by id (prefix); without an id, pick one",
-        ),
-    ] = None,
-    no_save: Annotated[
-        bool, typer.Option("--no-save", help="Do not save this conversation")
-    ] = False,
-    version: Annotated[
-        bool,
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version"),
-    ] = False,
-) -> None:
-    """Chat with a model: `termchat -m qwen3`, or `termchat -m qwen3 -p "question"`."""
-    if ctx.invoked_subcommand is not None:
-        return
-    flags = ChatFlags(
-        model=model,
-        prompt=prompt,
-        host=host,
-        backend=backend,
-        think=think,
-        no_think=no_think,
-        hide_thinking=hide_thinking,
-        show_thinking=show_thinking,
-        system=system,
-        option=list(option or []),
-        theme=theme,
-        json_out=json_out,
-        tool=list(tool or []),
-        tools_file=list(tools_file or []),
-        yes=yes,
-        continue_last=continue_last,
-        resume=resume,
-        no_save=no_save,
+def _parameter(option: Option) -> inspect.Parameter:
+    """The typer parameter of one row of the table."""
+    info = typer.Option(*option.names, help=option.help, metavar=option.metavar or None)
+    annotation: Any
+    default: Any = None
+    if option.kind == FLAG:
+        annotation, default = Annotated[bool, info], False
+    elif option.kind == LIST:
+        annotation = Annotated[list[str] | None, info]
+    else:
+        annotation = Annotated[str | None, info]
+    return inspect.Parameter(
+        option.dest, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
     )
-    raise typer.Exit(start_chat(flags))
 
 
-from termchat.cli.sessions import sessions  # noqa: E402
+def chat(ctx: typer.Context, **given: Any) -> None:
+    """Chat with a model: `termchat -m qwen3`; ask once: `termchat -m qwen3 why is the sky blue`."""
+    if ctx.invoked_subcommand is not None and not given["version"]:
+        return
+    values: dict[str, object] = {
+        o.dest: (given[o.dest] or []) if o.kind == LIST else given[o.dest] for o in CHAT_OPTIONS
+    }
+    values[WORDS] = list(ctx.meta.get(WORDS, []))
+    raise typer.Exit(run(values))
 
-app.add_typer(sessions, name="sessions")
+
+chat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        *(_parameter(option) for option in CHAT_OPTIONS),
+    ]
+)
+app.callback()(chat)
+(subcommand,) = SUBCOMMANDS
+app.add_typer(sessions, name=subcommand)
+
+
+def run_typer(args: list[str]) -> int:
+    """Run the typer app on `args`; the exit status. A usage mistake is one line on stderr."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="termchat", standalone_mode=False)
+    except typer.TyperException as error:  # click's usage errors, with their exit status (2)
+        message = error.format_message()
+        # A group called without its subcommand answers with its help: keep that as it is.
+        sys.stderr.write(
+            message.rstrip("\n") + "\n" if "\n" in message else f"termchat: {message}\n"
+        )
+        return error.exit_code
+    except typer.Abort:
+        sys.stderr.write("termchat: aborted\n")
+        return 1
+    return result if isinstance(result, int) else 0

@@ -1,58 +1,23 @@
-"""The chat command without typer: its flags, a fast parser for them, and the start of a chat.
-
-typer builds a pydantic validator for every option it parses (about 0.1 s for the chat
-command, plus 0.08 s to import pydantic), which is most of the REPL's start-up budget. So
-`cli.main` first tries `parse_chat_args`, which knows exactly the chat command's options (a
-test checks them against the typer command); anything else — `--help`, a subcommand, an
-unknown or malformed option — goes to typer, which also produces the error messages.
-"""
+"""The chat command's options as one value (`ChatOptions`), and how they override the Config."""
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from termchat.config import load_config, parse_option, parse_think
-from termchat.errors import ConfigError, TermchatError
-
-# option name -> parameter name of the chat command (cli_app.chat)
-VALUE_OPTIONS = {
-    "--model": "model",
-    "-m": "model",
-    "--prompt": "prompt",
-    "-p": "prompt",
-    "--host": "host",
-    "--backend": "backend",
-    "--think": "think",
-    "--system": "system",
-    "-s": "system",
-    "--theme": "theme",
-    "--resume": "resume",
-    "-r": "resume",
-}
-LIST_OPTIONS = {
-    "--option": "option",
-    "-o": "option",
-    "--tool": "tool",
-    "--tools-file": "tools_file",
-}
-FLAG_OPTIONS = {
-    "--no-think": "no_think",
-    "--hide-thinking": "hide_thinking",
-    "--show-thinking": "show_thinking",
-    "--json": "json_out",
-    "--yes": "yes",
-    "-y": "yes",
-    "--continue": "continue_last",
-    "-c": "continue_last",
-    "--no-save": "no_save",
-}
+from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, WORDS, Option
+from termchat.config import Config, parse_option, parse_think
+from termchat.errors import ConfigError
 
 
-@dataclass
-class ChatFlags:
-    """The chat command's flags as given (None / False / empty: not given)."""
+@dataclass(frozen=True)
+class ChatOptions:
+    """The chat command's options as given (None / False / empty: not given).
+
+    One field per row of `CHAT_OPTIONS`, named by its `dest`; the prompt words are already in
+    `prompt`.
+    """
 
     model: str | None = None
     prompt: str | None = None
@@ -63,121 +28,93 @@ class ChatFlags:
     hide_thinking: bool = False
     show_thinking: bool = False
     system: str | None = None
-    option: list[str] = field(default_factory=list)
+    option: tuple[str, ...] = ()
     theme: str | None = None
-    json_out: bool = False
-    tool: list[str] = field(default_factory=list)
-    tools_file: list[str] = field(default_factory=list)
+    json: bool = False
+    tool: tuple[str, ...] = ()
+    tools_file: tuple[str, ...] = ()
     yes: bool = False
     continue_last: bool = False
     resume: str | None = None
     no_save: bool = False
+    version: bool = False
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> ChatOptions:
+        """The options from parsed values (by `dest`, with the prompt words under WORDS).
+
+        Raises:
+            ConfigError: the prompt was given both ways.
+        """
+        fields: dict[str, Any] = {}
+        for option in CHAT_OPTIONS:
+            value = values[option.dest]
+            fields[option.dest] = tuple(value) if isinstance(value, list) else value
+        words = list(values.get(WORDS) or [])
+        if words:
+            (target,) = [option for option in CHAT_OPTIONS if option.words]
+            if fields[target.dest] is not None:
+                raise ConfigError(
+                    f"The prompt was given twice ({target.names[-1]} and as words): give it once"
+                )
+            fields[target.dest] = " ".join(words)
+        return cls(**fields)
+
+    def given(self, option: Option) -> bool:
+        """Whether `option` was on the command line."""
+        return getattr(self, option.dest) not in (None, False, ())
+
+    @property
+    def show_thinking_flag(self) -> bool | None:
+        """--show-thinking / --hide-thinking, or None when neither was given."""
+        return True if self.show_thinking else (False if self.hide_thinking else None)
+
+    @property
+    def explicit(self) -> frozenset[str]:
+        """The Config settings given as options (they win over a resumed conversation's)."""
+        return frozenset(o.config for o in CHAT_OPTIONS if o.config and self.given(o))
+
+    def configure(self, config: Config) -> Config:
+        """`config` with the settings these options override.
+
+        Raises:
+            ConfigError: a value the setting does not accept, or two options that set one
+                setting differently (`--think` and `--no-think`).
+        """
+        settings: dict[str, Any] = {}
+        setters: dict[str, Option] = {}
+        for option in CHAT_OPTIONS:
+            if not option.config or not self.given(option):
+                continue
+            value = _setting(option, getattr(self, option.dest), config)
+            earlier = setters.get(option.config)
+            if earlier is not None and settings[option.config] != value:
+                raise ConfigError(f"{earlier.names[0]} and {option.names[0]} contradict each other")
+            settings[option.config] = value
+            setters[option.config] = option
+        if "host" in settings:
+            settings["host_given"] = True
+        return replace(config, **settings)  # None too: `--think auto` overrides the file
 
 
-@dataclass
-class ChatOptions:
-    """Flags of the chat command that are not plain Config fields."""
-
-    prompt: str | None = None
-    json: bool = False
-    yes: bool = False
-    show_thinking_flag: bool | None = None
-    continue_last: bool = False
-    resume: str | None = None
-    explicit: frozenset[str] = frozenset()
-
-
-def parse_chat_args(args: list[str]) -> ChatFlags | None:
-    """The flags, when `args` are only well-formed chat options; None sends them to typer.
-
-    Accepts what typer accepts for these options: `--name value`, `--name=value`, `-x value`,
-    repeated options (the last value wins; list options collect).
-    """
-    values: dict[str, Any] = {}
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg in FLAG_OPTIONS:
-            values[FLAG_OPTIONS[arg]] = True
-            continue
-        name, equals, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        dest = VALUE_OPTIONS.get(name) or LIST_OPTIONS.get(name)
-        if dest is None:
-            return None
-        if equals:
-            value = inline
-        elif index < len(args):
-            value = args[index]
-            index += 1
-        else:
-            return None
-        if name in LIST_OPTIONS:
-            values.setdefault(dest, []).append(value)
-        else:
-            values[dest] = value
-    return ChatFlags(**values)
+def _setting(option: Option, value: Any, config: Config) -> Any:
+    """The value of `option.config` that `option` given as `value` asks for."""
+    if option.kind == FLAG:
+        return option.sets
+    if option.choices and value not in option.choices:
+        allowed = " or ".join(option.choices)
+        raise ConfigError(f"{option.names[0]} must be {allowed}, not {value!r}")
+    if option.config == "think":
+        return parse_think(value)
+    if option.config == "options":
+        return {**config.options, **dict(_model_option(option, item) for item in value)}
+    if option.kind == LIST:  # added to the configured ones, each once
+        return list(dict.fromkeys([*getattr(config, option.config), *value]))
+    return value
 
 
-def start_chat(flags: ChatFlags) -> int:
-    """Build the config from the flags and run the chat; the exit status.
-
-    A bad flag value prints one line on stderr and returns 2.
-    """
-    try:
-        config = load_config()
-        given: dict[str, Any] = {
-            "model": flags.model,
-            "host": flags.host,
-            "backend": flags.backend,
-            "system": flags.system,
-            "theme": flags.theme,
-        }
-        if flags.backend is not None and flags.backend not in ("ollama", "openai"):
-            raise ConfigError(f"--backend must be ollama or openai, not {flags.backend!r}")
-        if flags.think is not None and flags.no_think:
-            raise ConfigError("--think and --no-think contradict each other")
-        if flags.think is not None:
-            given["think"] = parse_think(flags.think)
-        config = config.with_flags(**given)
-        if flags.no_think:
-            config.think = False
-        if flags.hide_thinking:
-            config.show_thinking = False
-        elif flags.show_thinking:
-            config.show_thinking = True
-        for item in flags.option:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ConfigError(f"--option needs KEY=VALUE, not {item!r}")
-            config.options[key.strip()] = parse_option(key.strip(), value.strip())
-        config.tools = list(dict.fromkeys([*config.tools, *flags.tool]))
-        config.tools_files = [*config.tools_files, *flags.tools_file]
-        if flags.no_save:
-            config.save = False
-    except TermchatError as exc:
-        sys.stderr.write(f"termchat: {exc}\n")
-        return 2
-    options = ChatOptions(
-        prompt=flags.prompt,
-        json=flags.json_out,
-        yes=flags.yes,
-        show_thinking_flag=(
-            True if flags.show_thinking else (False if flags.hide_thinking else None)
-        ),
-        continue_last=flags.continue_last,
-        resume=flags.resume,
-        explicit=frozenset(
-            name
-            for name, given_flag in (
-                ("model", flags.model is not None),
-                ("system", flags.system is not None),
-                ("think", flags.think is not None or flags.no_think),
-                ("options", bool(flags.option)),
-            )
-            if given_flag
-        ),
-    )
-    from termchat.launch import run_chat
-
-    return run_chat(config, options)
+def _model_option(option: Option, item: str) -> tuple[str, Any]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"{option.names[0]} needs KEY=VALUE, not {item!r}")
+    return key.strip(), parse_option(key.strip(), value.strip())

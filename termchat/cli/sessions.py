@@ -9,9 +9,35 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from termchat.config import load_config
 from termchat.errors import ConfigError, StoreError
+
+
+class _Command(TyperCommand):
+    """A subcommand whose help names each argument by its metavar (ID, PATH), not a Python type."""
+
+    def _arguments(self, ctx: Any) -> list[Any]:
+        return [p for p in self.get_params(ctx) if p.param_type_name == "argument"]
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`[OPTIONS] ID TITLE`."""
+        names = [str(p.metavar or p.name).upper() for p in self._arguments(ctx)]
+        return [self.options_metavar or "[OPTIONS]", *names]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The arguments (metavar and help), then the options as typer shows them."""
+        rows = [(str(p.metavar or p.name).upper(), p.help or "") for p in self._arguments(ctx)]
+        if rows:
+            with formatter.section("Arguments"):
+                formatter.write_dl(rows)
+        options = [
+            p.get_help_record(ctx) for p in self.get_params(ctx) if p not in self._arguments(ctx)
+        ]
+        with formatter.section("Options"):
+            formatter.write_dl([record for record in options if record is not None])
+
 
 sessions = typer.Typer(
     help="List, show, search, export, import, rename and delete saved conversations.",
@@ -54,10 +80,12 @@ def _renderer() -> Any:
     return Renderer()
 
 
-@sessions.command("list")
+@sessions.command("list", cls=_Command)
 def list_sessions(
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array")] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", help="How many, newest first")
+    ] = 50,
 ) -> None:
     """List conversations: id, title, model, messages, last updated."""
     if limit < 1:
@@ -82,8 +110,10 @@ def list_sessions(
     )
 
 
-@sessions.command("show")
-def show(session_id: Annotated[str, typer.Argument(help="Id or unique prefix")]) -> None:
+@sessions.command("show", cls=_Command)
+def show(
+    session_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unique prefix")],
+) -> None:
     """Show a conversation's transcript."""
     with _open() as store:
         try:
@@ -98,10 +128,14 @@ def show(session_id: Annotated[str, typer.Argument(help="Id or unique prefix")])
     draw_transcript(renderer, messages, model=record.model, show_thinking=True)
 
 
-@sessions.command("search")
+@sessions.command("search", cls=_Command)
 def search(
-    text: Annotated[str, typer.Argument(help="Words to find in messages and reasoning")],
-    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="Words to find in messages and reasoning")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", help="How many matches at most")
+    ] = 20,
 ) -> None:
     """Full-text search over messages and reasoning."""
     from termchat.store import MARK_END, MARK_START
@@ -120,11 +154,15 @@ def search(
     _renderer().print(search_table(rows, MARK_START, MARK_END))
 
 
-@sessions.command("export")
+@sessions.command("export", cls=_Command)
 def export(
-    session_id: Annotated[str, typer.Argument(help="Id or unique prefix")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json")] = "md",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write")] = None,
+    session_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unique prefix")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="md|json", help="Markdown or JSON")
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="PATH", help="File to write")
+    ] = None,
 ) -> None:
     """Export a conversation as Markdown or lossless JSON."""
     from termchat.store.export import export_json, export_markdown
@@ -155,8 +193,8 @@ def export(
     sys.stderr.write(f"Wrote {output}\n")
 
 
-@sessions.command("import")
-def import_(path: Annotated[Path, typer.Argument(help="A JSON export")]) -> None:
+@sessions.command("import", cls=_Command)
+def import_(path: Annotated[Path, typer.Argument(metavar="PATH", help="A JSON export")]) -> None:
     """Import a conversation exported as JSON (it gets a new id)."""
     from termchat.store.export import import_file
 
@@ -181,10 +219,10 @@ def _open_or_create() -> Any:
         raise _fail(str(exc)) from None
 
 
-@sessions.command("rename")
+@sessions.command("rename", cls=_Command)
 def rename(
-    session_id: Annotated[str, typer.Argument(help="Id or unique prefix")],
-    title: Annotated[str, typer.Argument(help="The new title")],
+    session_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unique prefix")],
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="The new title")],
 ) -> None:
     """Rename a conversation."""
     with _open() as store:
@@ -195,9 +233,9 @@ def rename(
     sys.stdout.write(f"{record.id}: {record.title}\n")
 
 
-@sessions.command("delete")
+@sessions.command("delete", cls=_Command)
 def delete(
-    session_id: Annotated[str, typer.Argument(help="Id or unique prefix")],
+    session_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unique prefix")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask")] = False,
 ) -> None:
     """Delete a conversation (asks first unless --yes)."""
