@@ -1,9 +1,11 @@
-"""A real pseudo-terminal for end-to-end tests: pexpect runs termchat, pyte shows the screen."""
+"""Running the program as a user does: through pipes (`termchat`), or in a real pseudo-terminal
+(`Terminal`: pexpect runs termchat, pyte shows the screen)."""
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -152,3 +154,22 @@ class Terminal:
         if self.child.isalive():
             self.child.terminate(force=True)
         self.child.close()
+
+
+def termchat(
+    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m termchat ARGS` with pipes, its own TERMCHAT_HOME and no OLLAMA_*/TERMCHAT_*
+    settings from the caller; stdin is `stdin` (empty when None)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    full_env["TERMCHAT_HOME"] = str(home)
+    full_env.update(env or {})
+    return subprocess.run(
+        [*TERMCHAT, *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        check=False,
+    )

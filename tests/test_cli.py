@@ -11,26 +11,10 @@ from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
+from terminal import termchat
 
 from termchat import __version__
 from termchat.cli.options import CHAT_OPTIONS
-
-
-def termchat(
-    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
-    full_env["TERMCHAT_HOME"] = str(home)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "termchat", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-        check=False,
-    )
 
 
 def python_with_module_report(*argv: str, home: Path) -> subprocess.CompletedProcess[str]:

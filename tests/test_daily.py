@@ -4,33 +4,12 @@ user did, and would have caught what the user found."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
-from terminal import Terminal
-
-
-def termchat(
-    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m termchat ARGS` with its own TERMCHAT_HOME, stdin a pipe."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
-    full_env["TERMCHAT_HOME"] = str(home)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "termchat", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-        check=False,
-    )
+from terminal import Terminal, termchat
 
 
 def test_daily_session_ids_need_four_characters_even_for_an_imported_copy(
