@@ -255,6 +255,20 @@ def test_repl_typeahead_command_runs_next(fake_server: FakeServer) -> None:
     run_repl(fake_server, scenario)
 
 
+def test_repl_lines_typed_in_one_burst_run_in_the_order_typed(fake_server: FakeServer) -> None:
+    async def scenario(r: Running) -> None:
+        fake_server.queue_reply(content="Slow.", hold_after=1)
+        r.type("first\rsecond\r")  # one read: the prompt takes "first", the rest waits
+        await until(fake_server.holding.is_set)
+        r.type("third\r")  # typed while the reply streams, after "second"
+        await until(lambda: r.repl.typeahead.endswith("third\r"))
+        fake_server.release()
+        await r.requests(3)
+        assert r.sent() == ["first", "second", "third"]
+
+    run_repl(fake_server, scenario)
+
+
 # --- leaving --------------------------------------------------------------------------------
 
 
