@@ -269,6 +269,22 @@ def test_repl_lines_typed_in_one_burst_run_in_the_order_typed(fake_server: FakeS
     run_repl(fake_server, scenario)
 
 
+def test_repl_ctrl_c_in_the_burst_of_enter_stops_the_turn_and_keeps_the_message(
+    fake_server: FakeServer,
+) -> None:
+    async def scenario(r: Running) -> None:
+        r.type("first\r\x03")  # Enter, then Ctrl-C at once: stop, but do not lose it
+        await until(lambda: "[interrupted]" in r.printed())
+        await r.prompt()
+        assert [m.content for m in r.app.conversation.messages] == ["first"]
+        assert r.buffer() == ""
+        r.type("/retry\r")
+        await until(lambda: "You said: first" in r.printed())
+        assert r.sent()[-1] == "first"
+
+    run_repl(fake_server, scenario)
+
+
 # --- leaving --------------------------------------------------------------------------------
 
 

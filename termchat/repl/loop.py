@@ -204,9 +204,12 @@ class Repl:
         task = asyncio.ensure_future(coro)
         self._task = task
         keys = self.frontend.keys
-        with contextlib.suppress(OSError, ValueError):  # not a terminal: no raw mode
-            keys.attach(self._on_stream_key)
         try:
+            # Let its first step run (a message is added to the history there) before any key
+            # is read: a Ctrl-C typed in the same burst as Enter stops it without losing that.
+            await asyncio.sleep(0)
+            with contextlib.suppress(OSError, ValueError):  # not a terminal: no raw mode
+                keys.attach(self._on_stream_key)
             await task
         except asyncio.CancelledError:
             current = asyncio.current_task()
@@ -214,6 +217,8 @@ class Repl:
                 raise  # the REPL itself is stopping (SIGTERM)
             self.app.renderer.interrupted_marker()
         finally:
+            if not task.done():  # the REPL was stopped before the task was awaited
+                task.cancel()
             self._task = None
             keys.detach()
 
