@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fakeserver import FakeServer
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.application.current import get_app_or_none
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
@@ -281,6 +282,33 @@ def test_repl_ctrl_c_in_the_burst_of_enter_stops_the_turn_and_keeps_the_message(
         r.type("/retry\r")
         await until(lambda: "You said: first" in r.printed())
         assert r.sent()[-1] == "first"
+
+    run_repl(fake_server, scenario)
+
+
+def test_repl_a_dialog_opened_by_a_command_gets_the_keys(fake_server: FakeServer) -> None:
+    def picker_up(r: Running) -> bool:
+        app = get_app_or_none()
+        return app is not None and app is not r.repl.session.app and app.is_running
+
+    async def scenario(r: Running) -> None:
+        r.type("about zebras\r")
+        await r.requests(1)
+        r.type("/new\r")
+        await until(lambda: "New conversation." in r.printed())
+        await r.prompt()
+        r.type("about giraffes\r")
+        await r.requests(2)
+        r.type("/resume\r")
+        await until(lambda: picker_up(r))
+        r.type("zebr\r")  # into the picker, not into the key reader of the running command
+        await until(lambda: "Resumed “about zebras”" in r.printed())
+        await r.prompt()
+        assert r.repl.typeahead == "" and r.buffer() == ""
+        r.type("more\r")
+        await r.requests(3)
+        contents = [m["content"] for m in fake_server.last_chat()["messages"]]
+        assert contents[0] == "about zebras" and "about giraffes" not in contents
 
     run_repl(fake_server, scenario)
 
