@@ -422,3 +422,109 @@ def test_e2e_tools_table_shows_an_always_answer(spawn: Spawn, fake_server: FakeS
     term.wait_for("The tool returned: ONE")
     term.line("/tools")
     term.wait_for(re.compile(r"shout +file:\S+ +allow \(always"))
+
+
+def toolbar(term: Terminal) -> str:
+    """The bottom toolbar's line on the visible screen ("" when it is not drawn)."""
+    lines = [line for line in term.display().splitlines() if "^D quit" in line]
+    return lines[-1] if lines else ""
+
+
+def test_e2e_incognito_new_resume_tell_the_truth_about_saving(
+    spawn: Spawn, fake_server: FakeServer, tmp_path: Path
+) -> None:
+    term = spawn("-m", "llama3.2")
+    ready(term, "llama3.2")
+    term.line("remember the zebras")
+    term.wait_for("You said: remember the zebras")
+    term.line("/new")
+    term.wait_for("New conversation. The previous one stays saved.")
+    assert "not saved" not in toolbar(term)
+
+    term.line("/incognito")
+    term.wait_for("Incognito: nothing more is written.")
+    term.wait_for(lambda: "not saved" in toolbar(term))
+    term.line("a private thing")
+    term.wait_for("You said: a private thing")
+    term.line("/new")
+    term.wait_for("New conversation. The previous one was not saved.")
+    text = term.transcript()
+    tail = text[text.rindex("New conversation.") :]
+    assert "This conversation is not being saved (incognito)." in " ".join(tail.split())
+    assert "stays saved" not in tail
+    ready(term, "llama3.2")
+    assert "not saved" in toolbar(term)  # incognito carries into the new chat, and says so
+
+    term.line("/incognito")
+    term.wait_for("Saving is on: this conversation will be saved.")
+    term.wait_for(lambda: "^D quit" in toolbar(term) and "not saved" not in toolbar(term))
+    term.line("a saved thing")
+    term.wait_for("You said: a saved thing")
+
+    term.line("/incognito")  # off again; /resume still opens a saved conversation
+    term.wait_for(lambda: term.transcript().count("Incognito: nothing more is written.") == 2)
+    term.wait_for(lambda: "not saved" in toolbar(term))
+    term.line("/resume")
+    term.wait_for("Resume (type to filter")
+    saved_row = re.compile(r"a saved thing +llama3\.2 · 2 msgs")
+    term.wait_for(saved_row)  # the menu lists the saved conversations
+    term.type("zebr")
+    term.wait_for(lambda: saved_row.search(term.display()) is None)  # filtered
+    term.key("enter")
+    term.wait_for("Resumed “remember the zebras”")
+    ready(term, "llama3.2")
+    assert "This conversation is not being saved (incognito)." in term.transcript()
+    assert "not saved" in toolbar(term)
+    term.line("one more")
+    term.wait_for("You said: one more")
+    contents = [m["content"] for m in fake_server.last_chat()["messages"]]
+    assert contents[0] == "remember the zebras" and contents[-1] == "one more"
+    assert not any("private" in c or "saved thing" in c for c in contents)
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+
+    from termchat.store import SessionStore
+
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        saved = {
+            s.title: [r.message.content for r in store.load_rows(s.id)]
+            for s in store.list_sessions()
+        }
+    assert saved["remember the zebras"][0] == "remember the zebras"
+    assert len(saved["remember the zebras"]) == 2  # "one more" was said while not saving
+    assert saved["a saved thing"][0] == "a saved thing"
+    assert not any("private" in c for texts in saved.values() for c in texts)
+
+
+def test_e2e_undone_exchange_stays_gone_after_retry_and_alt(
+    spawn: Spawn, fake_server: FakeServer
+) -> None:
+    term = spawn("-m", "llama3.2")
+    ready(term, "llama3.2")
+    fake_server.queue_reply(content="Answer one.")
+    term.line("first question")
+    term.wait_for("Answer one.")
+    fake_server.queue_reply(content="Answer two.")
+    term.line("second question")
+    term.wait_for("Answer two.")
+    term.line("/undo")
+    term.wait_for("Dropped the last exchange ('second question').")
+    fake_server.queue_reply(content="Answer one again.")
+    term.line("/retry")
+    term.wait_for("Answer one again.")
+    retried = fake_server.last_chat()["messages"]
+    assert retried == [{"role": "user", "content": "first question"}]
+    term.line("/alt")
+    term.wait_for("Alternative 1 of 2:")
+    ready(term, "llama3.2")
+    text = term.transcript()
+    after = text[text.rindex("Alternative 1 of 2:") :]
+    assert "Answer one." in after
+    assert "second question" not in after and "Answer two." not in after
+    term.line("third question")
+    term.wait_for("You said: third question")
+    assert fake_server.last_chat()["messages"] == [
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "Answer one."},
+        {"role": "user", "content": "third question"},
+    ]

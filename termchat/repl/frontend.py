@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from prompt_toolkit.application.current import get_app_or_none, get_app_session
 from prompt_toolkit.input import Input
+from prompt_toolkit.input.typeahead import get_typeahead
 from prompt_toolkit.key_binding.key_processor import KeyPress
 
 from termchat.messages import ToolCall
@@ -34,10 +35,16 @@ class KeyReader:
                 self._on_key(press)
 
     def attach(self, on_key: KeyHandler) -> None:
-        """Start reading keys, each given to `on_key` (idempotent)."""
+        """Start reading keys, each given to `on_key` (idempotent).
+
+        Keys the prompt (or a dialog) read but left unused — typed after its Enter, in the same
+        burst — come first, so that every key reaches `on_key` in the order it was typed.
+        """
         self._on_key = on_key
         if self._stack is not None:
             return
+        for press in get_typeahead(self.input):
+            on_key(press)
         stack = contextlib.ExitStack()
         stack.enter_context(self.input.raw_mode())
         stack.enter_context(self.input.attach(self._ready))

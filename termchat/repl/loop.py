@@ -178,9 +178,9 @@ class Repl:
         if key == Keys.ControlT:
             self.app.toggle_thinking()
         elif key == Keys.ControlC:
-            # Stop the reply or tool that runs; else whatever the command is waiting for.
-            if not self.app.interrupt() and self._task is not None:
-                self._task.cancel()
+            # On the loop's next step: a Ctrl-C typed in the same burst as Enter reaches us
+            # before the task's first step, which adds the message that must not be lost.
+            asyncio.get_running_loop().call_soon(self._stop, self._task)
         elif key in (Keys.ControlM, Keys.Enter):
             self.typeahead += "\r"
         elif key in (Keys.ControlH, Keys.Backspace):
@@ -190,6 +190,11 @@ class Repl:
             self.typeahead += press.data.replace("\r\n", "\n").replace("\r", "\n")
         elif len(press.data) == 1 and (press.data.isprintable() or press.data == "\t"):
             self.typeahead += press.data
+
+    def _stop(self, task: asyncio.Future[None] | None) -> None:
+        """Ctrl-C: stop the reply or tool that runs; else whatever the command waits for."""
+        if task is not None and not task.done() and not self.app.interrupt():
+            task.cancel()
 
     def _next_typed_line(self) -> str | None:
         """A complete line typed while busy (sent as if typed at the prompt), if any."""
