@@ -82,7 +82,7 @@ async def _main(
         rich = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
     except TermchatError as exc:
         sys.stderr.write(f"termchat: {exc}\n")
-        return 2
+        return exc.exit_code
     renderer: Screen = rich
     if not interactive:
         from termchat.render.plain import OneLineMessages
@@ -94,7 +94,7 @@ async def _main(
         backend = make_backend(config)
     except TermchatError as exc:  # a server address that cannot be one
         renderer.error(str(exc))
-        return 2
+        return exc.exit_code
     key_warning = plain_http_key_warning(backend.host, config.server_api_key())
     if key_warning:
         renderer.warning(key_warning)

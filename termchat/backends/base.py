@@ -6,9 +6,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from termchat.messages import Event, Message
-
-Think = bool | str  # True / False / "low" | "medium" | "high" | "max"
+from termchat.messages import Event, Message, Think
 
 
 @dataclass
@@ -18,7 +16,7 @@ class ChatRequest:
     model: str
     messages: list[Message]
     tools: list[dict[str, Any]] | None = None
-    think: Think | None = None
+    think: Think = None
     options: dict[str, Any] = field(default_factory=dict)
     format: str | dict[str, Any] | None = None
     keep_alive: str | int | None = None
