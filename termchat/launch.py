@@ -98,7 +98,7 @@ async def _main(
     key_warning = plain_http_key_warning(backend.host, config.server_api_key())
     if key_warning:
         renderer.warning(key_warning)
-    session = session_for(config, renderer.warning)
+    session = session_for(config, renderer.warning, interactive=interactive)
     if session.saving:
         session.store()  # open it now, so a database that cannot be used is said at once
     try:

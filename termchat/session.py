@@ -41,8 +41,11 @@ class Switched:
     messages: list[Message]
 
 
-def session_for(config: Config, report: Callable[[str], None]) -> ChatSession:
-    """A new, empty conversation with the config's settings, saved unless `save` is off."""
+def session_for(
+    config: Config, report: Callable[[str], None], *, interactive: bool = True
+) -> ChatSession:
+    """A new, empty conversation with the config's settings, saved unless `save` is off; a
+    chat when `interactive`, else a one-shot (-p, a pipe)."""
     conversation = Conversation(
         model=config.model or "",
         system=config.system,
@@ -50,7 +53,13 @@ def session_for(config: Config, report: Callable[[str], None]) -> ChatSession:
         think=config.think,
         keep_alive=config.keep_alive,
     )
-    return ChatSession(conversation, config.database, saving=config.save, report=report)
+    return ChatSession(
+        conversation,
+        config.database,
+        saving=config.save,
+        report=report,
+        kind="chat" if interactive else "oneshot",
+    )
 
 
 class ChatSession:
@@ -71,8 +80,10 @@ class ChatSession:
         *,
         saving: bool = True,
         report: Callable[[str], None] = lambda text: None,
+        kind: str = "chat",
     ) -> None:
         self.conversation = conversation
+        self.kind = kind
         self.database = database
         self._report = report
         self._store: SessionStore | None = None
@@ -157,7 +168,11 @@ class ChatSession:
         try:
             if conv.session_id is None:
                 record = store.create_session(
-                    conv.model, system=conv.system, options=conv.options, think=conv.think
+                    conv.model,
+                    system=conv.system,
+                    options=conv.options,
+                    think=conv.think,
+                    kind=self.kind,
                 )
                 conv.session_id = record.id
             while len(self._rows) < len(conv.messages):
@@ -223,7 +238,12 @@ class ChatSession:
         conv = self.conversation
         if conv.session_id is None:
             conv.session_id = store.create_session(
-                conv.model, system=conv.system, options=conv.options, think=conv.think, title=text
+                conv.model,
+                system=conv.system,
+                options=conv.options,
+                think=conv.think,
+                title=text,
+                kind=self.kind,
             ).id
         else:
             store.rename(conv.session_id, text)
@@ -363,18 +383,20 @@ class ChatSession:
         return f"Saving is on: this conversation is saved as {self.session_id}."
 
     def latest(self) -> SessionRecord | None:
-        """The most recently updated saved conversation, if any."""
+        """The conversation --continue opens: in a chat, the most recent chat (one-shots only
+        when there is none); in a one-shot run, the most recent conversation of any kind."""
         store = self._existing_store()
         if store is None:
             return None
-        return store.latest_session()
+        return store.latest_session(chats_first=self.kind == "chat")
 
     def summaries(self, query: str | None = None, limit: int | None = None) -> list[SessionSummary]:
-        """Saved conversations for a picker, newest first (none when there is no database)."""
+        """Saved conversations for a picker: chats newest first, then one-shots (none when
+        there is no database)."""
         store = self._existing_store()
         if store is None:
             return []
-        return store.list_sessions(limit=limit, query=query)
+        return store.list_sessions(limit=limit, query=query, chats_first=True)
 
     def exists(self, id_or_prefix: str) -> bool:
         """True when `id_or_prefix` names exactly one saved conversation."""

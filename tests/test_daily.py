@@ -112,3 +112,47 @@ def test_daily_a_resumed_prompt_names_the_model_that_answered_it(
     term.wait_for("Resumed")
     assert "gemma3 ❯ old question" in term.transcript()
     assert "qwen3 ❯ old question" not in term.transcript()
+
+
+def test_daily_one_shots_are_marked_and_continue_prefers_the_chat(
+    spawn: Callable[..., Terminal], fake_server: FakeServer, tmp_path: Path
+) -> None:
+    term = spawn("-m", "qwen3")
+    term.line("a real chat")
+    term.wait_for("You said: a real chat")
+    term.key("ctrl-d")
+    assert term.wait_exit() == 0
+    for number in range(3):
+        ran = termchat(
+            "--host", fake_server.url, "-m", "qwen3", "-p", f"quick {number}", home=tmp_path
+        )
+        assert ran.returncode == 0, ran.stderr
+    listed = json.loads(termchat("sessions", "list", "--json", home=tmp_path).stdout)
+    assert [row["kind"] for row in listed] == ["oneshot", "oneshot", "oneshot", "chat"]
+    again = spawn("-m", "qwen3", "--continue")
+    again.wait_for("Resumed “a real chat”")
+    scripted = termchat(
+        "--host", fake_server.url, "-m", "qwen3", "-c", "-p", "and then?", home=tmp_path
+    )
+    assert scripted.returncode == 0, scripted.stderr
+    sent = [m["content"].split("\n")[0] for m in fake_server.last_chat()["messages"]]
+    assert sent == ["quick 2", "You said: quick 2", "and then?"]
+
+
+def test_daily_sessions_output_is_for_scripts_when_piped(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    for question in ("zebra one", "zebra two zebra zebra"):
+        ran = termchat("--host", fake_server.url, "-m", "qwen3", "-p", question, home=tmp_path)
+        assert ran.returncode == 0, ran.stderr
+    listed = termchat("sessions", "list", home=tmp_path)
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        fields = line.split("\t")
+        assert len(fields) == 6 and fields[2] == "oneshot" and not line.endswith(" ")
+    assert lines[0].endswith("\tzebra two zebra zebra")
+    found = json.loads(termchat("sessions", "search", "zebra", "--json", home=tmp_path).stdout)
+    assert sorted(hit["title"] for hit in found) == ["zebra one", "zebra two zebra zebra"]
+    plain = termchat("sessions", "search", "zebra", home=tmp_path).stdout.splitlines()
+    assert len(plain) == 2 and all(len(line.split("\t")) == 3 for line in plain)

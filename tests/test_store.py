@@ -463,19 +463,25 @@ def test_list_sessions_query_matches_id_prefix(store: SessionStore) -> None:
 
 
 def test_search_finds_content_and_reasoning_with_marks(store: SessionStore) -> None:
+    asked = store.create_session("m").id
+    store.append_message(asked, Message("user", "tell me about the aardvark please"))
+    store.append_message(asked, Message("assistant", "Sure."))
+    thought = store.create_session("m").id
+    store.append_message(thought, Message("user", "an animal?"))
+    store.append_message(thought, Message("assistant", "Sure.", thinking="the aardvark digs"))
+    hits = {h.session_id: h for h in store.search("aardvark")}
+    assert (hits[asked].seq, hits[asked].field, hits[asked].role) == (0, "content", "user")
+    assert f"{MARK_START}aardvark{MARK_END}" in hits[asked].snippet
+    assert hits[asked].session_title == "tell me about the aardvark please"
+    assert (hits[thought].seq, hits[thought].field) == (1, "thinking")
+    assert hits[thought].snippet == f"the {MARK_START}aardvark{MARK_END} digs"
+
+
+def test_search_gives_each_conversation_once_with_its_best_message(store: SessionStore) -> None:
     sid = store.create_session("m").id
-    store.append_message(sid, Message("user", "tell me about the aardvark please"))
-    store.append_message(sid, Message("assistant", "Sure.", thinking="the aardvark digs"))
-    hits = store.search("aardvark")
-    assert {(h.seq, h.field, h.role) for h in hits} == {
-        (0, "content", "user"),
-        (1, "thinking", "assistant"),
-    }
-    by_field = {h.field: h for h in hits}
-    assert f"{MARK_START}aardvark{MARK_END}" in by_field["content"].snippet
-    assert by_field["thinking"].snippet == f"the {MARK_START}aardvark{MARK_END} digs"
-    assert all(h.session_id == sid and h.active for h in hits)
-    assert by_field["content"].session_title == "tell me about the aardvark please"
+    chat(store, sid, "zebra", "zebra zebra zebra stripes", "zebra")
+    (hit,) = store.search("zebra")
+    assert hit.session_id == sid and hit.seq == 1
 
 
 @pytest.mark.parametrize(
@@ -507,12 +513,14 @@ def test_search_blank_returns_nothing(store: SessionStore) -> None:
     assert store.search("   ") == []
 
 
-def test_search_includes_inactive_rows_and_limits(store: SessionStore) -> None:
-    sid = store.create_session("m").id
-    chat(store, sid, *["giraffe" for _ in range(6)])
-    store.truncate(sid, 2)
-    hits = store.search("giraffe", limit=100)
-    assert sorted(h.active for h in hits) == [False] * 4 + [True] * 2
+def test_search_leaves_out_undone_rows_and_limits_conversations(store: SessionStore) -> None:
+    undone = store.create_session("m").id
+    chat(store, undone, "kept words", "giraffe here")
+    store.truncate(undone, 1, undo=True)
+    assert store.search("giraffe") == []
+    for _ in range(4):
+        chat(store, store.create_session("m").id, "giraffe", "giraffe")
+    assert len(store.search("giraffe", limit=100)) == 4
     assert len(store.search("giraffe", limit=3)) == 3
 
 

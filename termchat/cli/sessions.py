@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +75,16 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
+def _plain_rows(rows: Sequence[Sequence[str]]) -> None:
+    """For scripts (stdout is not a terminal): one tab-separated line per row, no header, no
+    padding, each field on one line and free of control characters."""
+    from termchat.render.sanitize import sanitize
+
+    for row in rows:
+        fields = (" ".join(sanitize(field).replace("\t", " ").split()) for field in row)
+        sys.stdout.write("\t".join(fields) + "\n")
+
+
 def _renderer() -> Any:
     from termchat.render import Renderer
 
@@ -87,7 +98,11 @@ def list_sessions(
         int, typer.Option("--limit", "-n", metavar="N", help="How many, newest first")
     ] = 50,
 ) -> None:
-    """List conversations: id, title, model, messages, last updated."""
+    """List conversations: id, title, model, kind (chat or -p), messages, last updated.
+
+    When stdout is not a terminal: one tab-separated line each (id, updated, kind, messages,
+    model, title), for scripts.
+    """
     if limit < 1:
         raise _fail("--limit must be at least 1", 2)
     rows = []
@@ -100,13 +115,28 @@ def list_sessions(
     if as_json:
         sys.stdout.write(json.dumps([row.to_dict() for row in rows], ensure_ascii=False) + "\n")
         return
+    if not sys.stdout.isatty():
+        _plain_rows(
+            [(r.id, _when(r.updated_at), r.kind, str(r.messages), r.model, r.title) for r in rows]
+        )
+        return
     if not rows:
         sys.stdout.write("No saved conversations.\n")
         return
     _renderer().table(
         "Conversations",
-        ["id", "title", "model", "messages", "updated"],
-        [(r.id, r.title, r.model, str(r.messages), _when(r.updated_at)) for r in rows],
+        ["id", "title", "model", "kind", "messages", "updated"],
+        [
+            (
+                r.id,
+                r.title,
+                r.model,
+                "-p" if r.kind == "oneshot" else "chat",
+                str(r.messages),
+                _when(r.updated_at),
+            )
+            for r in rows
+        ],
     )
 
 
@@ -134,10 +164,14 @@ def search(
         str, typer.Argument(metavar="TEXT", help="Words to find in messages and reasoning")
     ],
     limit: Annotated[
-        int, typer.Option("--limit", "-n", metavar="N", help="How many matches at most")
+        int, typer.Option("--limit", "-n", metavar="N", help="How many conversations at most")
     ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array")] = False,
 ) -> None:
-    """Full-text search over messages and reasoning."""
+    """Full-text search: each matching conversation once, with its best-matching message.
+
+    When stdout is not a terminal: one tab-separated line each (id, title, snippet).
+    """
     from termchat.store import MARK_END, MARK_START
 
     with _open() as store:
@@ -145,6 +179,26 @@ def search(
             hits = store.search(text, limit=limit)
         except StoreError as exc:
             raise _fail(str(exc)) from None
+    if as_json:
+        found = [
+            {
+                "id": h.session_id,
+                "title": h.session_title,
+                "role": h.role,
+                "field": h.field,
+                "snippet": h.snippet.replace(MARK_START, "").replace(MARK_END, ""),
+            }
+            for h in hits
+        ]
+        sys.stdout.write(json.dumps(found, ensure_ascii=False) + "\n")
+        return
+    if not sys.stdout.isatty():
+        plain = [
+            (h.session_id, h.session_title, h.snippet.replace(MARK_START, "").replace(MARK_END, ""))
+            for h in hits
+        ]
+        _plain_rows(plain)
+        return
     if not hits:
         sys.stdout.write("No matches.\n")
         return
@@ -205,9 +259,18 @@ def import_(path: Annotated[Path, typer.Argument(metavar="PATH", help="A JSON ex
     with _open_or_create() as store:
         try:
             new_id = import_file(store, text)
+            record = store.get_session(new_id)
+            count = len(store.load_rows(new_id))
         except StoreError as exc:
             raise _fail(str(exc)) from None
-    sys.stdout.write(f"{new_id}\n")
+    if not sys.stdout.isatty():  # scripts get the id alone
+        sys.stdout.write(f"{new_id}\n")
+        return
+    from termchat.render.sanitize import sanitize
+
+    title = sanitize(record.title or "untitled")
+    noun = "message" if count == 1 else "messages"
+    sys.stdout.write(f"Imported “{title}” as {new_id} ({count} {noun}) — termchat -r {new_id}\n")
 
 
 def _open_or_create() -> Any:

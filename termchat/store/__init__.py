@@ -290,18 +290,26 @@ class SessionStore(MessageHistory):
         options: dict[str, Any] | None = None,
         think: Think = None,
         title: str | None = None,
+        kind: str = "chat",
     ) -> SessionRecord:
-        """Start a new, empty session and commit it.
-
-        The id is 12 hex digits: 8 of creation time (seconds) then 4 random, so ids sort by age.
-        """
+        """Start a new, empty session and commit it (`kind`: "chat" or "oneshot")."""
         now = time.time()
         with self._write() as conn:
             session_id = self._new_id(conn, now)
             conn.execute(
                 "INSERT INTO sessions (id, title, model, system, options, think, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, title or None, model, system, dumps(options), dumps(think), now, now),
+                "updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    title or None,
+                    model,
+                    system,
+                    dumps(options),
+                    dumps(think),
+                    now,
+                    now,
+                    kind,
+                ),
             )
             return self._get(conn, session_id)
 
@@ -327,10 +335,15 @@ class SessionStore(MessageHistory):
         with self._reading() as conn:
             return self._get(conn, self._resolve(id_or_prefix))
 
-    def latest_session(self) -> SessionRecord | None:
-        """The most recently updated session, or None when there is none."""
+    def latest_session(self, *, chats_first: bool = False) -> SessionRecord | None:
+        """The most recently updated session, or None when there is none.
+
+        With `chats_first`, the most recent chat (REPL) wins over any one-shot (-p) run.
+        """
         with self._reading() as conn:
             latest = "ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"
+            if chats_first:
+                latest = "ORDER BY s.kind = 'chat' DESC, s.updated_at DESC, s.id DESC LIMIT 1"
             row = conn.execute(SELECT_SESSION + latest).fetchone()
         return None if row is None else session_record(row)
 
@@ -375,23 +388,24 @@ class SessionStore(MessageHistory):
             conn.execute("DELETE FROM sessions WHERE id = ?", (self._resolve(session_id),))
 
     def list_sessions(
-        self, limit: int | None = 50, query: str | None = None
+        self, limit: int | None = 50, query: str | None = None, *, chats_first: bool = False
     ) -> list[SessionSummary]:
-        """Sessions, most recently updated first; `limit=None` lists all.
+        """Sessions, most recently updated first (chats before one-shots with `chats_first`);
+        `limit=None` lists all.
 
         `query` keeps the sessions whose title or id contains it, or any of whose messages
         (content or reasoning, any generation) holds all its words, the last one as a prefix:
         what a picker that filters as you type needs.
         """
-        sql, params = list_query(limit, query)
+        sql, params = list_query(limit, query, chats_first)
         with self._reading() as conn:
             return [session_summary(row) for row in conn.execute(sql, params)]
 
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
-        """Messages whose content or reasoning holds every word of `text`, best match first.
+        """Conversations with a message whose content or reasoning holds every word of `text`:
+        one hit each (its best message of the active history), best match first.
 
-        Words are matched literally (punctuation is safe). Inactive rows (undone or alternative
-        replies) are included and flagged. Each snippet marks the matched words as
+        Words are matched literally (punctuation is safe). Each snippet marks the matched words as
         MARK_START + word + MARK_END, that is "\\x02" and "\\x03".
         """
         query = search_query(text, limit)

@@ -52,6 +52,7 @@ class SessionSummary:
     created_at: float
     updated_at: float
     messages: int
+    kind: str = "chat"
 
     def to_dict(self) -> dict[str, Any]:
         """The form `termchat sessions list --json` prints."""
@@ -59,6 +60,7 @@ class SessionSummary:
             "id": self.id,
             "title": self.title,
             "model": self.model,
+            "kind": self.kind,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "messages": self.messages,

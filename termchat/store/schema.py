@@ -81,6 +81,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 2 -> 3: `cut` marks the first row of a run that /undo dropped, so that switching back to
     # its branch (/alt) stops there: what was undone comes back only when asked for by name.
     ("ALTER TABLE messages ADD COLUMN cut INTEGER NOT NULL DEFAULT 0",),
+    # 3 -> 4: what kind of conversation it is: "chat" (the REPL) or "oneshot" (-p, a pipe), so
+    # that --continue and the picker can prefer chats.
+    ("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 
@@ -213,9 +216,14 @@ def session_record(row: Sequence[Any]) -> SessionRecord:
     )
 
 
-def list_query(limit: int | None, query: str | None) -> tuple[str, dict[str, Any]]:
+def list_query(
+    limit: int | None, query: str | None, chats_first: bool = False
+) -> tuple[str, dict[str, Any]]:
     """SQL and parameters for `SessionStore.list_sessions` (rows for `SessionSummary`)."""
     where, params = "", dict[str, Any](limit=-1 if limit is None else limit)
+    order = "s.updated_at DESC, s.id DESC"
+    if chats_first:
+        order = f"s.kind = 'chat' DESC, {order}"
     if query is not None and query.strip():
         escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params["like"] = f"%{escaped}%"
@@ -229,8 +237,8 @@ def list_query(limit: int | None, query: str | None) -> tuple[str, dict[str, Any
             )
     sql = (
         f"SELECT s.id, {TITLE}, s.model, s.created_at, s.updated_at, "
-        "(SELECT count(*) FROM messages m WHERE m.session_id = s.id AND m.active = 1) "
-        f"FROM sessions s {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT :limit"
+        "(SELECT count(*) FROM messages m WHERE m.session_id = s.id AND m.active = 1), s.kind "
+        f"FROM sessions s {where} ORDER BY {order} LIMIT :limit"
     )
     return sql, params
 
@@ -243,13 +251,20 @@ def session_summary(row: Sequence[Any]) -> SessionSummary:
 SNIPPET_WORDS: Final = 16
 
 SEARCH: Final = (
+    "WITH best AS (SELECT id FROM ("
+    "SELECT m.id AS id, row_number() OVER "
+    "(PARTITION BY m.session_id ORDER BY messages_fts.rank) AS place "
+    "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+    "WHERE messages_fts MATCH :match AND m.active = 1) WHERE place = 1) "
     f"SELECT m.session_id, {TITLE}, m.id, m.seq, m.role, m.active, m.created_at, "
     "snippet(messages_fts, 0, :start, :end, '…', :words), "
     "snippet(messages_fts, 1, :start, :end, '…', :words) "
     "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
     "JOIN sessions s ON s.id = m.session_id "
-    "WHERE messages_fts MATCH :match ORDER BY messages_fts.rank LIMIT :limit"
+    "WHERE messages_fts MATCH :match AND m.id IN (SELECT id FROM best) "
+    "ORDER BY messages_fts.rank LIMIT :limit"
 )
+"""One hit per conversation: its best-matching message of the active history."""
 
 
 def search_query(text: str, limit: int) -> tuple[str, dict[str, Any]] | None:
