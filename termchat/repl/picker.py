@@ -20,6 +20,7 @@ from prompt_toolkit.styles import BaseStyle
 
 from termchat.errors import TermchatError
 from termchat.repl.cells import cells, one_line, pad
+from termchat.repl.toolbar import short_name
 
 if TYPE_CHECKING:
     from termchat.store import SessionSummary
@@ -34,15 +35,19 @@ FETCH = 100
 VISIBLE = 10
 """Rows shown at once (fewer on a short terminal); the list scrolls."""
 MIN_TITLE = 12
-"""Below this many cells for the title, the model column is left out."""
+"""Below this many cells for the title, the date is shortened, then the model left out."""
+MODEL_WIDTH = 16
+"""The model column's widest (short names: `Qwen3-30B-A3B-In…`)."""
 
 
-def when(timestamp: float, now: float | None = None) -> str:
-    """`Mar 05 14:03` this year, `2024-03-05` before: twelve cells either way."""
+def when(timestamp: float, *, short: bool = False, now: float | None = None) -> str:
+    """`Mar 05 14:03` this year, `2024-03-05` before (twelve cells); short: `Mar 05` or
+    `2024` (six cells)."""
     moment = time.localtime(timestamp)
-    if moment.tm_year == time.localtime(now).tm_year:
-        return time.strftime("%b %d %H:%M", moment)
-    return time.strftime("%Y-%m-%d", moment).ljust(12)
+    this_year = moment.tm_year == time.localtime(now).tm_year
+    if short:
+        return time.strftime("%b %d" if this_year else "%Y", moment).ljust(6)
+    return time.strftime("%b %d %H:%M" if this_year else "%Y-%m-%d", moment).ljust(12)
 
 
 def count(messages: int) -> str:
@@ -52,23 +57,28 @@ def count(messages: int) -> str:
 
 def entry_lines(rows: list[SessionSummary], width: int) -> list[str]:
     """One line per conversation, in columns, to follow a two-cell marker in `width - 1` cells:
-    date, title, model (left out when the width is short), message count."""
+    date, title, model, message count. When the width is short the date loses its time, then
+    the model column goes."""
     if not rows:
         return []
     counts = [count(row.messages) for row in rows]
-    count_width = max(cells(text) for text in counts)
-    models = [one_line(row.model) for row in rows]
     titles = [one_line(row.title) or "untitled" for row in rows]
-    model_width = min(max(cells(model) for model in models), 24)
-    fixed = 2 + 12 + 2 + 2 + count_width + 1  # marker, date, gaps, count, last column free
+    models = [short_name(row.model) for row in rows]
+    count_width = max(cells(text) for text in counts)
+    model_width = min(max(cells(model) for model in models), MODEL_WIDTH)
     longest = max(MIN_TITLE, *(cells(title) for title in titles))
-    title_width = min(width - fixed - model_width - 2, longest)
-    if title_width < MIN_TITLE:
-        model_width = 0
-        title_width = max(min(width - fixed, longest), 1)
+    short, room = False, 0
+    for short, shown in ((False, True), (True, True), (True, False)):
+        date_width = 6 if short else 12
+        room = width - (2 + date_width + 2 + 2 + count_width + 1)  # marker, gaps, last cell
+        room -= model_width + 2 if shown else 0
+        if room >= MIN_TITLE or not shown:
+            model_width = model_width if shown else 0
+            break
+    title_width = max(min(room, longest), 1)
     lines = []
     for row, title, model, number in zip(rows, titles, models, counts, strict=True):
-        line = f"{when(row.updated_at)}  {pad(title, title_width)}  "
+        line = f"{when(row.updated_at, short=short)}  {pad(title, title_width)}  "
         if model_width:
             line += f"{pad(model, model_width)}  "
         lines.append(line + number.rjust(count_width))

@@ -14,21 +14,23 @@ _QUANTIZATION = re.compile(r"(?i)i?q\d\w*|b?f\d+|fp\d+|int\d+|mxfp\d+|latest")
 Fragments = list[tuple[str, str]]
 
 
-def prompt_label(model: str | None, columns: int) -> str:
-    """A short name for the prompt, so that a long model name leaves room to type.
-
-    The last part of the path without the quantization tag or a `-GGUF` suffix
-    (`hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M` → `Qwen3-8B`, `qwen3:latest` → `qwen3`, `qwen3:8b`
-    stays), cut to a third of the width (8 to 24 cells). The toolbar shows the full name.
-    """
-    if not model:
-        return "no model"
+def short_name(model: str) -> str:
+    """A model's name without what the user rarely needs to read: the path before its last
+    part, the quantization tag and a `-GGUF` suffix (`hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M` →
+    `Qwen3-8B`, `qwen3:latest` → `qwen3`; `qwen3:8b` stays)."""
     name = one_line(model).rsplit("/", 1)[-1]
     base, colon, tag = name.partition(":")
     kept = [part for part in tag.split("-") if part and not _QUANTIZATION.fullmatch(part)]
     base = re.sub(r"(?i)[-._]gguf$", "", base) or base
-    name = base + (":" + "-".join(kept) if colon and kept else "")
-    return clip(name, max(8, min(24, columns // 3)))
+    return base + (":" + "-".join(kept) if colon and kept else "")
+
+
+def prompt_label(model: str | None, columns: int) -> str:
+    """The model's short name for the prompt, cut to a third of the width (8 to 24 cells), so
+    that a long name leaves room to type. The toolbar shows the full name."""
+    if not model:
+        return "no model"
+    return clip(short_name(model), max(8, min(24, columns // 3)))
 
 
 @dataclass(frozen=True)
