@@ -1,4 +1,5 @@
-"""The interactive prompt: the only prompt_toolkit user — prompt, keys, toolbar, key reader."""
+"""The interactive prompt loop: the prompt, its keys (search, editor, paste), type-ahead while a
+turn runs."""
 
 from __future__ import annotations
 

@@ -121,12 +121,13 @@ class SessionPicker:
         self.chosen = self.top = 0
 
     def move(self, step: int) -> None:
-        """Choose another row (Up/Down), the list scrolled to keep it in sight."""
+        """Choose another row (Up/Down); `entries` scrolls the list to keep it in sight."""
         if self.rows:
             self.chosen = max(0, min(len(self.rows) - 1, self.chosen + step))
 
     def visible(self) -> int:
-        """How many rows fit: at most VISIBLE, and room is left for the prompt below."""
+        """How many rows to show: at most VISIBLE, leaving room for the filter line and the
+        hint on a short terminal."""
         rows = get_app().output.get_size().rows
         return max(1, min(VISIBLE, rows - 4, len(self.rows) or 1))
 
