@@ -1,5 +1,4 @@
-"""The interactive prompt loop: the prompt, its keys (search, editor, paste), type-ahead while a
-turn runs."""
+"""The interactive prompt loop: prompt, keys (search, editor, paste) and type-ahead."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The conversation picker of `/resume` and `termchat --resume`: a filter line over a list of
-saved conversations, the newest chosen, Enter opens, Escape cancels."""
+"""The conversation picker of `/resume` and `termchat --resume`.
+
+A filter line over a list of saved conversations, the newest chosen; Enter opens, Escape
+cancels.
+"""
 
 from __future__ import annotations
 
