@@ -126,17 +126,15 @@ class ChatApp:
         finally:
             self._busy = None
 
-    def status(self) -> str:
-        """Thinking state for the toolbar: on/off/level and shown/hidden."""
+    def status(self) -> tuple[str | None, str]:
+        """What the toolbar says of the model: a problem reaching it ("server unreachable",
+        "model not found") or None, and the thinking state ("thinking: on, shown"; just
+        "thinking: n/a" for a model that cannot think). The model's name is not repeated."""
         conv = self.conversation
-        if self._lookup.problem:
-            return f"{conv.model}: {self._lookup.problem}"
         if conv.info is not None and not conv.info.thinks:
-            thinking = "n/a"
-        else:
-            thinking = format_think(conv.think)
+            return self._lookup.problem, "thinking: n/a"
         shown = "shown" if self.show_thinking else "hidden"
-        return f"thinking: {thinking}, {shown}"
+        return self._lookup.problem, f"thinking: {format_think(conv.think)}, {shown}"
 
     @property
     def conversation(self) -> Conversation:

@@ -16,14 +16,16 @@ __all__ = ["COMMANDS", "Exit", "is_command", "run_command", "unescape_message"]
 
 KEYS_HELP = (
     ("Enter", "send the message"),
-    ("Alt-Enter, Esc Enter, Ctrl-J", "new line"),
+    ("Alt-Enter, Ctrl-J", "new line"),
     ('"""', "on its own line: start/end a multi-line message"),
     ("Ctrl-T", "show/hide reasoning (also while a reply streams)"),
     ("Ctrl-C", "stop the reply; at the prompt, clear the line"),
     ("Ctrl-D", "quit (on an empty line)"),
-    ("Up/Down, Ctrl-R", "history, search history"),
-    ("Ctrl-X Ctrl-E", "edit the message in $EDITOR"),
+    ("Up/Down", "earlier messages"),
+    ("Ctrl-R", "search them: Enter sends, Esc edits, Ctrl-G gives up"),
+    ("Ctrl-X Ctrl-E", "edit the message in $EDITOR, then Enter sends (unchanged: nothing)"),
     ("Tab", "complete commands and model names"),
+    ("Paste", "more than 10 lines shows as [pasted N lines], sent whole"),
 )
 
 
@@ -31,13 +33,30 @@ class Exit(Exception):
     """Raised by /exit to leave the REPL."""
 
 
+def _described(command: Command) -> str:
+    aliases = ", ".join("/" + a for a in command.aliases)
+    return command.help + (f" (also {aliases})" if aliases else "")
+
+
 async def cmd_help(app: ChatApp, args: str) -> None:
-    rows = []
-    for command in COMMANDS.commands:
-        aliases = ", ".join("/" + a for a in command.aliases)
-        rows.append((command.usage, command.help + (f" (also {aliases})" if aliases else "")))
-    app.renderer.table("Commands", ["command", "what it does"], rows)
-    app.renderer.table("Keys", ["key", "what it does"], list(KEYS_HELP))
+    # One row per command, keys on their own page: the whole answer fits a 35-row terminal.
+    topic = args.strip().lower().removeprefix("/")
+    if not topic:
+        rows = [("/" + command.name, _described(command)) for command in COMMANDS.commands]
+        app.renderer.table("Commands", ["command", "what it does"], rows)
+        app.renderer.notice("/help NAME: how to use one command · /help keys: the keys")
+        return
+    if topic == "keys":
+        app.renderer.table("Keys", ["key", "what it does"], list(KEYS_HELP))
+        return
+    command = COMMANDS.find(topic)
+    if command is None:
+        raise UsageError(f"no command /{topic}")
+    app.renderer.notice(f"{command.usage} — {_described(command)}")
+
+
+def _help_topics(app: ChatApp) -> list[str]:
+    return ["keys", *(command.name for command in COMMANDS.commands)]
 
 
 async def cmd_exit(app: ChatApp, args: str) -> None:
@@ -46,7 +65,14 @@ async def cmd_exit(app: ChatApp, args: str) -> None:
 
 COMMANDS = CommandTable(
     (
-        Command("help", "/help", "Show commands and keys", cmd_help, aliases=("?",)),
+        Command(
+            "help",
+            "/help [NAME|keys]",
+            "Show the commands; one command; the keys",
+            cmd_help,
+            aliases=("?",),
+            completions=_help_topics,
+        ),
         Command("exit", "/exit", "Leave termchat", cmd_exit, aliases=("bye", "quit", "q")),
         *chat.COMMANDS,
         *session.COMMANDS,

@@ -109,9 +109,17 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
     if index is None:
         app.renderer.notice("No message to edit yet.")
         return
-    edited = await app.frontend.edit(conv.messages[index].content)
-    if edited is None or not edited.strip():
+    original = conv.messages[index].content
+    edited = await app.frontend.edit(original)
+    # As git commit does: only a changed, non-empty text goes on (here: as a new branch).
+    if edited is None:
         app.renderer.notice("Edit cancelled; nothing sent.")
+        return
+    if not edited.strip():
+        app.renderer.notice("Empty; nothing sent.")
+        return
+    if edited.strip() == original.strip():
+        app.renderer.notice("Unchanged; nothing sent.")
         return
     app.session.drop_from(index)
     app.renderer.user_message(edited, model=conv.model)

@@ -1,4 +1,4 @@
-"""Dialogs the REPL opens: tool approval, the session picker, the external editor."""
+"""Dialogs the REPL opens: tool approval and the external editor; the REPL's style."""
 
 from __future__ import annotations
 
@@ -8,23 +8,16 @@ import os
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
-from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style
 
-from termchat.errors import TermchatError
 from termchat.messages import ToolCall
 from termchat.tools.policy import ApprovalAnswer
-
-if TYPE_CHECKING:
-    from termchat.store import SessionSummary
 
 STYLE = Style.from_dict(
     {
@@ -32,53 +25,70 @@ STYLE = Style.from_dict(
         "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
         "bottom-toolbar.model": "bold #ffffff",
         "bottom-toolbar.key": "bold ansicyan",
+        "bottom-toolbar.problem": "bold #ffaf5f",
+        "bottom-toolbar.warning": "bold #ffaf5f",
+        "picker.chosen": "reverse",
+        "picker.hint": "#8a8a8a",
+        "picker.problem": "#ffaf5f",
     }
 )
 
 
+WORDS = {"y": "yes", "a": "always", "n": "no", "e": "edit", "enter": "no", "": "stopped"}
+"""How an answer is echoed on the question's line, so that the scrollback says what was said."""
+
+
 class ReplApprover:
-    """Asks about each tool call with single keys: y once, a always, n no, e edit (Enter: no)."""
+    """Asks about each tool call with single keys: y once, a always, n no (then a reason),
+    e edit; Enter alone is no at once."""
 
     async def _key(self, message: str, allowed: str) -> str | None:
+        """One key of `allowed`, or "enter"; None for Ctrl-C or Ctrl-D. The question's line
+        keeps the answer as a word: `Run x? … (Enter: no) → yes`."""
         kb = KeyBindings()
+
+        def answer(event: KeyPressEvent, key: str) -> None:
+            event.app.current_buffer.text = f"→ {WORDS[key]}"
+            event.app.exit(result=key)
+
         for letter in allowed:
 
             @kb.add(letter)
             @kb.add(letter.upper())
             def _pick(event: KeyPressEvent, letter: str = letter) -> None:
-                event.app.exit(result=letter)
+                answer(event, letter)
 
         @kb.add(Keys.Enter)
         def _default(event: KeyPressEvent) -> None:
-            event.app.exit(result="n")
+            answer(event, "enter")
 
         @kb.add(Keys.ControlC)
         @kb.add(Keys.ControlD)
         def _cancel(event: KeyPressEvent) -> None:
-            event.app.exit(result="")
+            answer(event, "")
 
         @kb.add(Keys.Any)
         def _ignore(event: KeyPressEvent) -> None:
             pass
 
         session: PromptSession[str] = PromptSession(key_bindings=kb, style=STYLE)
-        answer = await session.prompt_async(FormattedText([("class:prompt", message)]))
-        return answer or None
+        key = await session.prompt_async(FormattedText([("class:prompt", message)]))
+        return key or None
 
     async def approve(self, call: ToolCall, *, offer_always: bool) -> ApprovalAnswer | None:
-        """Ask once; None when the user pressed Ctrl-C (stop the chain).
+        """Ask once; None when the user pressed Ctrl-C (stop the chain). Only `n` asks for a
+        reason, so Enter alone denies at once.
 
         Args:
             offer_always: Offer [a] always (not for tools that ask before every call).
         """
-        if offer_always:
-            message = f"Run {call.name}? [y] yes  [a] always  [n] no  [e] edit  (Enter: no) "
-            letter = await self._key(message, "yane")
-        else:
-            message = f"Run {call.name}? [y] yes  [n] no  [e] edit  (Enter: no) "
-            letter = await self._key(message, "yne")
+        always = "[a] always  " if offer_always else ""
+        message = f"Run {call.name}? [y] yes  {always}[n] no + reason  [e] edit  (Enter: no) "
+        letter = await self._key(message, "yane" if offer_always else "yne")
         if letter is None:
             return None
+        if letter == "enter":
+            return ApprovalAnswer("deny")
         if letter == "n":
             try:
                 reason = await PromptSession[str]().prompt_async(
@@ -119,78 +129,28 @@ class ReplApprover:
         return letter == "y"
 
 
-Finder = Callable[[str | None, int], "list[SessionSummary]"]
-"""Saved conversations matching a query (None: all), newest first, at most N."""
+def run_editor(text: str) -> str | None:
+    """Open $VISUAL (else $EDITOR, else vi) on `text` and wait for it to close.
 
-
-class SessionCompleter(Completer):
-    """Recent conversations whose title or content matches what is typed."""
-
-    def __init__(self, find: Finder) -> None:
-        self.find = find
-
-    def get_completions(
-        self, document: Document, complete_event: CompleteEvent
-    ) -> Iterator[Completion]:
-        query = document.text_before_cursor.strip()
-        try:
-            rows = self.find(query or None, 30)
-        except TermchatError:
-            return
-        for row in rows:
-            meta = f"{row.model} · {row.messages} msgs"
-            yield Completion(
-                row.id,
-                start_position=-len(document.text_before_cursor),
-                display=f"{row.id}  {sanitize_line(row.title)[:60]}",
-                display_meta=meta,
-            )
-
-
-def sanitize_line(text: str) -> str:
-    """One line of untrusted text for a menu: no control characters, no line breaks."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
-async def pick_session(find: Finder, exists: Callable[[str], bool]) -> str | None:
-    """A picker that filters saved conversations as you type; None when cancelled."""
-    session: PromptSession[str] = PromptSession(
-        completer=SessionCompleter(find), complete_while_typing=True, style=STYLE
-    )
-
-    def open_menu() -> None:
-        buffer = session.app.current_buffer
-        buffer.start_completion(select_first=False)
-
-    try:
-        text = await session.prompt_async(
-            FormattedText([("class:prompt", "Resume (type to filter, Enter to open): ")]),
-            pre_run=open_menu,
-        )
-    except (KeyboardInterrupt, EOFError):
-        return None
-    text = text.strip()
-    if not text:
-        return None
-    if exists(text):
-        return text
-    rows = find(text, 1)
-    return rows[0].id if rows else text
-
-
-async def edit_in_editor(text: str) -> str | None:
-    """Open $EDITOR (or $VISUAL, vi) on `text`; the saved text, or None if it failed."""
+    Returns:
+        The saved text without its trailing newlines; None when the editor could not start
+        or failed (a non-zero exit, as `:cq` in vi).
+    """
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as f:
         f.write(text)
         path = f.name
     try:
-        code = await asyncio.to_thread(subprocess.call, [*shlex.split(editor), path])
-        if code != 0:
+        if subprocess.call([*shlex.split(editor), path]) != 0:
             return None
         with open(path, encoding="utf-8") as f:
             return f.read().rstrip("\n")
-    except OSError:
+    except (OSError, ValueError):  # no such program; unbalanced quotes in $EDITOR
         return None
     finally:
         os.unlink(path)
+
+
+async def edit_in_editor(text: str) -> str | None:
+    """`run_editor` in a thread, so the event loop goes on."""
+    return await asyncio.to_thread(run_editor, text)

@@ -12,7 +12,8 @@ from prompt_toolkit.input.typeahead import get_typeahead
 from prompt_toolkit.key_binding.key_processor import KeyPress
 
 from termchat.messages import ToolCall
-from termchat.repl.dialogs import ReplApprover, edit_in_editor, pick_session
+from termchat.repl.dialogs import STYLE, ReplApprover, edit_in_editor
+from termchat.repl.picker import pick_session
 from termchat.tools.policy import ApprovalAnswer
 
 if TYPE_CHECKING:
@@ -94,14 +95,17 @@ class ReplFrontend:
             return await self._approver.confirm_more(rounds)
 
     async def edit(self, text: str) -> str | None:
-        """`text` in $EDITOR; None when the editor failed."""
+        """`text` in $EDITOR, as saved; None when the editor failed (the caller decides what an
+        unchanged or empty text means)."""
         with self.keys.paused():
             return await edit_in_editor(text)
 
     async def pick_session(self, session: ChatSession) -> str | None:
-        """The as-you-type conversation picker; None when cancelled."""
+        """The conversation picker (the open conversation left out); None, said on screen,
+        when there is nothing to pick or the user cancelled."""
         with self.keys.paused():
-            return await pick_session(session.summaries, session.exists)
+            current = session.conversation.session_id
+            return await pick_session(session.summaries, exclude=current, style=STYLE)
 
     def changed(self) -> None:
         """Redraw the prompt on screen (its toolbar shows the model and thinking state)."""

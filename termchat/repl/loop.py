@@ -1,4 +1,4 @@
-"""The interactive prompt: the only prompt_toolkit user — prompt, keys, toolbar, key reader."""
+"""The interactive prompt loop: prompt, keys (search, editor, paste) and type-ahead."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from prompt_toolkit import PromptSession, print_formatted_text
+from prompt_toolkit import PromptSession, print_formatted_text, search
+from prompt_toolkit.application import Application, run_in_terminal
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
+from prompt_toolkit.filters import is_searching
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
@@ -22,8 +25,10 @@ from prompt_toolkit.keys import Keys
 from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
 from termchat.errors import TermchatError
-from termchat.repl.dialogs import STYLE
+from termchat.repl.dialogs import STYLE, run_editor
 from termchat.repl.frontend import ReplFrontend
+from termchat.repl.paste import Pastes, normalize
+from termchat.repl.toolbar import prompt_label, toolbar
 
 FENCE = '"""'
 
@@ -118,55 +123,92 @@ class Repl:
             complete_while_typing=False,
             key_bindings=self._bindings(),
             bottom_toolbar=self._toolbar,
-            enable_open_in_editor=True,
+            enable_open_in_editor=False,  # our own Ctrl-X Ctrl-E: it never sends by itself
             multiline=True,
             style=STYLE,
             prompt_continuation=lambda width, line, wrap: "." * max(width - 1, 0) + " ",
         )
         self.typeahead = ""
+        self.pastes = Pastes()
         self._task: asyncio.Future[None] | None = None
 
     # --- prompt --------------------------------------------------------------------------
 
+    def _columns(self) -> int:
+        return self.session.output.get_size().columns
+
     def _message(self) -> FormattedText:
-        return FormattedText([("class:prompt", f"{self.app.conversation.model or 'no model'} ❯ ")])
+        label = prompt_label(self.app.conversation.model, self._columns())
+        return FormattedText([("class:prompt", f"{label} ❯ ")])
 
     def _toolbar(self) -> FormattedText:
         app = self.app
-        hint = "hide" if app.show_thinking else "show"
-        saving = "" if app.session.saving else " │ not saved"
+        problem, thinking = app.status()
+        info = app.conversation.info
         return FormattedText(
-            [
-                ("class:bottom-toolbar.model", f" {app.conversation.model or 'no model'} "),
-                ("", f"│ {app.status()}{saving} │ "),
-                ("class:bottom-toolbar.key", "^T"),
-                ("", f" {hint} thinking  "),
-                ("class:bottom-toolbar.key", "^C"),
-                ("", " stop  "),
-                ("class:bottom-toolbar.key", "^D"),
-                ("", " quit  /help "),
-            ]
+            toolbar(
+                model=app.conversation.model,
+                problem=problem,
+                thinking=thinking,
+                can_think=info is None or info.thinks,
+                shown=app.show_thinking,
+                saving=app.session.saving,
+                width=self._columns(),
+            )
         )
+
+    def _accept(self, app: Application[str], buffer: Buffer) -> None:
+        """Send the message: the screen keeps `[pasted N lines]`, the model and the history
+        get the whole text."""
+        if not buffer.validate(set_cursor=True):
+            return
+        text = self.pastes.expand(buffer.text)
+        self.pastes.clear()  # a paste whose label was edited away is not sent
+        strings = buffer.history.get_strings()
+        if text.strip() and (not strings or strings[-1] != text):
+            buffer.history.append_string(text)
+        app.exit(result=text, style="class:accepted")
+
+    async def _edit_in_editor(self, buffer: Buffer) -> None:
+        """Ctrl-X Ctrl-E: the message in $EDITOR; a changed text comes back to the prompt (to
+        be sent with Enter), an unchanged or emptied one leaves the prompt as it was."""
+        before = self.pastes.expand(buffer.text)
+        edited = await run_in_terminal(lambda: run_editor(before), in_executor=True)
+        if edited is None or not edited.strip() or edited.strip() == before.strip():
+            return
+        buffer.document = Document(edited, len(edited))
 
     def _bindings(self) -> KeyBindings:
         kb = KeyBindings()
 
         @kb.add(Keys.Enter)
         def _enter(event: KeyPressEvent) -> None:
-            buffer = event.current_buffer
+            if event.app.layout.is_searching:
+                search.accept_search()  # Ctrl-R found it: send it, as readline does
+            buffer = event.app.current_buffer
             if open_fence(buffer.text):
                 buffer.insert_text("\n")
             else:
-                buffer.validate_and_handle()
+                self._accept(event.app, buffer)
 
         @kb.add(Keys.Escape, Keys.Enter)
         @kb.add(Keys.ControlJ)
         def _newline(event: KeyPressEvent) -> None:
-            event.current_buffer.insert_text("\n")
+            if event.app.layout.is_searching:
+                search.accept_search()
+            event.app.current_buffer.insert_text("\n")
 
         @kb.add(Keys.ControlT)
         def _toggle(event: KeyPressEvent) -> None:
             self.app.toggle_thinking()
+
+        @kb.add(Keys.BracketedPaste, filter=~is_searching)
+        def _paste(event: KeyPressEvent) -> None:
+            event.current_buffer.insert_text(self.pastes.collapse(normalize(event.data)))
+
+        @kb.add(Keys.ControlX, Keys.ControlE, filter=~is_searching)
+        def _editor(event: KeyPressEvent) -> None:
+            event.app.create_background_task(self._edit_in_editor(event.current_buffer))
 
         return kb
 
@@ -187,7 +229,7 @@ class Repl:
             if self.typeahead and not self.typeahead.endswith("\r"):
                 self.typeahead = self.typeahead[:-1]
         elif key == Keys.BracketedPaste:
-            self.typeahead += press.data.replace("\r\n", "\n").replace("\r", "\n")
+            self.typeahead += self.pastes.collapse(normalize(press.data))
         elif len(press.data) == 1 and (press.data.isprintable() or press.data == "\t"):
             self.typeahead += press.data
 
@@ -236,18 +278,19 @@ class Repl:
                 typed = self._next_typed_line()
                 try:
                     if typed is not None:
-                        text = typed
-                        echo = FormattedText([*self._message(), ("", text)])
+                        echo = FormattedText([*self._message(), ("", typed)])
                         print_formatted_text(echo, style=STYLE)
+                        text = self.pastes.expand(typed)
                         self.session.history.append_string(text)
                     else:
                         default, self.typeahead = self.typeahead, ""
                         text = await self.session.prompt_async(self._message, default=default)
-                except KeyboardInterrupt:
+                except KeyboardInterrupt:  # Ctrl-C cleared the line, pastes and all
+                    self.pastes.clear()
                     continue
                 except EOFError:
                     return 0
-                text = strip_fence(text)
+                text = strip_fence(self.pastes.expand(text))  # any other way of accepting
                 if not text.strip():
                     continue
                 try:
