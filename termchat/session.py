@@ -398,17 +398,6 @@ class ChatSession:
             return []
         return store.list_sessions(limit=limit, query=query, chats_first=True)
 
-    def exists(self, id_or_prefix: str) -> bool:
-        """True when `id_or_prefix` names exactly one saved conversation."""
-        store = self._existing_store()
-        if store is None:
-            return False
-        try:
-            store.get_session(id_or_prefix)
-        except StoreError:
-            return False
-        return True
-
     def load(self, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> SessionRecord:
         """Open a saved conversation: its history and (unless given as flags in `keep`) its
         settings. Works while not saving; what is said next is saved only while saving.
