@@ -78,9 +78,9 @@ sys.stdout.write(f"{ran.returncode}\n{ran.stdout}\n---\n{ran.stderr}")
 def test_full_disk_is_reported_as_full(tmp_path: Path, fake_server: FakeServer) -> None:
     home = tmp_path / "home"
     home.mkdir()
+    namespace = ["unshare", "--mount", "--map-root-user"]
     result = subprocess.run(
-        ["unshare", "--mount", "--map-root-user", sys.executable, "-c", FULL_DISK]
-        + [str(home), fake_server.url],
+        [*namespace, sys.executable, "-c", FULL_DISK, str(home), fake_server.url],
         capture_output=True,
         text=True,
         timeout=90,
