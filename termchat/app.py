@@ -289,7 +289,7 @@ class ChatApp:
             error = str(exc)
         if error is not None and reply.content_length == 0 and reply.thinking_length == 0:
             # Nothing arrived (unreachable, 404, 4xx/5xx): there is no reply to keep.
-            self.session.checkpointer()  # ends the (unused) checkpoints of this reply
+            self.session.abandon_reply()
             live.stop()
             self._live = None
             self.renderer.error(error)
@@ -318,7 +318,7 @@ class ChatApp:
         """
         empty = not (reply.content_length or reply.thinking_length or reply.tool_calls)
         if empty and not reply.done:
-            self.session.checkpointer()  # nothing was checkpointed; end them
+            self.session.abandon_reply()
             return None
         return self.session.finish(reply.to_message())
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from termchat.checkpoint import ReplyRow
 from termchat.conversation import Conversation
 from termchat.errors import StoreError
 from termchat.messages import Message
 
 if TYPE_CHECKING:
-    from termchat.checkpoint import ReplyRow
     from termchat.config import Config
     from termchat.store import SessionRecord, SessionStore, SessionSummary
 
@@ -166,8 +166,6 @@ class ChatSession:
         store = self._store if self.saving else None
         if store is None or conv.session_id is None or len(self._rows) != len(conv.messages):
             return lambda message: None  # nothing to follow: the reply is saved when it ends
-        from termchat.checkpoint import ReplyRow
-
         self._reply = ReplyRow(store, conv.session_id, self._rows[-1] if self._rows else None)
         return self._reply.save
 
@@ -190,6 +188,11 @@ class ChatSession:
         if branched:
             self._report(BRANCHED)
         return message
+
+    def abandon_reply(self) -> None:
+        """The reply ended with nothing to keep: no more checkpoints. (A reply with nothing in
+        it was never checkpointed, so no row is left behind.)"""
+        self._close_reply()
 
     def _close_reply(self) -> tuple[int | None, bool]:
         """End the checkpoints of the current reply: (its row if one was saved, whether it

@@ -28,6 +28,7 @@ less are read safely (`termchat.store.fields`).
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sqlite3
 import threading
@@ -111,6 +112,8 @@ class SessionStore(MessageHistory):
         """
         path = Path(path).expanduser()
         store = cls(path, connect(path))
+        if not os.access(path, os.W_OK):
+            return store  # read as it is: an unfinished reply is saved interrupted already
         try:
             store.settle_unfinished()
         except StoreError:
