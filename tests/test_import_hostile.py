@@ -367,3 +367,13 @@ def test_imported_stats_and_times_read_back_as_numbers(store: SessionStore) -> N
     assert rows[3].message.stats == Stats(done_reason="stop", eval_count=3, eval_duration=10**9)
     assert rows[1].message.tool_calls == [ToolCall("clock", {"tz": "UTC"}, id="c1", index=0)]
     assert store.get_session(sid).updated_at == 1_700_000_100.0
+
+
+def test_tool_call_arguments_nested_to_the_limit_come_back_whole(store: SessionStore) -> None:
+    doc = valid_document()
+    doc["messages"][1]["tool_calls"][0]["function"]["arguments"] = nested(32)
+    sid = import_json(store, doc)
+    assert store.load_rows(sid)[1].message.tool_calls[0].arguments == nested(32)
+    doc["messages"][1]["tool_calls"][0]["function"]["arguments"] = nested(33)
+    with pytest.raises(StoreError, match="nested too deeply"):
+        import_json(store, doc)

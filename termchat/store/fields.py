@@ -263,10 +263,9 @@ def read_json(text: Any) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return None if depth(value) > MAX_DEPTH + 2 else value
 
 
 def read_think(value: Any) -> Think:
