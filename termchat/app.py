@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from termchat.accumulator import Reply
 from termchat.backends.base import Backend, ChatRequest, ModelInfo
 from termchat.cadence import FRAME_SECONDS, next_frame
+from termchat.checkpoint import Checkpoints
 from termchat.config import Config, format_think
 from termchat.conversation import Conversation
 from termchat.errors import (
@@ -253,13 +254,14 @@ class ChatApp:
             self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
         request = conv.request(tools)
         reply = Reply(model=conv.model)
+        checkpoints = Checkpoints(self.session.checkpointer())
         live = self._new_live()
         error: str | None = None
         retried: set[str] = set()
         try:
             while True:
                 try:
-                    if await self._stream(request, reply, live) is None:
+                    if await self._stream(request, reply, live, checkpoints) is None:
                         reply.interrupt()
                     break
                 except CapabilityError as exc:
@@ -285,6 +287,7 @@ class ChatApp:
             error = str(exc)
         if error is not None and reply.content_length == 0 and reply.thinking_length == 0:
             # Nothing arrived (unreachable, 404, 4xx/5xx): there is no reply to keep.
+            self.session.abandon_reply()
             live.stop()
             self._live = None
             self.renderer.error(error)
@@ -306,14 +309,16 @@ class ChatApp:
             self._live = None
 
     def keep(self, reply: Reply) -> Message | None:
-        """Add the reply to the history as ONE assistant message, and save it.
+        """Add the reply to the history as ONE assistant message, and save it (completing the
+        row its checkpoints saved while it streamed).
 
         A reply cut short before anything arrived is not kept (the question waits for /retry).
         """
         empty = not (reply.content_length or reply.thinking_length or reply.tool_calls)
         if empty and not reply.done:
+            self.session.abandon_reply()
             return None
-        return self.session.add(reply.to_message())
+        return self.session.finish(reply.to_message())
 
     def _new_live(self) -> LiveView:
         if self._live_factory is not None:
@@ -325,8 +330,11 @@ class ChatApp:
         self._live = live
         return live
 
-    async def _stream(self, request: ChatRequest, reply: Reply, live: LiveView) -> bool | None:
-        """Feed the stream into the reply while a timer draws frames.
+    async def _stream(
+        self, request: ChatRequest, reply: Reply, live: LiveView, checkpoints: Checkpoints
+    ) -> bool | None:
+        """Feed the stream into the reply while a timer draws frames and, after a frame, saves
+        the reply so far when a checkpoint is due (in a worker thread: a frame never waits).
 
         Returns None when the user interrupted; cancelling closes the HTTP response, so the
         server stops generating.
@@ -348,6 +356,7 @@ class ChatApp:
             while True:
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
                 live.refresh()
+                checkpoints.tick(reply, time.monotonic())
                 due = next_frame(max(time.monotonic(), due + FRAME_SECONDS / 2))
 
         timer = asyncio.create_task(frames())

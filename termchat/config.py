@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -219,6 +220,10 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             raise ConfigError(f"Cannot read config file {path}: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+        except RecursionError:  # tomllib recurses once per level of [[[…]]] or {a = {…}}
+            raise ConfigError(_too_deep(path)) from None
+        if _deeper_than(data, MAX_NESTING):  # e.g. [a.b.c.…] headers, which tomllib allows
+            raise ConfigError(_too_deep(path))
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
@@ -236,6 +241,43 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     config.env_ollama_key = env.get("OLLAMA_API_KEY") or None
     config.env_openai_key = env.get("OPENAI_API_KEY") or None
     return config
+
+
+MAX_NESTING = 32
+"""Levels of tables and arrays a config file may nest (termchat's own settings use 3)."""
+
+
+def _too_deep(path: Path) -> str:
+    return f"Config file {path} is nested too deeply (more than {MAX_NESTING} levels of tables)"
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether tables and arrays nest more than `limit` levels in `value`; never recurses."""
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if level >= limit:
+            return True
+        stack.extend((child, level + 1) for child in item)
+    return False
+
+
+def history_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be the prompt's history file, or None when it can (it is a regular
+    file, or does not exist yet). A FIFO or a device there would hang start-up on open."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"Cannot use the history file {path} ({exc.strerror or exc}); history is not kept"
+    if stat.S_ISREG(mode):
+        return None
+    return f"The history file {path} is not a regular file; history is not kept this time"
 
 
 def _apply_file(config: Config, data: dict[str, Any]) -> None:

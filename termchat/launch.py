@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from termchat.app import ChatApp
 from termchat.backends.host import parse_base_url, parse_ollama_host, plain_http_key_warning
 from termchat.backends.lazy import LazyBackend
-from termchat.config import Config
+from termchat.config import Config, history_file_problem
 from termchat.errors import StoreError, TermchatError
 from termchat.frontend import Frontend, LiveView, PlainFrontend, Screen
 from termchat.session import session_for
@@ -155,13 +155,20 @@ async def _main(
         if repl_frontend is not None:
             from termchat.repl.loop import Repl
 
-            code = await Repl(app, repl_frontend, config.history_file).run()
+            history = config.history_file
+            problem = history_file_problem(history)  # a FIFO there would hang start-up
+            if problem is not None:
+                renderer.warning(problem)
+            code = await Repl(app, repl_frontend, None if problem else history).run()
             if app.session.saved:  # how to come back to it
                 renderer.notice(app.session.describe())
         else:
             assert question is not None
 
+            interrupted: list[bool] = []
+
             def on_interrupt() -> None:
+                interrupted.append(True)
                 if not app.interrupt():  # nothing streaming: stop waiting and leave
                     on_stop(signal.SIGINT)
 
@@ -169,7 +176,7 @@ async def _main(
                 loop.add_signal_handler(signal.SIGINT, on_interrupt)
             if warming is not None:
                 await warming
-            code = await _one_shot(app, question)
+            code = await _one_shot(app, question, stopped=lambda: bool(interrupted))
     except asyncio.CancelledError:
         code = 128 + (stop_signal[0] if stop_signal else signal.SIGTERM)
     finally:
@@ -269,15 +276,21 @@ async def _pick_default_model(app: ChatApp) -> None:
     app.renderer.notice(f"No model given; using {newest.name} (choose with --model or /model).")
 
 
-async def _one_shot(app: ChatApp, question: str) -> int:
-    """Ask once and exit: 0 when the answer completed, 1 otherwise, 130 on Ctrl-C."""
+async def _one_shot(app: ChatApp, question: str, *, stopped: Callable[[], bool]) -> int:
+    """Ask once and exit: 0 when the answer completed, 1 otherwise, 130 on Ctrl-C.
+
+    Args:
+        stopped: whether Ctrl-C came (before anything arrived, or while a tool ran, it leaves
+            no interrupted reply behind to tell by).
+    """
     if not app.conversation.model:
         app.renderer.error("No model: pass --model NAME (and pull it with: ollama pull NAME).")
         return 2
     await app.send(question)
     last = app.conversation.messages[-1] if app.conversation.messages else None
-    if last is None or last.role != "assistant":
-        return 1
-    if last.interrupted and last.error is None:
-        return 130
-    return 1 if last.interrupted or last.error else 0
+    if last is not None and last.role == "assistant":
+        if not (last.interrupted or last.error):
+            return 0
+        if last.interrupted and last.error is None:
+            return 128 + signal.SIGINT
+    return 128 + signal.SIGINT if stopped() else 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from termchat.checkpoint import ReplyRow
 from termchat.conversation import Conversation
 from termchat.errors import StoreError
 from termchat.messages import Message
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 
 NOT_SAVING = "This conversation is not being saved"
 """The one sentence for "saving is off"; a reason may follow in parentheses."""
+
+BRANCHED = (
+    "Another termchat wrote to this conversation meanwhile; what you say now continues on a "
+    "branch of its own (/alt shows the other)."
+)
 
 Why = Literal["--no-save", "incognito", "database failed"]
 
@@ -94,6 +100,7 @@ class ChatSession:
         # Row id of each message in `conversation.messages` that is stored; the stored active
         # path is always a prefix of the conversation (what was said while not saving is not).
         self._rows: list[int] = []
+        self._reply: ReplyRow | None = None  # the reply streaming now, saved as it streams
 
     # --- state ---------------------------------------------------------------------------
 
@@ -159,6 +166,53 @@ class ChatSession:
         """Append the user's message (committed before it is sent)."""
         return self.add(Message(role="user", content=text, images=list(images or [])))
 
+    def checkpointer(self) -> Callable[[Message], None]:
+        """A function that saves the reply about to stream, given what arrived so far: one row,
+        marked interrupted and in progress, created by the first call and updated in place by
+        the next ones (see `termchat.checkpoint`). It may be called from a worker thread; it
+        does nothing when not saving. `finish` completes the row.
+        """
+        self._close_reply()
+        conv = self.conversation
+        store = self._store if self.saving else None
+        if store is None or conv.session_id is None or len(self._rows) != len(conv.messages):
+            return lambda message: None  # nothing to follow: the reply is saved when it ends
+        self._reply = ReplyRow(store, conv.session_id, self._rows[-1] if self._rows else None)
+        return self._reply.save
+
+    def finish(self, message: Message) -> Message:
+        """Append the reply that just ended and, while saving, commit it: completing the row its
+        checkpoints wrote, if any (else as `add`)."""
+        row, branched = self._close_reply()
+        if row is None or not self.saving:
+            return self.add(message)
+        self.conversation.add(message)
+        store = self.store()
+        if store is None:
+            return message
+        try:
+            store.update_message(row, message)
+        except StoreError as exc:
+            self._failed(exc)  # what the checkpoints saved stays, marked interrupted
+            return message
+        self._rows.append(row)
+        if branched:
+            self._report(BRANCHED)
+        return message
+
+    def abandon_reply(self) -> None:
+        """The reply ended with nothing to keep: no more checkpoints. (A reply with nothing in
+        it was never checkpointed, so no row is left behind.)"""
+        self._close_reply()
+
+    def _close_reply(self) -> tuple[int | None, bool]:
+        """End the checkpoints of the current reply: (its row if one was saved, whether it
+        started a branch)."""
+        reply, self._reply = self._reply, None
+        if reply is None:
+            return None, False
+        return reply.close(), reply.branched
+
     def _write_unsaved(self) -> None:
         """Commit every message of the conversation that is not stored yet, in order."""
         store = self.store()
@@ -182,10 +236,7 @@ class ChatSession:
                 )
                 self._rows.append(row)
                 if branched:
-                    self._report(
-                        "Another termchat wrote to this conversation meanwhile; what you say "
-                        "now continues on a branch of its own (/alt shows the other)."
-                    )
+                    self._report(BRANCHED)
         except StoreError as exc:
             self._failed(exc)
 
@@ -409,6 +460,7 @@ class ChatSession:
         if store is None:
             raise StoreError("There are no saved conversations yet.")
         record = store.get_session(id_or_prefix)
+        store.settle_unfinished()  # a reply whose termchat died since this one opened the file
         rows = store.load_rows(record.id)
         conv = self.conversation
         if "model" not in keep and record.model and record.model != conv.model:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from termchat.config import format_think, load_config, parse_option, parse_think, state_dir
+from termchat.config import (
+    format_think,
+    history_file_problem,
+    load_config,
+    parse_option,
+    parse_think,
+    state_dir,
+)
 from termchat.errors import ConfigError
 
 
@@ -255,3 +265,54 @@ def test_load_config_no_warning_when_private_or_secret_free(
     path.write_text(text)
     path.chmod(mode)
     assert load_config(path, {}).warnings == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a = " + "[" * 5000 + "]" * 5000, id="arrays"),
+        pytest.param("a = " + "{b = " * 5000 + "1" + "}" * 5000, id="inline-tables"),
+        pytest.param("[mcp_servers." + ".".join(["x"] * 5000) + "]\nk = 1", id="dotted-header"),
+        pytest.param("[mcp_servers." + ".".join(["x"] * 40) + "]\nk = 1", id="40-levels"),
+    ],
+)
+def test_load_config_deeply_nested_toml_is_one_line_naming_the_file(
+    tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert str(caught.value) == (
+        f"Config file {path} is nested too deeply (more than 32 levels of tables)"
+    )
+
+
+def test_cli_deeply_nested_toml_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("a = " + "[" * 5000 + "]" * 5000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
+    env["TERMCHAT_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "termchat", "sessions", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"termchat: Config file {tmp_path / 'config.toml'} is nested too deeply "
+        "(more than 32 levels of tables)"
+    ]
+
+
+def test_history_file_problem_names_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    assert history_file_problem(tmp_path / "history") is None  # not there yet: fine
+    (tmp_path / "history").write_text("")
+    assert history_file_problem(tmp_path / "history") is None
+    os.mkfifo(tmp_path / "fifo")
+    problem = history_file_problem(tmp_path / "fifo")
+    assert problem is not None and str(tmp_path / "fifo") in problem
+    assert "not a regular file" in problem
+    assert history_file_problem(tmp_path) is not None  # a folder

@@ -462,9 +462,11 @@ def test_e2e_incognito_new_resume_tell_the_truth_about_saving(
     term.line("/incognito")  # off again; /resume still opens a saved conversation
     term.wait_for(lambda: term.transcript().count("Incognito: nothing more is written.") == 2)
     term.wait_for(lambda: "not saved" in toolbar(term))
+    term.line("/new")  # the picker leaves out the conversation that is open
+    term.wait_for(lambda: term.transcript().count("New conversation.") == 3)
     term.line("/resume")
     term.wait_for("Resume (type to filter")
-    saved_row = re.compile(r"a saved thing +llama3\.2 · 2 msgs")
+    saved_row = re.compile(r"a saved thing +llama3\.2 +2 msgs")
     term.wait_for(saved_row)  # the menu lists the saved conversations
     term.type("zebr")
     term.wait_for(lambda: saved_row.search(term.display()) is None)  # filtered

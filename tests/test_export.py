@@ -132,7 +132,7 @@ def _valid() -> dict[str, Any]:
     ("data", "error"),
     [
         pytest.param("just text", "JSON object", id="not-an-object"),
-        pytest.param({"model": "m"}, r"session\.messages must be list", id="no-messages"),
+        pytest.param({"model": "m"}, r"session\.messages must be a list", id="no-messages"),
         pytest.param({**_valid(), "format": "other"}, "format", id="wrong-format"),
         pytest.param({**_valid(), "version": 99}, "version", id="newer-version"),
         pytest.param({**_valid(), "model": 3}, r"session\.model", id="model-type"),

@@ -22,6 +22,7 @@ from termchat.backends.ollama import OllamaBackend
 from termchat.commands import run_command
 from termchat.config import Config
 from termchat.frontend import PlainFrontend
+from termchat.messages import Message
 from termchat.render import Renderer
 from termchat.session import NOT_SAVING, session_for
 from termchat.store import SessionStore
@@ -343,3 +344,66 @@ def test_session_any_sequence_of_edits_keeps_screen_request_and_store_equal(
     finally:
         server.close()
     assert not server.errors
+
+
+# --- a reply saved while it streams (kill -9 keeps all but the last second) --------------
+
+
+def test_session_checkpoints_update_one_row_that_finish_completes(tmp_path: Path) -> None:
+    session = session_for(Config(model="m", home=tmp_path), lambda text: None)
+    try:
+        session.add_user("q")
+        save = session.checkpointer()
+        save(Message("assistant", "par", interrupted=True))
+        save(Message("assistant", "partial", interrupted=True))
+        with SessionStore.open(tmp_path / "sessions.db") as store:
+            rows = store.load_rows(store.list_sessions()[0].id, include_inactive=True)
+            assert [(r.message.content, r.in_progress) for r in rows] == [
+                ("q", False),
+                ("partial", True),
+            ]
+            assert rows[1].message.interrupted
+        session.finish(Message("assistant", "partial and whole"))
+        save(Message("assistant", "late", interrupted=True))  # after the end: ignored
+    finally:
+        session.close()
+    assert stored(tmp_path) == [["q", "partial and whole"]]
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        reply = store.load_rows(store.list_sessions()[0].id)[1]
+    assert not reply.in_progress and not reply.message.interrupted
+    assert session.conversation.messages[-1].content == "partial and whole"
+
+
+def test_session_checkpoints_write_nothing_when_not_saving(tmp_path: Path) -> None:
+    session = session_for(Config(model="m", home=tmp_path, save=False), lambda text: None)
+    session.add_user("q")
+    session.checkpointer()(Message("assistant", "part", interrupted=True))
+    session.finish(Message("assistant", "whole"))
+    session.close()
+    assert not (tmp_path / "sessions.db").exists()
+    assert [m.content for m in session.conversation.messages] == ["q", "whole"]
+
+
+def test_session_streaming_reply_is_saved_before_it_ends(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.queue_reply(content="first words, then the rest", hold_after=3)
+
+    def saved_reply() -> str | None:
+        history = stored(tmp_path)
+        return history[0][1] if history and len(history[0]) > 1 else None
+
+    async def script(h: Harness) -> None:
+        turn = asyncio.create_task(h.app.send("hi"))
+        while saved_reply() is None:  # the first checkpoint comes with the first frame
+            assert not turn.done()
+            await asyncio.sleep(0.02)
+        assert "first words, then the rest".startswith(saved_reply() or "-")
+        fake_server.release()
+        await turn
+
+    run_chat(fake_server, tmp_path, script, think=False)
+    assert stored(tmp_path) == [["hi", "first words, then the rest"]]
+    with SessionStore.open(tmp_path / "sessions.db") as store:
+        rows = store.load_rows(store.list_sessions()[0].id, include_inactive=True)
+    assert len(rows) == 2 and not rows[1].in_progress and not rows[1].message.interrupted

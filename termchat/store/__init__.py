@@ -16,16 +16,19 @@ run of positions. `alternatives(seq)` lists the rows at `seq` whose parent is th
 rows. Inactive rows stay stored, searchable and exportable.
 
 Durability. WAL journal, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write, one transaction per
-message or setting change, a busy timeout for concurrent processes, files created 0600. Schema
-versions live in `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i + 1. Every sqlite3
-failure leaves as a one-line `StoreError` naming the file and what to do.
+message or setting change, a busy timeout for concurrent processes, files created 0600 (see
+`termchat.store.database`). A streaming reply is saved while it streams, in one row updated in
+place and marked with its writer's process id until it ends (`checkpoint`); a row whose writer
+died is settled as interrupted on the next open. Schema versions live in `PRAGMA user_version`;
+`MIGRATIONS[i]` moves version i to i + 1. Every sqlite3 failure leaves as a one-line
+`StoreError` naming the file and what to do. Values written by an older termchat that checked
+less are read safely (`termchat.store.fields`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import random
 import secrets
 import sqlite3
 import threading
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from termchat.errors import StoreError
+from termchat.store.database import connect, store_error
 from termchat.store.history import MessageHistory
 from termchat.store.records import (
     MARK_END,
@@ -49,8 +53,8 @@ from termchat.store.records import (
     Unset,
 )
 from termchat.store.schema import (
-    MIGRATIONS,
     SELECT_SESSION,
+    VALID_TIME,
     dumps,
     list_query,
     search_hit,
@@ -79,34 +83,6 @@ ID_LENGTH: Final = 8
 SHORT_ID: Final = 4
 """A new id's first four characters are unique in the database: enough to type."""
 
-BUSY_TIMEOUT: Final = 5.0
-"""Seconds a write waits for another process's transaction before giving up."""
-
-
-def _error(path: Path, exc: sqlite3.Error) -> StoreError:
-    """Turn a sqlite3 failure into a one-line message naming the file and what to do."""
-    detail = " ".join(str(exc).split())
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    if name == "SQLITE_FULL" or "disk is full" in detail:
-        return StoreError(f"Cannot write {path}: the disk is full; free some space and retry")
-    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in detail:
-        return StoreError(
-            f"{path} is not a readable termchat database ({detail}); move it aside "
-            f"(mv '{path}' '{path}.broken') and termchat will start a new one"
-        )
-    if name.startswith("SQLITE_READONLY") or "readonly" in detail:
-        return StoreError(
-            f"Cannot write {path} ({detail}); check the permissions of it and its folder"
-        )
-    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in detail:
-        return StoreError(f"{path} is busy in another termchat process ({detail}); try again")
-    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH", "SQLITE_IOERR")):
-        return StoreError(
-            f"Cannot open {path} ({detail}); check that it and its folder are readable and "
-            "writable, or set TERMCHAT_HOME to another folder"
-        )
-    return StoreError(f"Session database {path}: {detail}")
-
 
 class SessionStore(MessageHistory):
     """An open session database. Every method that takes a session id accepts a unique prefix.
@@ -127,102 +103,23 @@ class SessionStore(MessageHistory):
     def open(cls, path: Path) -> SessionStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
+        A reply a termchat was still streaming when it died (kill -9, a crash, power loss) is
+        settled now: it stays, marked interrupted, with what was saved of it.
+
         Raises:
             StoreError: the file or folder cannot be created, read or written, or is not a
                 termchat database.
         """
         path = Path(path).expanduser()
+        store = cls(path, connect(path))
+        if not os.access(path, os.W_OK):
+            return store  # read as it is: an unfinished reply is saved interrupted already
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"Cannot create the folder of {path} ({exc.strerror or exc}); "
-                "set TERMCHAT_HOME to a writable folder"
-            ) from None
-        previous = os.umask(0o077)  # new db, -wal and -shm files are born 0600
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-            )
-            store = cls(path, conn)
-            store._setup()
-        except sqlite3.Error as exc:
-            if conn is not None:
-                conn.close()
-            raise _error(path, exc) from None
+            store.settle_unfinished()
         except StoreError:
-            if conn is not None:
-                conn.close()
+            store.close()
             raise
-        finally:
-            os.umask(previous)
-        store._restrict_modes()
         return store
-
-    def _setup(self) -> None:
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        mode = self._enable_wal()
-        if mode != "wal":
-            raise StoreError(f"{self.path}: cannot use write-ahead logging (journal mode {mode})")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
-
-    def _enable_wal(self) -> str:
-        """Switch to WAL (persistent, so usually a no-op); returns the journal mode now in use.
-
-        When several processes create the database at once, the switch can fail with
-        SQLITE_BUSY without waiting (SQLite's deadlock avoidance), so retry until BUSY_TIMEOUT.
-        """
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
-            try:
-                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                return str(mode).lower()
-            except sqlite3.OperationalError as exc:
-                busy = getattr(exc, "sqlite_errorname", "") == "SQLITE_BUSY"
-                if not busy or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.005 + random.random() * 0.02)  # back off, out of step with others
-
-    def _migrate(self) -> None:
-        target = len(MIGRATIONS)
-        if self._user_version() == target:
-            return
-        with self._write() as conn:
-            version = self._user_version()  # again: another process may have migrated meanwhile
-            if version > target:
-                raise StoreError(
-                    f"{self.path} was written by a newer termchat (schema {version}, this one "
-                    f"knows {target}); upgrade termchat"
-                )
-            if (
-                version == 0
-                and conn.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-                ).fetchone()[0]
-            ):
-                raise StoreError(
-                    f"{self.path} is an SQLite database but not termchat's; "
-                    "move it aside or set TERMCHAT_HOME to another folder"
-                )
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {target}")
-
-    def _user_version(self) -> int:
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-
-    def _restrict_modes(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            # Missing (not created yet) or not ours (someone else's file we may still use): skip.
-            with contextlib.suppress(FileNotFoundError, PermissionError):
-                os.chmod(f"{self.path}{suffix}", 0o600)
 
     def close(self) -> None:
         """Close the database; later calls raise StoreError."""
@@ -242,7 +139,7 @@ class SessionStore(MessageHistory):
             try:
                 yield self._conn
             except sqlite3.Error as exc:
-                raise _error(self.path, exc) from None
+                raise store_error(self.path, exc) from None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -341,9 +238,10 @@ class SessionStore(MessageHistory):
         With `chats_first`, the most recent chat (REPL) wins over any one-shot (-p) run.
         """
         with self._reading() as conn:
-            latest = "ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"
-            if chats_first:
-                latest = "ORDER BY s.kind = 'chat' DESC, s.updated_at DESC, s.id DESC LIMIT 1"
+            # A time out of range (left by an older importer) must not win for ever.
+            valid = VALID_TIME.format(column="s.updated_at")
+            order = "s.kind = 'chat' DESC, " if chats_first else ""
+            latest = f"WHERE {valid} ORDER BY {order}s.updated_at DESC, s.id DESC LIMIT 1"
             row = conn.execute(SELECT_SESSION + latest).fetchone()
         return None if row is None else session_record(row)
 

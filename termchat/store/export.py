@@ -12,7 +12,8 @@ Every message object holds every Message field (`role`, `content`, `thinking`, `
 `created_at` and its place in the history tree: `seq`, `gen` and `parent_gen` (see
 `termchat.store`). Inactive rows are included so that nothing stored is lost: export, import and
 export again give the same document except for `id`. Import also accepts a plain list of
-messages (`seq`, `gen`, `parent_gen` and `created_at` may be left out).
+messages (`seq`, `gen`, `parent_gen` and `created_at` may be left out). Import checks every
+field as strictly as an answer from a server, and refuses a file that breaks a rule whole.
 """
 
 from __future__ import annotations
@@ -21,11 +22,29 @@ import datetime as dt
 import json
 import re
 import time
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from termchat.errors import StoreError
-from termchat.messages import Message
+from termchat.messages import Message, Stats
 from termchat.store import SessionRecord, SessionStore, StoredMessage
+from termchat.store.fields import (
+    MAX_NAME,
+    MAX_POSITION,
+    MAX_TITLE,
+    Invalid,
+    check_images,
+    check_int,
+    check_options,
+    check_stats,
+    check_text,
+    check_think,
+    check_time,
+    check_tool_calls,
+)
+from termchat.store.records import check_tree
+
+T = TypeVar("T")
 
 FORMAT: Final = "termchat-session"
 VERSION: Final = 1
@@ -81,45 +100,67 @@ def export_json(store: SessionStore, session_id: str) -> dict[str, Any]:
 
 # --- import ------------------------------------------------------------------------------
 
+MAX_IMPORT_CHARS: Final = 64 * 1024 * 1024
+"""The largest file `import_file` reads (as large as the biggest answer a server may send)."""
+
 
 def _fail(where: str, what: str) -> StoreError:
     return StoreError(f"Cannot import: {where} {what}")
 
 
-def _check(data: dict[str, Any], key: str, types: tuple[type, ...], where: str) -> Any:
-    value = data.get(key)
-    # bool is an int in Python; only accept it where bool itself is allowed.
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-        raise _fail(f"{where}.{key}", f"must be {names}, not {type(value).__name__}")
-    return value
+def _field(data: dict[str, Any], key: str, where: str, check: Callable[[Any], T]) -> T:
+    """`check(data[key])` (None when missing), with the field named in the error."""
+    try:
+        return check(data.get(key))
+    except Invalid as exc:
+        reason = str(exc)  # "[2] has no name" follows the field's name without a space
+        raise StoreError(
+            f"Cannot import: {where}.{key}{'' if reason.startswith('[') else ' '}{reason}"
+        ) from None
 
 
-_OPT_STR: Final = (str, type(None))
-_NUMBER: Final = (int, float)
+def _text(limit: int | None = None) -> Callable[[Any], str | None]:
+    return lambda value: check_text(value, limit)
+
+
+def _position(value: Any) -> int | None:
+    return None if value is None else check_int(value, MAX_POSITION)
+
+
+def _flag(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise Invalid(f"must be true or false, not {type(value).__name__}")
 
 
 def _row(data: Any, where: str, active: bool, index: int) -> StoredMessage:
+    """One message object of the file, checked field by field."""
     if not isinstance(data, dict):
         raise _fail(where, "must be an object")
-    if data.get("role") not in _ROLES:
+    role = data.get("role")
+    if role not in _ROLES:
         raise _fail(f"{where}.role", f"must be one of {', '.join(_ROLES)}")
-    for key in ("content", "thinking"):
-        if key in data:
-            _check(data, key, _OPT_STR, where)
-    for key in ("tool_name", "tool_call_id", "model", "error"):
-        _check(data, key, _OPT_STR, where)
-    for key in ("tool_calls", "images"):
-        for i, item in enumerate(_check(data, key, (list, type(None)), where) or []):
-            ok = isinstance(item, str) if key == "images" else _is_tool_call(item)
-            if not ok:
-                raise _fail(f"{where}.{key}[{i}]", "is not valid")
-    _check(data, "stats", (dict, type(None)), where)
-    _check(data, "interrupted", (bool, type(None)), where)
-    created = _check(data, "created_at", (*_NUMBER, type(None)), where)
-    seq = _check(data, "seq", (int, type(None)), where)
-    gen = _check(data, "gen", (int, type(None)), where)
-    parent_gen = _check(data, "parent_gen", (int, type(None)), where)
+    calls = _field(data, "tool_calls", where, check_tool_calls)
+    if calls and role != "assistant":
+        raise _fail(f"{where}.tool_calls", "are only allowed in assistant messages")
+    stats = _field(data, "stats", where, check_stats)
+    message = Message(
+        role=role,
+        content=_field(data, "content", where, _text()) or "",
+        thinking=_field(data, "thinking", where, _text()) or "",
+        tool_calls=calls,
+        tool_name=_field(data, "tool_name", where, _text(MAX_NAME)) or None,
+        tool_call_id=_field(data, "tool_call_id", where, _text(MAX_NAME)) or None,
+        images=_field(data, "images", where, check_images),
+        model=_field(data, "model", where, _text(MAX_NAME)) or None,
+        stats=None if stats is None else Stats.from_dict(stats),
+        interrupted=_field(data, "interrupted", where, _flag),
+        error=_field(data, "error", where, _text()) or None,
+    )
+    created = _field(data, "created_at", where, check_time)
+    seq = _field(data, "seq", where, _position)
+    gen = _field(data, "gen", where, _position)
+    parent_gen = _field(data, "parent_gen", where, _position)
     if seq is None:  # a plain message list: one generation, in order
         if index < 0:
             raise _fail(f"{where}.seq", "is missing")
@@ -133,26 +174,34 @@ def _row(data: Any, where: str, active: bool, index: int) -> StoredMessage:
         gen=gen,
         parent_gen=parent_gen,
         active=active,
-        created_at=float(created) if created is not None else time.time(),
-        message=Message.from_dict(data),
+        created_at=created if created is not None else time.time(),
+        message=message,
     )
 
 
-def _is_tool_call(item: Any) -> bool:
-    function = item.get("function") if isinstance(item, dict) else None
-    return (
-        isinstance(function, dict)
-        and isinstance(function.get("name"), str)
-        and isinstance(function.get("arguments", {}), dict)
-    )
+def _version(value: Any) -> int:
+    if value is None:
+        return VERSION
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= VERSION:
+        return value
+    raise Invalid(f"{value!r:.40} is not supported (this termchat reads {VERSION})")
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise Invalid(f"must be a list, not {'null' if value is None else type(value).__name__}")
 
 
 def import_json(store: SessionStore, data: Any) -> str:
     """Store an exported session (a dict as `export_json` makes) under a new id; returns it.
 
+    Every field is checked first (`termchat.store.fields` has the limits); a file that breaks
+    any rule is refused whole, and nothing of it is written.
+
     Raises:
-        StoreError: the data is not a termchat session (the message says where), or the
-            database failed.
+        StoreError: the data is not a valid termchat session (the message says where and
+            why), or the database failed.
     """
     if isinstance(data, list):
         data = {"messages": data}
@@ -160,40 +209,50 @@ def import_json(store: SessionStore, data: Any) -> str:
         raise _fail("the file", "must hold a JSON object")
     if data.get("format", FORMAT) != FORMAT:
         raise _fail("format", f"must be {FORMAT!r}")
-    version = data.get("version", VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
-        raise _fail("version", f"{version!r} is not supported (this termchat reads {VERSION})")
-    messages = _check(data, "messages", (list,), "session")
-    alternatives = _check(data, "alternatives", (list, type(None)), "session") or []
-    model = _check(data, "model", _OPT_STR, "session") or ""
-    title = _check(data, "title", _OPT_STR, "session")
-    system = _check(data, "system", _OPT_STR, "session")
-    options = _check(data, "options", (dict, type(None)), "session")
-    think = _check(data, "think", (bool, str, type(None)), "session")
+    _field(data, "version", "session", _version)
+    _field(data, "id", "session", _text(MAX_NAME))
+    messages = _field(data, "messages", "session", _list)
+    alternatives = _field(data, "alternatives", "session", lambda v: [] if v is None else _list(v))
     now = time.time()
-    created = _check(data, "created_at", (*_NUMBER, type(None)), "session")
-    updated = _check(data, "updated_at", (*_NUMBER, type(None)), "session")
-    rows = [_row(m, f"messages[{i}]", True, i) for i, m in enumerate(messages)]
-    rows += [_row(m, f"alternatives[{i}]", False, -1) for i, m in enumerate(alternatives)]
+    created = _field(data, "created_at", "session", check_time)
+    updated = _field(data, "updated_at", "session", check_time)
     record = SessionRecord(
         id="",
-        title=title or "",
-        model=model,
-        system=system,
-        options=options,
-        think=think,
-        created_at=float(created) if created is not None else now,
-        updated_at=float(updated) if updated is not None else now,
+        title=_field(data, "title", "session", _text(MAX_TITLE)) or "",
+        model=_field(data, "model", "session", _text(MAX_NAME)) or "",
+        system=_field(data, "system", "session", _text()),
+        options=_field(data, "options", "session", check_options),
+        think=_field(data, "think", "session", check_think),
+        created_at=created if created is not None else now,
+        updated_at=updated if updated is not None else now,
     )
+    rows = [_row(m, f"messages[{i}]", True, i) for i, m in enumerate(messages)]
+    rows += [_row(m, f"alternatives[{i}]", False, -1) for i, m in enumerate(alternatives)]
+    try:
+        check_tree(rows)
+    except StoreError as exc:
+        raise _fail("the file:", str(exc)) from None
     return store.import_session(record, rows)
 
 
 def import_file(store: SessionStore, text: str) -> str:
-    """Parse JSON text and `import_json` it; StoreError on text that is not JSON."""
+    """Parse JSON text and `import_json` it.
+
+    Raises:
+        StoreError: the text is too large, not JSON (NaN and Infinity are not), nested too
+            deeply or holds a number too long to read; or as `import_json` (which refuses NaN
+            and Infinity wherever a number is checked).
+    """
+    if len(text) > MAX_IMPORT_CHARS:
+        raise _fail("the file", f"is too large (more than {MAX_IMPORT_CHARS >> 20} MiB)")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StoreError(f"Cannot import: not JSON ({exc})") from None
+    except RecursionError:
+        raise _fail("the file", "is nested too deeply to read") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise _fail("the file", f"holds a number too long to read ({exc})") from None
     return import_json(store, data)
 
 

@@ -7,6 +7,7 @@ module never imports sqlite3. The history model is described in the `termchat.st
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -22,6 +23,7 @@ from termchat.store.schema import (
     INSERT_MESSAGE,
     MESSAGE_COLUMNS,
     SELECT_ROWS,
+    UNFINISHED_WRITERS,
     dumps,
     message_values,
     stored_message,
@@ -77,7 +79,7 @@ class MessageHistory:
             return self._insert(conn, sid, self._tip(conn, sid), message)
 
     def append_after(
-        self, session_id: str, parent: int | None, message: Message
+        self, session_id: str, parent: int | None, message: Message, *, in_progress: bool = False
     ) -> tuple[int, bool]:
         """Add `message` as the child of row `parent` (None: the first message); commit it.
 
@@ -85,11 +87,15 @@ class MessageHistory:
         interleave: when `parent` is no longer the tip of the active history (another process
         wrote after it, or switched branches), the message starts a new branch after `parent`,
         and that branch becomes the active history. Returns (row id, whether it branched).
+
+        `in_progress`: the row is a reply still streaming (see `checkpoint`); it is marked with
+        this process's id until `update_message` completes it.
         """
+        writer = os.getpid() if in_progress else 0
         with self._write() as conn:
             sid = self._resolve(session_id)
             if self._tip(conn, sid) == parent:
-                return self._insert(conn, sid, parent, message), False
+                return self._insert(conn, sid, parent, message, writer), False
             if parent is not None:
                 owner = conn.execute(
                     "SELECT session_id FROM messages WHERE id = ?", (parent,)
@@ -102,7 +108,7 @@ class MessageHistory:
             )
             for row_id in path:
                 conn.execute("UPDATE messages SET active = 1 WHERE id = ?", (row_id,))
-            return self._insert(conn, sid, parent, message), True
+            return self._insert(conn, sid, parent, message, writer), True
 
     @staticmethod
     def _tip(conn: Connection, sid: str) -> int | None:
@@ -113,7 +119,9 @@ class MessageHistory:
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def _insert(self, conn: Connection, sid: str, parent: int | None, message: Message) -> int:
+    def _insert(
+        self, conn: Connection, sid: str, parent: int | None, message: Message, writer: int = 0
+    ) -> int:
         """Insert an active row after `parent` (which must be the active tip, or None)."""
         now = time.time()
         if parent is None:
@@ -131,7 +139,7 @@ class MessageHistory:
                 "SELECT coalesce(max(gen), -1) + 1 FROM messages WHERE session_id = ?", (sid,)
             ).fetchone()[0]
         cursor = conn.execute(
-            INSERT_MESSAGE, (sid, seq, gen, parent, 1, now, *message_values(message))
+            INSERT_MESSAGE, (sid, seq, gen, parent, 1, now, writer, *message_values(message))
         )
         title = _default_title(message.content) if message.role == "user" else ""
         conn.execute(
@@ -140,16 +148,18 @@ class MessageHistory:
         )
         return int(cursor.lastrowid or 0)
 
-    def update_message(self, row_id: int, message: Message) -> None:
+    def update_message(self, row_id: int, message: Message, *, in_progress: bool = False) -> None:
         """Replace the stored fields of row `row_id`; its place in the history is kept.
 
-        For a reply saved early (e.g. with `interrupted=True` when it starts, so that a crash
-        keeps it) and finalized when it ends.
+        For a reply saved while it streams (with `interrupted=True` and `in_progress`, so that
+        a crash keeps what was saved of it) and completed when it ends (`in_progress` False).
         """
         sets = ", ".join(f"{column} = ?" for column in MESSAGE_COLUMNS)
+        writer = os.getpid() if in_progress else 0
         with self._write() as conn:
             cursor = conn.execute(
-                f"UPDATE messages SET {sets} WHERE id = ?", (*message_values(message), row_id)
+                f"UPDATE messages SET {sets}, writer = ? WHERE id = ?",
+                (*message_values(message), writer, row_id),
             )
             if cursor.rowcount == 0:
                 raise StoreError(f"No stored message {row_id} in {self.path}")
@@ -158,6 +168,24 @@ class MessageHistory:
                 "(SELECT session_id FROM messages WHERE id = ?)",
                 (time.time(), row_id),
             )
+
+    def settle_unfinished(self) -> int:
+        """Mark the rows whose writer died mid-reply as complete (they are saved interrupted
+        already); returns how many. Rows of a termchat that still runs are left alone.
+
+        Called on open; cheap when there is nothing to settle (an index holds the marked rows).
+        """
+        with self._reading() as conn:
+            writers = [row[0] for row in conn.execute(UNFINISHED_WRITERS)]
+        dead = [pid for pid in writers if not _alive(pid)]
+        if not dead:
+            return 0
+        marks = ", ".join("?" * len(dead))
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE messages SET writer = 0, interrupted = 1 WHERE writer IN ({marks})", dead
+            )
+            return cursor.rowcount
 
     @staticmethod
     def _rows(conn: Connection, where: str, params: Sequence[Any]) -> list[StoredMessage]:
@@ -305,7 +333,23 @@ class MessageHistory:
             ids: dict[tuple[int, int], int] = {}
             for row in ordered:
                 parent = None if row.parent_gen is None else ids[(row.seq - 1, row.parent_gen)]
-                values = (sid, row.seq, row.gen, parent, int(row.active), row.created_at)
+                values = (sid, row.seq, row.gen, parent, int(row.active), row.created_at, 0)
                 cursor = conn.execute(INSERT_MESSAGE, (*values, *message_values(row.message)))
                 ids[(row.seq, row.gen)] = int(cursor.lastrowid or 0)
         return sid
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (on this machine). A reused id reads as alive: the row then
+    waits for a later open, and it is saved as interrupted meanwhile anyway."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OverflowError:  # not a process id at all
+        return False
+    return True

@@ -87,7 +87,9 @@ class StoredMessage:
     """A message row and its place in the history tree.
 
     `parent_gen` is the generation of the row before it (None at seq 0). `row_id` is ignored
-    when rows are given to `SessionStore.import_session`.
+    when rows are given to `SessionStore.import_session`. `in_progress`: a termchat that is
+    still running is streaming into this row (its message is saved as interrupted until the
+    reply ends).
     """
 
     row_id: int
@@ -97,6 +99,7 @@ class StoredMessage:
     active: bool
     created_at: float
     message: Message
+    in_progress: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,19 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
-from termchat.messages import Message, Stats, ToolCall
+from termchat.messages import Message
+from termchat.store.fields import (
+    MAX_TIME,
+    read_images,
+    read_json,
+    read_optional_text,
+    read_options,
+    read_stats,
+    read_text,
+    read_think,
+    read_time,
+    read_tool_calls,
+)
 from termchat.store.records import (
     MARK_END,
     MARK_START,
@@ -19,6 +31,11 @@ from termchat.store.records import (
     StoredMessage,
     fts_query,
 )
+
+VALID_TIME: Final = "typeof({column}) IN ('integer', 'real') AND {column} BETWEEN 0 AND " + repr(
+    MAX_TIME
+)
+"""SQL: the column holds a time `termchat.store.fields` accepts (format it with `column`)."""
 
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 0 -> 1: sessions and message rows (see the termchat.store docstring for seq/gen/active).
@@ -81,7 +98,23 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 2 -> 3: `cut` marks the first row of a run that /undo dropped, so that switching back to
     # its branch (/alt) stops there: what was undone comes back only when asked for by name.
     ("ALTER TABLE messages ADD COLUMN cut INTEGER NOT NULL DEFAULT 0",),
-    # 3 -> 4: what kind of conversation it is: "chat" (the REPL) or "oneshot" (-p, a pipe), so
+    # 3 -> 4: `writer` is the process id of a termchat still streaming into the row (a reply
+    # saved in progress, see `MessageHistory.checkpoint`), 0 once it is complete. And times that
+    # an older importer let in (1e300, negative, not a number) are set to 0, so that they can
+    # neither break a list nor make their conversation the "latest" for ever.
+    (
+        "ALTER TABLE messages ADD COLUMN writer INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX messages_writing ON messages(writer) WHERE writer != 0",
+        *(
+            f"UPDATE {table} SET {column} = 0 WHERE NOT ({VALID_TIME.format(column=column)})"
+            for table, column in (
+                ("sessions", "created_at"),
+                ("sessions", "updated_at"),
+                ("messages", "created_at"),
+            )
+        ),
+    ),
+    # 4 -> 5: what kind of conversation it is: "chat" (the REPL) or "oneshot" (-p, a pipe), so
     # that --continue and the picker can prefer chats.
     ("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'",),
 )
@@ -103,13 +136,14 @@ MESSAGE_COLUMNS: Final = (
 """The columns holding a Message's fields, in `message_values` order."""
 
 INSERT_MESSAGE: Final = (
-    "INSERT INTO messages (session_id, seq, gen, parent_id, active, created_at, "
-    f"{', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(MESSAGE_COLUMNS)))})"
+    "INSERT INTO messages (session_id, seq, gen, parent_id, active, created_at, writer, "
+    f"{', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * (7 + len(MESSAGE_COLUMNS)))})"
 )
-"""Parameters: session_id, seq, gen, parent_id, active, created_at, *message_values(message)."""
+"""Parameters: session_id, seq, gen, parent_id, active, created_at, writer,
+*message_values(message)."""
 
 SELECT_ROWS: Final = (
-    "SELECT m.id, m.seq, m.gen, p.gen, m.active, m.created_at, "
+    "SELECT m.id, m.seq, m.gen, p.gen, m.active, m.created_at, m.writer, "
     + ", ".join(f"m.{column}" for column in MESSAGE_COLUMNS)
     + " FROM messages m LEFT JOIN messages p ON p.id = m.parent_id WHERE "
 )
@@ -123,6 +157,9 @@ ANCESTORS: Final = (
 )
 """A row and every row before it in its branch (parameter: the row id)."""
 
+UNFINISHED_WRITERS: Final = "SELECT DISTINCT writer FROM messages WHERE writer != 0"
+"""Process ids of termchats that saved a reply in progress and did not complete it (yet)."""
+
 TITLE: Final = "COALESCE(NULLIF(s.title, ''), s.auto_title, '')"
 SELECT_SESSION: Final = (
     f"SELECT s.id, {TITLE}, s.model, s.system, s.options, s.think, s.created_at, s.updated_at "
@@ -134,11 +171,6 @@ SELECT_SESSION: Final = (
 def dumps(value: Any) -> str | None:
     """JSON text for a column, or NULL for None."""
     return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def loads(text: str | None) -> Any:
-    """Inverse of `dumps`."""
-    return None if text is None else json.loads(text)
 
 
 def message_values(message: Message) -> tuple[Any, ...]:
@@ -159,7 +191,8 @@ def message_values(message: Message) -> tuple[Any, ...]:
 
 
 def message_from_values(values: Sequence[Any]) -> Message:
-    """Inverse of `message_values`."""
+    """Inverse of `message_values`; a field that is not valid (see `termchat.store.fields`)
+    reads as empty."""
     (
         role,
         content,
@@ -173,19 +206,18 @@ def message_from_values(values: Sequence[Any]) -> Message:
         interrupted,
         error,
     ) = values
-    stats_dict = loads(stats)
     return Message(
         role=role,
-        content=content,
-        thinking=thinking,
-        tool_calls=[ToolCall.from_dict(call) for call in loads(calls) or []],
-        tool_name=tool_name,
-        tool_call_id=tool_call_id,
-        images=list(loads(images) or []),
-        model=model,
-        stats=Stats.from_dict(stats_dict) if isinstance(stats_dict, dict) else None,
+        content=read_text(content),
+        thinking=read_text(thinking),
+        tool_calls=read_tool_calls(read_json(calls)),
+        tool_name=read_optional_text(tool_name),
+        tool_call_id=read_optional_text(tool_call_id),
+        images=read_images(read_json(images)),
+        model=read_optional_text(model),
+        stats=read_stats(read_json(stats)),
         interrupted=bool(interrupted),
-        error=error,
+        error=read_optional_text(error),
     )
 
 
@@ -197,8 +229,9 @@ def stored_message(row: Sequence[Any]) -> StoredMessage:
         gen=row[2],
         parent_gen=row[3],
         active=bool(row[4]),
-        created_at=row[5],
-        message=message_from_values(row[6:]),
+        created_at=read_time(row[5]),
+        in_progress=bool(row[6]),
+        message=message_from_values(row[7:]),
     )
 
 
@@ -206,13 +239,13 @@ def session_record(row: Sequence[Any]) -> SessionRecord:
     """A SELECT_SESSION row as a record."""
     return SessionRecord(
         id=row[0],
-        title=row[1],
-        model=row[2],
-        system=row[3],
-        options=loads(row[4]),
-        think=loads(row[5]),
-        created_at=row[6],
-        updated_at=row[7],
+        title=read_text(row[1]),
+        model=read_text(row[2]),
+        system=read_optional_text(row[3]),
+        options=read_options(read_json(row[4])),
+        think=read_think(read_json(row[5])),
+        created_at=read_time(row[6]),
+        updated_at=read_time(row[7]),
     )
 
 
@@ -245,7 +278,16 @@ def list_query(
 
 def session_summary(row: Sequence[Any]) -> SessionSummary:
     """A `list_query` row as a record."""
-    return SessionSummary(*row)
+    session_id, title, model, created_at, updated_at, messages, kind = row
+    return SessionSummary(
+        session_id,
+        read_text(title),
+        read_text(model),
+        read_time(created_at),
+        read_time(updated_at),
+        messages,
+        "oneshot" if kind == "oneshot" else "chat",
+    )
 
 
 SNIPPET_WORDS: Final = 16
@@ -282,12 +324,12 @@ def search_hit(row: Sequence[Any]) -> SearchHit:
     in_content = MARK_START in content or MARK_START not in thinking
     return SearchHit(
         session_id=session_id,
-        session_title=title,
+        session_title=read_text(title),
         row_id=row_id,
         seq=seq,
         role=role,
         active=bool(active),
         field="content" if in_content else "thinking",
-        snippet=content if in_content else thinking,
-        created_at=created_at,
+        snippet=read_text(content if in_content else thinking),
+        created_at=read_time(created_at),
     )
