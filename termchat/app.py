@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from termchat.tools.toolbox import Toolbox
 
 T = TypeVar("T")
+CALLS_PER_REPLY = 20  # tool calls of one reply run without asking; the rest are asked (or refused)
+SILENCE_SHOWN = 2.0  # seconds without a byte of the stream before the live view says it waits
 
 
 class ChatApp:
@@ -182,8 +184,11 @@ class ChatApp:
                 if tools is None:
                     self.renderer.warning("The model asked for tools, but no tools are enabled.")
                     return
-                for call in reply.tool_calls:
-                    answer = await self._answer(tools, call)  # decide → ask → run
+                for index, call in enumerate(reply.tool_calls):
+                    if index == CALLS_PER_REPLY and not self._past_call_cap(len(reply.tool_calls)):
+                        break  # the rest got "not run"; the model hears of it
+                    ask = index >= CALLS_PER_REPLY
+                    answer = await self._answer(tools, call, ask=ask)  # decide → ask → run
                     self.renderer.tool_result(answer)  # show
                     self.session.add(answer)  # add (and save)
                     for problem in tools.lost_servers():
@@ -196,15 +201,35 @@ class ChatApp:
         finally:
             self.close_dangling_calls("the turn ended before it ran")
 
-    async def _answer(self, tools: Toolbox, call: ToolCall) -> Message:
-        """Decide, ask and run one tool call: the role=tool message that answers it."""
+    def _past_call_cap(self, count: int) -> bool:
+        """At the first call past CALLS_PER_REPLY: go on, asking for each (REPL), or refuse
+        the rest with "not run" results (no one to ask)."""
+        said = f"The model asked for {count} tool calls in one reply"
+        if not self.interactive:
+            self.renderer.warning(
+                f"{said}; the first {CALLS_PER_REPLY} ran, the other "
+                f"{count - CALLS_PER_REPLY} were not run."
+            )
+            self.close_dangling_calls(f"more than {CALLS_PER_REPLY} tool calls in one reply")
+            return False
+        self.renderer.warning(
+            f"{said}; each one past the first {CALLS_PER_REPLY} is asked (Ctrl-C stops the rest)."
+        )
+        return True
+
+    async def _answer(self, tools: Toolbox, call: ToolCall, *, ask: bool = False) -> Message:
+        """Decide, ask and run one tool call: the role=tool message that answers it.
+
+        `ask`: ask the user even when the tool's policy would run it at once.
+        """
         self.renderer.tool_call(call.name, call.arguments)
         decision = tools.decide(call)
         if decision == "deny":
             return tools.refusal(call).to_message()
         to_run = call
-        if decision == "ask":
-            answer = await self.frontend.approve(call, offer_always=tools.offers_always(call))
+        if decision == "ask" or ask:
+            offer_always = tools.offers_always(call) and not ask
+            answer = await self.frontend.approve(call, offer_always=offer_always)
             if answer is None:
                 return _interrupted(call)
             tools.remember(call, answer)
@@ -277,11 +302,13 @@ class ChatApp:
                     self.renderer.notice(
                         f"{conv.model} does not support {what}; asked again without it."
                     )
-        except asyncio.CancelledError:
-            # This task is being cancelled (SIGTERM/SIGHUP): keep the partial reply, then go.
+        except (asyncio.CancelledError, OSError):
+            # This task is being cancelled (SIGTERM/SIGHUP), or drawing failed because the
+            # output went away (a pipe's reader closed, the terminal was closed): keep the
+            # partial reply whatever the output does, then go.
             reply.interrupt()
-            self._end_live(live, reply)
-            self.keep(reply)
+            with contextlib.suppress(OSError):
+                self._end_and_keep(live, reply)
             raise
         except TermchatError as exc:
             error = str(exc)
@@ -295,10 +322,20 @@ class ChatApp:
             return None
         if error is not None and reply.error is None:
             reply.error = error
-        self._end_live(live, reply)
-        kept = self.keep(reply)
+        kept = self._end_and_keep(live, reply)
         if kept is None:
             self._kept_hint()
+        elif reply.error is not None and self.interactive:
+            self.renderer.notice("The reply was cut short: /retry asks for it again.")
+        return kept
+
+    def _end_and_keep(self, live: LiveView, reply: Reply) -> Message | None:
+        """End the live view, then keep the reply. It is kept even when drawing fails (the
+        terminal or the pipe went away): saving never depends on the output."""
+        try:
+            self._end_live(live, reply)
+        finally:
+            kept = self.keep(reply)
         return kept
 
     def _end_live(self, live: LiveView, reply: Reply) -> None:
@@ -337,15 +374,19 @@ class ChatApp:
         the reply so far when a checkpoint is due (in a worker thread: a frame never waits).
 
         Returns None when the user interrupted; cancelling closes the HTTP response, so the
-        server stops generating.
+        server stops generating. A stream silent for SILENCE_SHOWN seconds after it started is
+        shown as waiting (`LiveView.set_waiting`).
         """
+        heard: float | None = None  # when the last event arrived
 
         async def pump() -> bool:
+            nonlocal heard
             events = self.backend.chat(request)
             try:
                 async for event in events:
                     reply.feed(event)
                     live.update(reply)
+                    heard = time.monotonic()
             finally:
                 await events.aclose()
             return True
@@ -355,6 +396,8 @@ class ChatApp:
             due = next_frame(time.monotonic())
             while True:
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
+                silence = None if heard is None else time.monotonic() - heard
+                live.set_waiting(silence if silence and silence >= SILENCE_SHOWN else None)
                 live.refresh()
                 checkpoints.tick(reply, time.monotonic())
                 due = next_frame(max(time.monotonic(), due + FRAME_SECONDS / 2))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -14,8 +16,9 @@ from termchat.app import ChatApp
 from termchat.backends.host import parse_base_url, parse_ollama_host, plain_http_key_warning
 from termchat.backends.lazy import LazyBackend
 from termchat.config import Config, history_file_problem
-from termchat.errors import StoreError, TermchatError
+from termchat.errors import ConfigError, StoreError, TermchatError, stderr_line
 from termchat.frontend import Frontend, LiveView, PlainFrontend, Screen
+from termchat.oneshot import ask_with_stdin, one_shot
 from termchat.session import session_for
 
 if TYPE_CHECKING:
@@ -25,13 +28,15 @@ if TYPE_CHECKING:
     from termchat.tools.toolbox import Toolbox
 
 OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
+PICK_GRACE = 1.0  # seconds the REPL waits for the model list before its prompt
+OUTPUT_GONE = (errno.EPIPE, errno.EIO)  # a pipe's reader closed; the terminal went away
 
 
-def make_backend(config: Config) -> Backend:
+def make_backend(config: Config, *, verbose: bool = False) -> Backend:
     """The backend the config asks for (the only place that picks one).
 
     It is built on first use (see LazyBackend): httpx is then imported in the background,
-    after the prompt is drawn.
+    after the prompt is drawn. `verbose`: its errors carry their raw detail.
     """
     if config.backend == "openai":
         base = parse_base_url(config.server_host() or OPENAI_DEFAULT)
@@ -39,7 +44,7 @@ def make_backend(config: Config) -> Backend:
         def openai() -> Backend:
             from termchat.backends.openai import OpenAIBackend
 
-            return OpenAIBackend(base, api_key=config.server_api_key())
+            return OpenAIBackend(base, api_key=config.server_api_key(), verbose=verbose)
 
         return LazyBackend(base, openai)
     host = parse_ollama_host(config.server_host())
@@ -47,7 +52,7 @@ def make_backend(config: Config) -> Backend:
     def ollama() -> Backend:
         from termchat.backends.ollama import OllamaBackend
 
-        return OllamaBackend(host, api_key=config.server_api_key())
+        return OllamaBackend(host, api_key=config.server_api_key(), verbose=verbose)
 
     return LazyBackend(host, ollama)
 
@@ -55,15 +60,13 @@ def make_backend(config: Config) -> Backend:
 def run_chat(config: Config, options: ChatOptions) -> int:
     """Run the chat the flags ask for; returns the exit status."""
     interactive = options.prompt is None and sys.stdin.isatty() and sys.stdout.isatty()
-    question = options.prompt
-    if not interactive and question is None:
-        if sys.stdin.isatty():
-            sys.stderr.write("termchat: no question: pass -p TEXT or pipe text on stdin\n")
-            return 2
-        question = sys.stdin.read().rstrip()  # the final newline of a pipe is not the message
-        if not question:
-            sys.stderr.write("termchat: stdin was empty: nothing to ask\n")
-            return 2
+    question = None
+    if not interactive:
+        try:
+            question = ask_with_stdin(options.prompt)
+        except ConfigError as exc:
+            sys.stderr.write(stderr_line(str(exc)))
+            return exc.exit_code
     try:
         return asyncio.run(_main(config, options, interactive, question))
     except KeyboardInterrupt:
@@ -81,7 +84,7 @@ async def _main(
         theme = load_theme(config.theme)
         rich = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
     except TermchatError as exc:
-        sys.stderr.write(f"termchat: {exc}\n")
+        sys.stderr.write(stderr_line(str(exc)))
         return exc.exit_code
     renderer: Screen = rich
     if not interactive:
@@ -91,7 +94,7 @@ async def _main(
     for warning in config.warnings:
         renderer.warning(warning)
     try:
-        backend = make_backend(config)
+        backend = make_backend(config, verbose=options.verbose)
     except TermchatError as exc:  # a server address that cannot be one
         renderer.error(str(exc))
         return exc.exit_code
@@ -129,6 +132,7 @@ async def _main(
     )
     code = 0
     warming: asyncio.Task[None] | None = None
+    listing: asyncio.Future[str | None] | None = None
     main_task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     stop_signal: list[int] = []
@@ -147,7 +151,7 @@ async def _main(
             if resumed is not None:
                 return resumed
         if not app.conversation.model:
-            await _pick_default_model(app)
+            listing = await _pick_default_model(app, interactive)
         if live_factory is None:
             # A task starts at the first wait: in the REPL once the prompt is drawn. With -p
             # it is awaited before the request, so it never competes with a frame.
@@ -176,10 +180,19 @@ async def _main(
                 loop.add_signal_handler(signal.SIGINT, on_interrupt)
             if warming is not None:
                 await warming
-            code = await _one_shot(app, question, stopped=lambda: bool(interrupted))
+            code = await one_shot(app, question, options, stopped=lambda: bool(interrupted))
     except asyncio.CancelledError:
         code = 128 + (stop_signal[0] if stop_signal else signal.SIGTERM)
+    except OSError as exc:
+        if exc.errno not in OUTPUT_GONE:
+            raise
+        # The reader of the output went away (`| head`, a closed terminal); the reply was kept
+        # by the app. Stop quietly, as a filter killed by SIGPIPE does.
+        _output_gone(exc.errno)
+        code = 128 + (stop_signal[0] if stop_signal else signal.SIGPIPE)
     finally:
+        if listing is not None:
+            listing.cancel()
         await tools.aclose()
         await backend.aclose()
         session.close()
@@ -263,34 +276,53 @@ def _pipe_live_factory(options: ChatOptions) -> Callable[[str, bool], LiveView]:
     return factory
 
 
-async def _pick_default_model(app: ChatApp) -> None:
-    """No model given: use the server's most recently modified one, and say so."""
+def _output_gone(number: int | None) -> None:
+    """Point stdout (and, for a closed terminal, stderr) at the null device, so that what is
+    still buffered, and Python's flush at exit, go nowhere instead of failing again."""
+    streams = (sys.stdout, sys.stderr) if number == errno.EIO else (sys.stdout,)
+    for stream in streams:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
+
+
+async def _newest_model(app: ChatApp) -> str | None:
+    """The server's most recently modified model, or None (no list, or an empty one)."""
     try:
         models = await app.backend.list_models()
     except TermchatError:
-        return
+        return None
     if not models:
-        return
-    newest = max(models, key=lambda m: m.modified_at or "")
-    app.conversation.model = newest.name
-    app.renderer.notice(f"No model given; using {newest.name} (choose with --model or /model).")
+        return None
+    return max(models, key=lambda m: m.modified_at or "").name
 
 
-async def _one_shot(app: ChatApp, question: str, *, stopped: Callable[[], bool]) -> int:
-    """Ask once and exit: 0 when the answer completed, 1 otherwise, 130 on Ctrl-C.
+async def _pick_default_model(app: ChatApp, interactive: bool) -> asyncio.Future[str | None] | None:
+    """No model given: use the server's most recently modified one, and say so.
 
-    Args:
-        stopped: whether Ctrl-C came (before anything arrived, or while a tool ran, it leaves
-            no interrupted reply behind to tell by).
+    The REPL waits for the list at most PICK_GRACE seconds (a server that accepts and never
+    answers must not keep the prompt away); then it starts with "no model", and the model is
+    picked when the list arrives (the prompt and the toolbar show it). Returns the listing
+    still running then, for the caller to cancel at the end.
     """
-    if not app.conversation.model:
-        app.renderer.error("No model: pass --model NAME (and pull it with: ollama pull NAME).")
-        return 2
-    await app.send(question)
-    last = app.conversation.messages[-1] if app.conversation.messages else None
-    if last is not None and last.role == "assistant":
-        if not (last.interrupted or last.error):
-            return 0
-        if last.interrupted and last.error is None:
-            return 128 + signal.SIGINT
-    return 128 + signal.SIGINT if stopped() else 1
+    listing = asyncio.ensure_future(_newest_model(app))
+    try:
+        name = await asyncio.wait_for(asyncio.shield(listing), PICK_GRACE if interactive else None)
+    except TimeoutError:
+        listing.add_done_callback(lambda done: _picked_late(app, done))
+        return listing
+    if name is not None:
+        app.conversation.model = name
+        app.renderer.notice(f"No model given; using {name} (choose with --model or /model).")
+    return None
+
+
+def _picked_late(app: ChatApp, listing: asyncio.Future[str | None]) -> None:
+    """The model list arrived after the prompt: use its newest model unless one was chosen."""
+    if listing.cancelled() or app.conversation.model:
+        return
+    name = listing.result()
+    if name is not None:
+        app.set_model(name, None)
+        app.start_model_info()

@@ -260,7 +260,7 @@ class FakeServer:
     def override(self, path: str, script: Script) -> None:
         """Answer the next request to `path` (any endpoint: "/api/tags", "/v1/models", ...)
         with `script` sent as it is: its status, `body` (JSON for a dict or list), headers and
-        hostile modes (gzip, gzip_bomb, endless)."""
+        hostile modes (gzip, gzip_bomb, endless), after `first_delay` seconds."""
         with self._lock:
             self._state.overrides.setdefault(path, deque()).append(script)
 
@@ -895,7 +895,10 @@ class _Handler(BaseHTTPRequestHandler):
     # --- hostile answers ------------------------------------------------------------------
 
     def _raw_answer(self, script: Script) -> None:
-        """Send `script` as it is: status, headers, body, and its hostile mode."""
+        """Send `script` as it is: status, headers, body, and its hostile mode (after waiting
+        `first_delay` seconds: a slow answer)."""
+        if script.first_delay:
+            self._pause(script.first_delay)
         body = script.body
         if isinstance(body, (dict, list)):
             data = json.dumps(body).encode()

@@ -49,6 +49,9 @@ class Watched:
     def set_show_thinking(self, show: bool) -> None:
         self.inner.set_show_thinking(show)
 
+    def set_waiting(self, seconds: float | None) -> None:
+        self.inner.set_waiting(seconds)
+
     def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
         self.inner.finish(reply, interrupted=interrupted, error=error)
 

@@ -75,7 +75,7 @@ def test_endless_valid_stream_is_cut_at_the_stream_limit(
     events = chat(fake_server, kind, limits=SMALL)
     assert len(text_of(events, ContentDelta)) > 1 * MIB  # the reply so far is kept
     assert isinstance(events[-1], StreamError)
-    assert "the reply passed 2 MiB" in events[-1].message
+    assert "The reply passed 2 MiB" in events[-1].message
 
 
 @pytest.mark.parametrize("kind", BACKENDS)

@@ -168,7 +168,10 @@ def test_cli_unreachable_host(tmp_path: Path) -> None:
     result = termchat("--host", "127.0.0.1:9", "-m", "qwen3", "-p", "x", home=tmp_path)
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()  # one line, however long
-    assert line.startswith('Error: Cannot reach Ollama at http://127.0.0.1:9 — is "ollama serve"')
+    assert (
+        line
+        == 'termchat: error: Cannot reach Ollama at http://127.0.0.1:9 — is "ollama serve" running?'
+    )
 
 
 def test_cli_json_failure_is_an_event(tmp_path: Path) -> None:
@@ -196,7 +199,7 @@ def test_cli_usage_mistake_one_line_exit_2(tmp_path: Path, args: list[str], mess
     result = termchat("--host", "127.0.0.1:9", *args, home=tmp_path)
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"termchat: {message}")
+    assert line.startswith(f"termchat: error: {message}")
     assert result.stdout == ""
 
 

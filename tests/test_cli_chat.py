@@ -141,7 +141,7 @@ def test_chat_mistakes_left_to_typer_one_line_exit_2(
     assert cli_app.run_typer(args) == 2
     err = capsys.readouterr().err
     (line,) = err.splitlines()
-    assert line.startswith(f"termchat: {message}")
+    assert line.startswith(f"termchat: error: {message}")
 
 
 def test_chat_subcommand_reached_by_both(

@@ -302,7 +302,7 @@ def test_cli_deeply_nested_toml_exits_2_without_a_traceback(tmp_path: Path) -> N
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"termchat: Config file {tmp_path / 'config.toml'} is nested too deeply "
+        f"termchat: error: Config file {tmp_path / 'config.toml'} is nested too deeply "
         "(more than 32 levels of tables)"
     ]
 

@@ -39,9 +39,9 @@ def size_text(size: int) -> str:
 
 def line_cut(limit: int) -> str:
     """The stream error for a line (or SSE event) that passed `limit` without ending."""
-    return f"the server sent a line longer than {size_text(limit)}; termchat stopped reading there"
+    return f"The server sent a line longer than {size_text(limit)}; termchat stopped reading there"
 
 
 def stream_cut(limit: int) -> str:
     """The stream error for a body that passed `limit`."""
-    return f"the reply passed {size_text(limit)}; termchat stopped reading there"
+    return f"The reply passed {size_text(limit)}; termchat stopped reading there"

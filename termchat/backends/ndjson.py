@@ -17,8 +17,8 @@ from termchat.messages import (
     ToolCalls,
 )
 
-EARLY_END = "the stream ended before the reply was complete"
-MALFORMED = "the server sent a malformed record"
+EARLY_END = "The server ended the reply before it was complete"
+MALFORMED = "The server sent a record termchat cannot read"
 _SHOWN = 60  # characters of a bad line quoted in an error
 # The C scanner behind json.loads, without its wrapper: over twice as fast per line, and a chat
 # stream is one small JSON object per token. (typeshed types its context argument too narrowly.)
@@ -127,7 +127,7 @@ class LineDecoder:
 def bad_line(line: str) -> StreamError:
     """The error for a line that is not a JSON object, quoting its start."""
     shown = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
-    return StreamError(f"the server sent a line that is not JSON: {shown!r}")
+    return StreamError(f"The server sent a line that is not JSON: {shown!r}")
 
 
 class EventStream:

@@ -67,8 +67,16 @@ def ollama_http_error(answer: transport.ErrorAnswer, model: str | None) -> Serve
         if signin:
             hint += f", or sign this Ollama in with `ollama signin` ({signin})"
         return ServerError(status, f"{message} — {hint}")
+    if answer.is_page():  # a web server's error page: its words only with --verbose
+        where = transport.shown_address(answer.url)
+        return ServerError(
+            status,
+            f"{answer.reason or 'an error page'} from {where}, which answers with a web page, "
+            "not as Ollama does — check --host (or OLLAMA_HOST)",
+            detail=answer.detail(),
+        )
     if status in (404, 405) and not is_json:
-        return ServerError(status, f"{message} — is {answer.host} an Ollama server?")
+        return ServerError(status, f"{message} — is {answer.host} an Ollama server? Check --host")
     return ServerError(status, message)
 
 
@@ -138,6 +146,7 @@ class OllamaBackend:
         api_key: Bearer token for ollama.com; no Authorization header when None.
         connect_timeout: Seconds allowed to connect. There is no read timeout.
         limits: How much of an answer is read (see Limits).
+        verbose: Errors carry their raw detail in their message (--verbose).
 
     Raises:
         ConfigError: The host is not a usable address.
@@ -149,14 +158,24 @@ class OllamaBackend:
         api_key: str | None = None,
         connect_timeout: float = 5.0,
         limits: Limits | None = None,
+        *,
+        verbose: bool = False,
     ) -> None:
         self.host = parse_ollama_host(host)
         self.limits = limits or Limits()
+        self.verbose = verbose
         self._connect_timeout = connect_timeout
         self._client = transport.make_client(self.host, api_key, connect_timeout)
 
+    def _shown(self, error: BackendError) -> BackendError:
+        """The error as this backend reports it: with its detail when verbose."""
+        return error.with_detail() if self.verbose else error
+
     def _unreachable(self, exc: Exception) -> BackendError:
-        return transport.transport_error(self.host, exc, ollama=True)
+        return self._shown(transport.transport_error(self.host, exc, ollama=True))
+
+    def _http_error(self, model: str | None) -> transport.HttpError:
+        return lambda answer: self._shown(ollama_http_error(answer, model))
 
     def chat(self, request: ChatRequest) -> AsyncGenerator[Event, None]:
         """Stream one reply from POST /api/chat (see `Backend.chat`).
@@ -168,9 +187,10 @@ class OllamaBackend:
             "/api/chat",
             build_chat_body(request),
             OllamaStream(self.limits),
-            lambda answer: ollama_http_error(answer, request.model),
+            self._http_error(request.model),
             self._unreachable,
             self.limits,
+            verbose=self.verbose,
         )
 
     async def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -181,7 +201,7 @@ class OllamaBackend:
             path,
             body=body,
             timeout=transport.metadata_timeout(self._connect_timeout),
-            http_error=lambda answer: ollama_http_error(answer, model),
+            http_error=self._http_error(model),
             transport_failure=self._unreachable,
             limits=self.limits,
         )
@@ -211,9 +231,7 @@ class OllamaBackend:
             async with self._client.stream(
                 "POST", "/api/pull", json={"model": model, "stream": True}
             ) as response:
-                await transport.check_status(
-                    response, lambda answer: ollama_http_error(answer, model), self.limits
-                )
+                await transport.check_status(response, self._http_error(model), self.limits)
                 async for piece in body_pieces(response, self.limits.stream):
                     for line in lines.decode(piece):
                         progress = _progress(line, response.status_code)

@@ -126,18 +126,48 @@ def build_openai_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-def openai_http_error(answer: transport.ErrorAnswer, model: str | None) -> ServerError:
-    """Translate an error status from an OpenAI-compatible server."""
+def openai_http_error(
+    answer: transport.ErrorAnswer, model: str | None, base: str = ""
+) -> ServerError:
+    """Translate an error status from an OpenAI-compatible server at `base` (the API base).
+
+    A missing model keeps the server's words (the models it serves are added by the backend,
+    see `OpenAIBackend.chat`); a missing route says how the base URL usually ends.
+    """
     status = answer.status
     message, is_json = answer.message()
     if status == 404 and is_json and model and "model" in message.lower():
-        return ModelNotFound(model, message)
+        return ModelNotFound(model, message, hint="")
     if status in (401, 403):
         return ServerError(status, f"{message} — check the API key for {answer.host}")
-    if status in (404, 405) and not is_json:
-        hint = "check the base URL (OpenAI-compatible servers usually end in /v1)"
-        return ServerError(status, f"{message} — {hint}")
+    base = base.rstrip("/") or transport.shown_address(answer.url)
+    if status in (404, 405):
+        path = answer.url[len(base) :] if answer.url.startswith(base) else "that path"
+        return ServerError(status, f"{base} has no {path} — {_base_hint(base)}", detail=message)
+    if answer.is_page():  # a web server's error page: its words only with --verbose
+        return ServerError(
+            status,
+            f"{answer.reason or 'an error page'} from {base}, which answers with a web page, "
+            "not as an OpenAI-compatible server does — check --host",
+            detail=answer.detail(),
+        )
     return ServerError(status, message)
+
+
+def _base_hint(base: str) -> str:
+    if base.endswith("/v1"):
+        return "check the server address (--host)"
+    return f"OpenAI-compatible servers usually end in /v1: try --host {base}/v1"
+
+
+def served_hint(names: list[str], shown: int = 8) -> str:
+    """What to do about a missing model: the ones the server does serve."""
+    if not names:
+        return "The server lists no models (GET /models)."
+    listed = ", ".join(names[:shown])
+    if len(names) > shown:
+        listed += f" and {len(names) - shown} more"
+    return f"The server has: {listed} — choose one with --model (or /model)."
 
 
 def model_names(data: Any) -> list[ModelSummary]:
@@ -161,6 +191,7 @@ class OpenAIBackend:
         api_key: Sent as a bearer token when set.
         connect_timeout: Seconds allowed to connect. There is no read timeout.
         limits: How much of an answer is read (see Limits).
+        verbose: Errors carry their raw detail in their message (--verbose).
 
     Raises:
         ConfigError: The base URL is not a usable address.
@@ -172,29 +203,60 @@ class OpenAIBackend:
         api_key: str | None = None,
         connect_timeout: float = 5.0,
         limits: Limits | None = None,
+        *,
+        verbose: bool = False,
     ) -> None:
         self.host = parse_base_url(base_url)
         self.limits = limits or Limits()
+        self.verbose = verbose
         self._connect_timeout = connect_timeout
         self._client = transport.make_client(self.host, api_key, connect_timeout)
 
-    def _unreachable(self, exc: Exception) -> BackendError:
-        return transport.transport_error(self.host, exc, ollama=False)
+    def _shown(self, error: BackendError) -> BackendError:
+        """The error as this backend reports it: with its detail when verbose."""
+        return error.with_detail() if self.verbose else error
 
-    def chat(self, request: ChatRequest) -> AsyncGenerator[Event, None]:
+    def _unreachable(self, exc: Exception) -> BackendError:
+        return self._shown(transport.transport_error(self.host, exc, ollama=False))
+
+    def _http_error(self, model: str | None) -> transport.HttpError:
+        return lambda answer: self._shown(openai_http_error(answer, model, self.host))
+
+    async def chat(self, request: ChatRequest) -> AsyncGenerator[Event, None]:
         """Stream one reply from POST {base}/chat/completions (see `Backend.chat`).
 
-        Use it under `contextlib.aclosing` so that leaving early closes the response at once.
+        A missing model is reported with the models the server serves. Use it under
+        `contextlib.aclosing` so that leaving early closes the response at once.
         """
-        return transport.stream_events(
+        events = transport.stream_events(
             self._client,
             "/chat/completions",
             build_openai_body(request),
             OpenAIStream(started_ns=time.perf_counter_ns(), limits=self.limits),
-            lambda answer: openai_http_error(answer, request.model),
+            self._http_error(request.model),
             self._unreachable,
             self.limits,
+            verbose=self.verbose,
         )
+        try:
+            async for event in events:
+                yield event
+        except ModelNotFound as exc:
+            raise await self._not_served(exc) from None
+        finally:
+            await events.aclose()
+
+    async def _not_served(self, error: ModelNotFound) -> ModelNotFound:
+        """`error` with the models the server does serve (or why they are not known)."""
+        try:
+            names = [summary.name for summary in await self.list_models()]
+        except BackendError as exc:
+            hint = f"The list of its models is not available either ({exc})."
+        else:
+            hint = served_hint(names)
+        found = ModelNotFound(error.model, error.server_message, error.status, hint=hint)
+        found.detail = error.detail
+        return found
 
     async def show(self, model: str) -> ModelInfo:
         """What can be assumed of `model`: the API cannot tell, so completion and tools."""
@@ -207,7 +269,7 @@ class OpenAIBackend:
             "GET",
             "/models",
             timeout=transport.metadata_timeout(self._connect_timeout),
-            http_error=lambda answer: openai_http_error(answer, None),
+            http_error=self._http_error(None),
             transport_failure=self._unreachable,
             limits=self.limits,
         )

@@ -20,7 +20,15 @@ from termchat.messages import Event
 
 # Metadata calls (show, tags, version) answer at once; only a chat stream may be silent for long.
 METADATA_READ_TIMEOUT = 60.0
-LOST = "the connection was lost before the reply was complete"
+LOST = "The connection to the server broke off before the reply was complete"
+# Words in a failure that mean the host name did not resolve (glibc, macOS, Windows spellings).
+_NO_NAME = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "getaddrinfo failed",
+)
 _SHOWN = 300  # characters of a plain-text error body shown
 
 
@@ -46,6 +54,7 @@ class ErrorAnswer:
         cut_at: The limit the body passed (the rest was not read), or None.
         host: The server's host name, for hints.
         reason: The reason phrase.
+        url: The address asked (credentials removed), for hints.
     """
 
     status: int
@@ -53,6 +62,7 @@ class ErrorAnswer:
     cut_at: int | None
     host: str
     reason: str
+    url: str = ""
 
     def json(self) -> Any:
         """The body parsed as JSON, or None when it is not (or was cut)."""
@@ -81,6 +91,15 @@ class ErrorAnswer:
         if self.cut_at is not None:
             plain += f" (the error body passed {size_text(self.cut_at)}; the rest was not read)"
         return plain or self.reason or "no message", False
+
+    def is_page(self) -> bool:
+        """Whether the body is a web page (HTML): not a model server's own error."""
+        return self.body.lstrip()[:1] == "<"
+
+    def detail(self) -> str:
+        """The start of the raw body on one line (for --verbose), or the reason phrase."""
+        raw = redact(shorten(" ".join(clean_text(self.body).split()), _SHOWN))
+        return raw or self.reason
 
     def field(self, key: str) -> str | None:
         """A short string field of a JSON body."""
@@ -121,9 +140,25 @@ def metadata_timeout(connect_timeout: float) -> httpx.Timeout:
     return httpx.Timeout(METADATA_READ_TIMEOUT, connect=connect_timeout)
 
 
+def shown_address(url: str) -> str:
+    """`http://host:port` of a URL, for messages (the path left out)."""
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}" if parsed.host else url
+
+
 def transport_error(host: str, exc: Exception, *, ollama: bool) -> ConnectError:
-    """A ConnectError for an httpx failure before any reply arrived."""
-    return ConnectError(redact(host), failure(exc), ollama=ollama)
+    """A ConnectError for an httpx failure before any reply arrived: one sentence saying what
+    to check, the library's words as its detail."""
+    host = redact(host)
+    detail = failure(exc)
+    message = ""
+    if any(words in detail.lower() for words in _NO_NAME):
+        name = httpx.URL(host).host or host
+        message = f"Cannot find the host {name}: check the server address (--host)"
+    elif isinstance(exc, httpx.ConnectTimeout):
+        message = f"No answer from {host} within the connect timeout: check the server address"
+    return ConnectError(host, detail, ollama=ollama, message=message)
 
 
 def failure(exc: Exception) -> str:
@@ -148,6 +183,7 @@ async def read_error(response: httpx.Response, limits: Limits) -> ErrorAnswer:
         cut_at=limits.error_body if cut else None,
         host=response.url.host,
         reason=response.reason_phrase,
+        url=redact(str(response.url)),
     )
 
 
@@ -184,13 +220,16 @@ async def stream_events(
     http_error: HttpError,
     transport_failure: Callable[[Exception], BackendError],
     limits: Limits,
+    *,
+    verbose: bool = False,
 ) -> AsyncGenerator[Event, None]:
     """POST `body` and yield the decoded events until the reply ends.
 
     Failures before the first byte of the body raise (`http_error` for an error status, a
     ServerError for a redirect, `transport_failure` for httpx transport errors); failures after
-    it end the stream with a StreamError event, the reply so far kept. Closing or cancelling
-    the generator closes the response, which is how the server learns to stop generating.
+    it end the stream with a StreamError event, the reply so far kept (the library's words
+    in it only when `verbose`). Closing or cancelling the generator closes the response, which
+    is how the server learns to stop generating.
     """
     try:
         async with client.stream("POST", path, json=body) as response:
@@ -205,8 +244,13 @@ async def stream_events(
                 for event in decoder.fail(stream_cut(exc.limit)):
                     yield event
                 return
-            except (httpx.TransportError, httpx.DecodingError) as exc:
-                for event in decoder.fail(f"{LOST} ({failure(exc)})"):
+            except httpx.DecodingError as exc:  # termchat's own words (see body.py)
+                for event in decoder.fail(f"The reply could not be read: {failure(exc)}"):
+                    yield event
+                return
+            except httpx.TransportError as exc:
+                lost = f"{LOST} (detail: {failure(exc)})" if verbose else LOST
+                for event in decoder.fail(lost):
                     yield event
                 return
             for event in decoder.end():

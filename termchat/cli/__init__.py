@@ -36,13 +36,13 @@ def run(values: dict[str, object]) -> int:
         return 0
     from termchat.cli.chat import ChatOptions
     from termchat.config import load_config
-    from termchat.errors import TermchatError
+    from termchat.errors import TermchatError, stderr_line
 
     try:
         options = ChatOptions.from_values(values)
         config = options.configure(load_config())
     except TermchatError as exc:
-        sys.stderr.write(f"termchat: {exc}\n")
+        sys.stderr.write(stderr_line(str(exc)))
         return 2
     from termchat.launch import run_chat
 

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from termchat.cli import run
 from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
 from termchat.cli.sessions import sessions
+from termchat.errors import stderr_line
 
 
 class ChatGroup(TyperGroup):
@@ -95,11 +96,9 @@ def run_typer(args: list[str]) -> int:
     except typer.TyperException as error:  # click's usage errors, with their exit status (2)
         message = error.format_message()
         # A group called without its subcommand answers with its help: keep that as it is.
-        sys.stderr.write(
-            message.rstrip("\n") + "\n" if "\n" in message else f"termchat: {message}\n"
-        )
+        sys.stderr.write(message.rstrip("\n") + "\n" if "\n" in message else stderr_line(message))
         return error.exit_code
     except typer.Abort:
-        sys.stderr.write("termchat: aborted\n")
+        sys.stderr.write(stderr_line("aborted"))
         return 1
     return result if isinstance(result, int) else 0

@@ -31,6 +31,7 @@ class ChatOptions:
     option: tuple[str, ...] = ()
     theme: str | None = None
     json: bool = False
+    verbose: bool = False
     tool: tuple[str, ...] = ()
     tools_file: tuple[str, ...] = ()
     yes: bool = False

@@ -145,6 +145,11 @@ CHAT_OPTIONS: tuple[Option, ...] = (
     Option("--theme", metavar="NAME|PATH", config="theme", help="Theme name or .toml file"),
     Option("--json", kind=FLAG, help="Write one JSON object per event (non-interactive)"),
     Option(
+        "--verbose",
+        kind=FLAG,
+        help="Add the raw detail to error messages (the server's answer, the library's words)",
+    ),
+    Option(
         "--tool",
         kind=LIST,
         metavar="NAME",

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperCommand
 
 from termchat.config import load_config
-from termchat.errors import ConfigError, StoreError
+from termchat.errors import ConfigError, StoreError, stderr_line
 
 
 class _Command(TyperCommand):
@@ -48,7 +48,7 @@ sessions = typer.Typer(
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    sys.stderr.write(f"termchat: {message}\n")
+    sys.stderr.write(stderr_line(message))
     return typer.Exit(code)
 
 
@@ -244,7 +244,7 @@ def export(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise _fail(f"Cannot write {output}: {exc.strerror}") from None
-    sys.stderr.write(f"Wrote {output}\n")
+    sys.stderr.write(stderr_line(f"Wrote {output}", ""))
 
 
 @sessions.command("import", cls=_Command)

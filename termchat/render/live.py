@@ -88,6 +88,7 @@ class LiveReply:
         self._cursor_hidden = False
         self._finished = False
         self._stopped = False
+        self._waiting: float | None = None  # seconds the stream has been silent, once shown
 
     # --- the REPL's calls ----------------------------------------------------------------
 
@@ -104,6 +105,11 @@ class LiveReply:
         """Expand or collapse the reasoning; takes effect on the next frame."""
         self._show = show
 
+    def set_waiting(self, seconds: float | None) -> None:
+        """The stream has been silent `seconds` (None: it is not): a last live row says
+        "waiting for the server · 12 s" from the next frame on."""
+        self._waiting = seconds
+
     def refresh(self) -> None:
         """Draw one frame; does nothing if nothing changed since the last one."""
         if self._stopped or self._finished:
@@ -116,6 +122,9 @@ class LiveReply:
             return
         self._key = key
         scroll, live = self._step(final=False)
+        if self._waiting is not None and self._live:
+            line = f"waiting for the server · {int(self._waiting)} s"
+            live = [*live, *self._rows(Text(line, style="termchat.footer"))]
         written = self._draw(scroll, live)
         if self._frame_log is not None:
             self._frame_log.record(began, self._consumed, written)
@@ -177,7 +186,8 @@ class LiveReply:
             if reply is not None
             else None
         )
-        return (lengths, self._show, tuple(self.console.size), tick)
+        waiting = None if self._waiting is None else int(self._waiting)
+        return (lengths, self._show, tuple(self.console.size), tick, waiting)
 
     def _step(self, *, final: bool) -> tuple[list[RenderableType], list[Row]]:
         """Advance the reasoning and the answer; what to print and what to keep live."""

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from termchat.accumulator import Reply
+from termchat.errors import stderr_line
 from termchat.messages import Message
 from termchat.render.sanitize import sanitize
 
@@ -79,6 +80,9 @@ class PlainReply:
     def set_show_thinking(self, show: bool) -> None:
         """Keys are not read in a pipe; kept for the live-view interface."""
 
+    def set_waiting(self, seconds: float | None) -> None:
+        """A pipe shows no waiting line: its reader sees the text when it comes."""
+
     def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
         """End the answer with a newline; errors go to stderr."""
         self.update(reply)
@@ -91,9 +95,9 @@ class PlainReply:
             self.out.write("\n")
         self.out.flush()
         if interrupted:
-            self.err.write("[interrupted]\n")
+            self.err.write(stderr_line("interrupted", ""))
         if error:
-            self.err.write(f"Error: {sanitize(error)}\n")
+            self.err.write(stderr_line(" ".join(sanitize(error).split())))
         self.err.flush()
 
     def stop(self) -> None:
@@ -131,6 +135,9 @@ class JsonReply:
     def set_show_thinking(self, show: bool) -> None:
         """Reasoning is always in the events."""
 
+    def set_waiting(self, seconds: float | None) -> None:
+        """No event for silence: the next event carries the time it came."""
+
     def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
         """Emit the final `done` (or `error`) event."""
         self.update(reply)
@@ -149,9 +156,9 @@ class JsonReply:
 
 
 class OneLineMessages:
-    """For runs without a prompt: notices, warnings and errors as single lines on stderr (and,
-    with --json, errors and tool results also as events on stdout); everything else goes to
-    the renderer."""
+    """For runs without a prompt: notices, warnings and errors as single lines on stderr, each
+    `termchat: …`, `termchat: warning: …` or `termchat: error: …` (and, with --json, errors and
+    tool results also as events on stdout); everything else goes to the renderer."""
 
     def __init__(
         self, renderer: Renderer, *, json_events: bool = False, err: TextIO | None = None
@@ -163,21 +170,21 @@ class OneLineMessages:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._renderer, name)
 
-    def _line(self, text: str) -> None:
-        self._err.write(" ".join(sanitize(text).split()) + "\n")
+    def _line(self, text: str, kind: str) -> None:
+        self._err.write(stderr_line(" ".join(sanitize(text).split()), kind))
         self._err.flush()
 
     def notice(self, text: str) -> None:
         """An informational line on stderr."""
-        self._line(text)
+        self._line(text, "")
 
     def warning(self, text: str) -> None:
         """A warning line on stderr."""
-        self._line(f"Warning: {text}")
+        self._line(text, "warning")
 
     def error(self, text: str) -> None:
         """An error line on stderr (and a JSON `error` event with --json)."""
-        self._line(f"Error: {text}")
+        self._line(text, "error")
         if self._json:
             self._event({"type": "error", "message": text})
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import importlib.machinery
 import importlib.util
 import inspect
 import itertools
@@ -26,7 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any, TextIO
 
 from termchat.errors import ToolError
@@ -53,9 +54,19 @@ def _line_of(exc: BaseException, path: Path) -> int | None:
     return frames[-1].lineno if frames else None
 
 
+class _SourceOnly(importlib.machinery.SourceFileLoader):
+    """Compiles the file from its source every time: no `__pycache__/` is read from, or left
+    in, the user's folder."""
+
+    def get_code(self, fullname: str) -> CodeType:
+        """The module's code, compiled from the file as it is now."""
+        path = self.get_filename(fullname)
+        return self.source_to_code(self.get_data(path), path)
+
+
 def _import(path: Path) -> ModuleType:
     name = _module_name(path)
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=_SourceOnly(name, str(path)))
     if spec is None or spec.loader is None:
         raise ToolError(f"{path}: cannot be imported as a Python file")
     module = importlib.util.module_from_spec(spec)
