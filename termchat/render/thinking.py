@@ -31,7 +31,7 @@ def header(hidden_rows: int = 0) -> Text:
     title = "▾ Thinking"
     if hidden_rows:
         rows = "1 more row" if hidden_rows == 1 else f"{hidden_rows} more rows"
-        title += f" · {rows} above, printed in full when it ends"
+        title += f" · {rows} above, printed when it ends"
     return Text(title, style="termchat.thinking.title")
 
 
