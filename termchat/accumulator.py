@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from termchat.messages import (
     ContentDelta,
     Done,
@@ -37,6 +39,11 @@ class ThinkSplitter:
     def active(self) -> bool:
         """False once the answer has started: from then on, text passes straight through."""
         return not self._answer_started or self._thinking
+
+    @property
+    def reasoning(self) -> bool:
+        """True inside `<think>…</think>`."""
+        return self._thinking
 
     def feed(self, text: str) -> list[tuple[bool, str]]:
         """Split one piece of content into reasoning and answer parts."""
@@ -97,6 +104,10 @@ class Reply:
     """The reply so far: a pure accumulator fed with stream events.
 
     Text is kept as lists of parts and joined on demand, so feeding stays O(1) per event.
+
+    `thinking_tokens` and `content_tokens` count the stream pieces of each kind (a model
+    streams about one token per piece); a `<think>` piece of the content counts as reasoning.
+    `figures` turns them into the counted estimates of `Stats`.
     """
 
     def __init__(self, model: str | None = None) -> None:
@@ -112,6 +123,7 @@ class Reply:
         self.interrupted = False
         self.thinking_tokens = 0
         self.content_tokens = 0
+        self._undecided = 0  # content pieces before the splitter knew: whitespace, `<thi`…
         self._splitter = ThinkSplitter()
 
     # --- reading -------------------------------------------------------------------------
@@ -153,12 +165,23 @@ class Reply:
             text = event.text
             if not text:
                 return
-            self.content_tokens += 1
-            if self._splitter.active:
-                for is_thinking, part in self._splitter.feed(text):
-                    self._add(is_thinking, part)
-            else:
+            splitter = self._splitter
+            if not splitter.active:
+                self.content_tokens += 1
                 self._add(False, text)
+                return
+            before = splitter.reasoning
+            parts = splitter.feed(text)
+            for is_thinking, part in parts:
+                self._add(is_thinking, part)
+            if before or splitter.reasoning or any(t for t, _ in parts):
+                self.thinking_tokens += 1 + self._undecided
+                self._undecided = 0
+            elif splitter.active:
+                self._undecided += 1
+            else:
+                self.content_tokens += 1 + self._undecided
+                self._undecided = 0
         elif isinstance(event, ThinkingDelta):
             if event.text:
                 self.thinking_tokens += 1
@@ -187,6 +210,8 @@ class Reply:
     def _flush(self) -> None:
         for is_thinking, part in self._splitter.flush():
             self._add(is_thinking, part)
+        self.content_tokens += self._undecided
+        self._undecided = 0
 
     def _add(self, is_thinking: bool, text: str) -> None:
         if is_thinking:
@@ -203,6 +228,18 @@ class Reply:
 
     # --- result --------------------------------------------------------------------------
 
+    def figures(self) -> Stats | None:
+        """The server's figures (if any) with termchat's counts of the pieces (see `Stats`);
+        None when there is neither."""
+        total = self.thinking_tokens + self.content_tokens + self._undecided
+        if self.stats is None and not total:
+            return None
+        return replace(
+            self.stats or Stats(),
+            counted_tokens=total or None,
+            counted_thinking=self.thinking_tokens or None,
+        )
+
     def to_message(self) -> Message:
         """The ONE assistant message this reply becomes in the history."""
         return Message(
@@ -211,7 +248,7 @@ class Reply:
             thinking=self.thinking,
             tool_calls=list(self.tool_calls),
             model=self.model,
-            stats=self.stats,
+            stats=self.figures(),
             interrupted=self.interrupted or (self.error is not None and not self.done),
             error=self.error,
         )

@@ -362,7 +362,9 @@ class ChatApp:
             live = self._live_factory(self.conversation.model, self.show_thinking)
         else:
             live = self.renderer.live_reply(
-                self.conversation.model, show_thinking=self.show_thinking
+                self.conversation.model,
+                show_thinking=self.show_thinking,
+                number=len(self.conversation.replies()) + 1,
             )
         self._live = live
         return live

@@ -30,6 +30,20 @@ class LiveView(Protocol):
     def stop(self) -> None: ...
 
 
+class PullView(Protocol):
+    """What a model download (/pull) draws into: render.pull.PullDisplay."""
+
+    def step(
+        self,
+        status: str,
+        *,
+        digest: str | None = None,
+        total: int | None = None,
+        completed: int | None = None,
+    ) -> None: ...
+    def close(self) -> None: ...
+
+
 class Screen(Protocol):
     """What the app and the commands draw with: render.Renderer (or, without a prompt,
     render.plain.OneLineMessages in front of it)."""
@@ -50,7 +64,10 @@ class Screen(Protocol):
     def assistant_message(
         self, message: Message, *, show_thinking: bool, number: int | None = None
     ) -> None: ...
-    def live_reply(self, model: str, *, show_thinking: bool) -> LiveView: ...
+    def live_reply(
+        self, model: str, *, show_thinking: bool, number: int | None = None
+    ) -> LiveView: ...
+    def pull_progress(self) -> PullView: ...
 
 
 class Frontend(Protocol):

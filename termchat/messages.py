@@ -51,10 +51,23 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
-class Stats:
-    """Timing and token figures from the final chunk. Every figure may be missing.
+class Figure:
+    """A number shown to the user, and whether termchat estimated it (shown as `~N`)."""
 
-    Durations are in nanoseconds, as Ollama reports them.
+    value: float
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Timing and token figures of a reply. Every figure may be missing.
+
+    The server's figures come from the final chunk; durations are in nanoseconds, as Ollama
+    reports them. termchat adds its own counts of the stream pieces (`counted_tokens`,
+    `counted_thinking`): a model streams about one token per piece, so they are the estimate
+    shown when the server gives no count, and the only count of the reasoning alone (no server
+    reports that on its own). One rule everywhere, live, in the footer, in /stats and on
+    resume: the server's figure when it gives one, otherwise the counted estimate, marked `~`.
     """
 
     done_reason: str | None = None
@@ -64,6 +77,8 @@ class Stats:
     prompt_eval_duration: int | None = None
     eval_count: int | None = None
     eval_duration: int | None = None
+    counted_tokens: int | None = None
+    counted_thinking: int | None = None
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -71,6 +86,28 @@ class Stats:
         if self.eval_count is None or not self.eval_duration:
             return None
         return self.eval_count / self.eval_duration * 1e9
+
+    @property
+    def tokens(self) -> Figure | None:
+        """Generated tokens (reasoning included): the server's count, else the counted one."""
+        if self.eval_count is not None:
+            return Figure(self.eval_count)
+        if self.counted_tokens:
+            return Figure(self.counted_tokens, estimated=True)
+        return None
+
+    @property
+    def thinking_tokens(self) -> Figure | None:
+        """Reasoning tokens: always counted by termchat (an estimate), None without reasoning."""
+        return Figure(self.counted_thinking, estimated=True) if self.counted_thinking else None
+
+    @property
+    def speed(self) -> Figure | None:
+        """Tokens per second over the generation time, estimated when the count is."""
+        tokens = self.tokens
+        if tokens is None or not self.eval_duration:
+            return None
+        return Figure(tokens.value / self.eval_duration * 1e9, tokens.estimated)
 
     def to_dict(self) -> dict[str, Any]:
         """The figures that are present, by their Ollama names."""
@@ -97,6 +134,8 @@ class Stats:
             prompt_eval_duration=num("prompt_eval_duration"),
             eval_count=num("eval_count"),
             eval_duration=num("eval_duration"),
+            counted_tokens=num("counted_tokens"),
+            counted_thinking=num("counted_thinking"),
         )
 
 

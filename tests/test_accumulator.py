@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -10,6 +11,7 @@ from termchat.accumulator import Reply, ThinkSplitter
 from termchat.messages import (
     ContentDelta,
     Done,
+    Figure,
     Stats,
     StreamError,
     ThinkingDelta,
@@ -90,8 +92,59 @@ def test_reply_thinking_then_content_then_done() -> None:
     assert reply.done and not reply.interrupted
     message = reply.to_message()
     assert message.to_wire() == {"role": "assistant", "content": "Hi!", "thinking": "Hmm, okay."}
-    assert message.stats == stats and message.model == "qwen3"
+    assert message.stats == replace(stats, counted_tokens=4, counted_thinking=2)
+    assert message.model == "qwen3"
     assert stats.tokens_per_second == pytest.approx(5.0)
+
+
+def test_reply_tagged_reasoning_is_counted_as_reasoning() -> None:
+    reply = Reply()
+    for piece in ["\n", "<thi", "nk>", "reason", "ing", "</think>", "\n\n", "Ans", "wer"]:
+        reply.feed(ContentDelta(piece))
+    reply.feed(Done(Stats()))
+    assert (reply.thinking, reply.content) == ("reasoning", "Answer")
+    assert (reply.thinking_tokens, reply.content_tokens) == (6, 3)
+    figures = reply.to_message().stats
+    assert figures is not None
+    assert figures.thinking_tokens == Figure(6, estimated=True)
+    assert figures.tokens == Figure(9, estimated=True)
+
+
+def test_reply_without_tags_counts_leading_whitespace_as_answer() -> None:
+    reply = Reply().feed_all([ContentDelta(" "), ContentDelta("Hi"), Done(Stats())])
+    assert (reply.thinking_tokens, reply.content_tokens) == (0, 2)
+
+
+def test_reply_cut_short_keeps_its_counts() -> None:
+    reply = Reply().feed_all([ThinkingDelta("a"), ThinkingDelta("b"), ContentDelta("c")])
+    reply.interrupt()
+    assert reply.to_message().stats == Stats(counted_tokens=3, counted_thinking=2)
+    assert Reply().figures() is None
+
+
+@pytest.mark.parametrize(
+    ("stats", "tokens", "speed"),
+    [
+        pytest.param(
+            Stats(eval_count=50, eval_duration=10**9, counted_tokens=48),
+            Figure(50),
+            Figure(50.0),
+            id="server-count",
+        ),
+        pytest.param(
+            Stats(eval_duration=2 * 10**9, counted_tokens=48),
+            Figure(48, estimated=True),
+            Figure(24.0, estimated=True),
+            id="counted",
+        ),
+        pytest.param(Stats(counted_tokens=48), Figure(48, estimated=True), None, id="no-time"),
+        pytest.param(Stats(), None, None, id="nothing"),
+    ],
+)
+def test_stats_one_counting_rule(stats: Stats, tokens: Figure | None, speed: Figure | None) -> None:
+    assert stats.tokens == tokens
+    assert stats.speed == speed
+    assert Stats.from_dict(stats.to_dict()) == stats
 
 
 def test_reply_tool_calls_are_appended_never_merged_by_index() -> None:

@@ -18,6 +18,7 @@ from termchat.render import Renderer
 from termchat.render.live import LiveReply
 
 SYNC_BEGIN, SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
+NUMBER = 3  # the reply's number in its conversation
 CSI = re.compile(r"\x1b\[(\??[0-9;]*)([A-Za-z])")
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 ERASE = re.compile(r"\r\x1b\[(\d+)A\x1b\[J")
@@ -64,6 +65,8 @@ class Screen:
             del self.rows[self.row][self.col :]
             for index in range(self.row + 1, self.height):
                 self.rows[index] = []
+        elif final == "K" and params in ("", "0"):  # a code block's background to the edge
+            del self.rows[self.row][self.col :]
         else:
             raise AssertionError(f"unexpected sequence {params!r}{final}")
 
@@ -151,8 +154,9 @@ class Run:
             match = ERASE.match(body)
             erased.append(int(match.group(1)) if match else 0)
             body = body[match.end() :] if match else body
-            assert "\x1b[" not in SGR.sub("", body)
-            rows_per_frame.append(SGR.sub("", body).split("\n")[:-1])
+            body = SGR.sub("", body).replace("\x1b[K", "")
+            assert "\x1b[" not in body
+            rows_per_frame.append(body.split("\n")[:-1])
         kept: list[str] = []
         for index, rows in enumerate(rows_per_frame):
             live = erased[index + 1] if index + 1 < len(erased) else 0
@@ -177,7 +181,7 @@ def stream(
     renderer = Renderer(
         out, width=width, height=height, force_terminal=True, color_system="truecolor"
     )
-    live = renderer.live_reply("qwen3", show_thinking=show, clock=clock)
+    live = renderer.live_reply("qwen3", show_thinking=show, clock=clock, number=NUMBER)
     reply = Reply("qwen3")
     for index, event in enumerate(events):
         if toggles and index in toggles:
@@ -207,7 +211,7 @@ def static(
         r.markdown(message.content)
     if extra:
         extra(r)
-    r.footer("qwen3", message.stats, run.clock.now - 1000.0)
+    r.footer("qwen3", message.stats, run.clock.now - 1000.0, NUMBER)
     return "\n".join(line.rstrip() for line in r.console.export_text().rstrip("\n").split("\n"))
 
 
@@ -261,7 +265,8 @@ def test_collapsed_thinking_is_one_line_then_a_summary() -> None:
     screen = run.screen()
     thinking_tokens = len(chars(ThinkingDelta, THINKING))
     summary = (
-        f"▸ Thought for {thinking_tokens * 0.1:.1f} s · {thinking_tokens} tokens  (^T to show)"
+        f"▸ Thought for {thinking_tokens * 0.1:.1f} s · ~{thinking_tokens} tokens  "
+        "(/thinking 3 to show)"
     )
     assert screen.split("\n")[0] == summary
     assert "The user wants" not in screen
@@ -274,14 +279,46 @@ def test_toggle_collapsed_to_expanded_prints_reasoning_so_far() -> None:
     assert run.screen() == static(run)
 
 
-def test_toggle_expanded_to_collapsed_keeps_scrollback() -> None:
+def test_toggle_expanded_to_collapsed_leaves_nothing_of_the_reasoning() -> None:
     run = stream(full_events(), show=True, toggles={15: False})
+    frames = [SGR.sub("", w) for w in run.out.writes]
+    assert any("┃ The user wants" in f for f in frames[:15])  # it was shown while it streamed
     screen = run.screen().split("\n")
-    assert screen[0] == "▾ Thinking"
-    assert screen[1].startswith("┃ The user wants")
-    summaries = [line for line in screen if line.startswith("▸ Thought for ")]
-    assert len(summaries) == 1
-    assert not any(line.startswith("┃") for line in screen[screen.index(summaries[0]) :])
+    assert screen[0].startswith("▸ Thought for ")
+    assert not any(line.startswith(("┃", "▾")) for line in screen)
+    assert run.scrollback_rows() == screen
+
+
+def test_reasoning_taller_than_the_terminal_shows_its_last_rows_then_all_of_it() -> None:
+    thinking = "".join(f"line {n} of the reasoning\n" for n in range(30))
+    run = stream([*chars(ThinkingDelta, thinking), *chars(ContentDelta, "Answer."), DONE])
+    frames = [SGR.sub("", w) for w in run.out.writes]
+    assert any("▾ Thinking · " in f and " more rows above" in f for f in frames)
+    heights = [int(n) for f in frames for n in re.findall(r"\x1b\[(\d+)A", f)]
+    assert max(heights) <= run.height - 2
+    assert run.screen() == static(run)
+    assert run.scrollback_rows() == run.screen().split("\n")
+
+
+@pytest.mark.parametrize(
+    ("show", "note"),
+    [
+        pytest.param(
+            False,
+            "^T: reasoning will be shown from the next reply · /thinking 3 shows this one's",
+            id="show",
+        ),
+        pytest.param(True, "^T: reasoning will be hidden from the next reply", id="hide"),
+    ],
+)
+def test_ctrl_t_after_the_reasoning_says_it_changes_the_next_reply(show: bool, note: str) -> None:
+    events = full_events()
+    answer_started = len(chars(ThinkingDelta, THINKING)) + 3
+    run = stream(events, show=show, toggles={answer_started: not show}, width=100)
+    frames = [SGR.sub("", w) for w in run.out.writes]
+    assert any(note in f for f in frames)
+    assert note not in run.screen()  # a live note: gone when the reply is
+    assert ("┃ The user wants" in run.screen()) is show  # this reply stays as it was
 
 
 def test_interrupted_and_error_are_shown_under_the_partial_reply() -> None:
@@ -322,7 +359,7 @@ def test_edge_cases(events: list[Event]) -> None:
 def test_thinking_then_tool_calls_ends_the_thinking_phase() -> None:
     events = [*chars(ThinkingDelta, "hmm"), ToolCalls((ToolCall("t", {}),)), DONE]
     run = stream(events, show=False)
-    assert run.screen().split("\n")[0].startswith("▸ Thought for 0.1 s · 1 token ")
+    assert run.screen().split("\n")[0].startswith("▸ Thought for 0.1 s · ~1 token ")
 
 
 def test_stop_without_finish_erases_the_live_region_and_shows_the_cursor() -> None:
@@ -343,7 +380,7 @@ def test_without_a_terminal_the_output_is_the_same_text() -> None:
     out = io.StringIO()
     renderer = Renderer(out, width=60, record=True, color_system=None)
     clock = Clock()
-    live = renderer.live_reply("qwen3", show_thinking=True, clock=clock)
+    live = renderer.live_reply("qwen3", show_thinking=True, clock=clock, number=NUMBER)
     reply = Reply("qwen3")
     for event in full_events():
         reply.feed(event)

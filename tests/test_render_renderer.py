@@ -67,7 +67,7 @@ def test_stats_table_has_every_figure() -> None:
 def test_stats_table_with_nothing_known() -> None:
     r = renderer()
     r.stats_table(None, None)
-    assert text(r).count("—") == 10
+    assert text(r).count("—") == 11
 
 
 def test_assistant_message_expanded_and_collapsed() -> None:

@@ -219,16 +219,17 @@ async def cmd_pull(app: ChatApp, args: str) -> None:
 
 
 async def _show_pull(app: ChatApp, progresses: Any) -> None:
-    last = ("", -1)
-    async for progress in progresses:
-        # One line per status, and per quarter of a layer's download: readable in scrollback.
-        quarter = -1
-        if progress.total and progress.completed is not None:
-            quarter = min(progress.completed * 4 // max(progress.total, 1), 4)
-        if (progress.status, quarter) != last:
-            percent = f" {quarter * 25}%" if quarter >= 0 else ""
-            app.renderer.notice(f"{progress.status}{percent}")
-            last = (progress.status, quarter)
+    view = app.renderer.pull_progress()
+    try:
+        async for progress in progresses:
+            view.step(
+                progress.status,
+                digest=progress.digest,
+                total=progress.total,
+                completed=progress.completed,
+            )
+    finally:
+        view.close()
 
 
 COMMANDS = (

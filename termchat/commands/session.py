@@ -170,8 +170,16 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
             tools.disable(parts[1])
         app.renderer.notice(f"{parts[1]}: {parts[0]}d")
         return
+    from termchat.render.parts import short_source  # rich: loaded when first needed
+
     rows = [
-        (row.name, row.source, row.policy, "yes" if row.enabled else "no", row.description)
+        (
+            row.name,
+            short_source(row.source),
+            row.policy,
+            "yes" if row.enabled else "no",
+            row.description,
+        )
         for row in tools.rows()
     ]
     app.renderer.table("Tools", ["name", "source", "policy", "enabled", "description"], rows)

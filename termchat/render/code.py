@@ -8,7 +8,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from termchat.render.blocks import OpenFence
-from termchat.render.markdown import known_lexer
+from termchat.render.markdown import CODE_PADDING, known_lexer
 from termchat.render.thinking import Row, Rows
 
 # Lines before new code that are highlighted again as context, so code continuing a
@@ -28,7 +28,7 @@ def lexer_name(info: str) -> str:
 
 class CodeRows:
     """Highlighted, wrapped rows of a code block, drawn like `Syntax(..., word_wrap=True,
-    padding=1)` (what rich's Markdown uses), one line at a time.
+    padding=CODE_PADDING)` (what `SafeMarkdown` uses), one line at a time.
 
     Highlighting and wrapping of complete lines are cached, so a frame only pays for the lines
     that arrived since the last one and for the line in progress.
@@ -85,19 +85,16 @@ class CodeRows:
     def wrap(self, console: Console, text: Text) -> list[Row]:
         """One highlighted line as padded rows, wrapped like rich's Syntax wraps it."""
         width = console.width
+        side = CODE_PADDING[1]
         options = console.options.update(
-            width=max(1, width - 2), height=None, justify="left", no_wrap=False
+            width=max(1, width - 2 * side), height=None, justify="left", no_wrap=False
         )
-        pad = Segment(" ", self.style)
+        pad = Segment(" " * side, self.style)
         fill = not self.style.transparent_background
         return [
             [pad, *row, pad]
             for row in console.render_lines(text, options, style=self.style, pad=fill)
         ]
-
-    def padding_row(self, console: Console) -> Row:
-        """The blank top or bottom row of the block."""
-        return [Segment(" " * console.width, self.style)]
 
 
 class FenceStream:
@@ -124,8 +121,8 @@ class FenceStream:
             partial: The sanitized line in progress.
 
         Returns:
-            (rows for the scrollback or None, live rows: the lines not printed yet, the line in
-            progress and the bottom padding row).
+            (rows for the scrollback or None, live rows: the lines not printed yet and the line
+            in progress).
         """
         code = self.code
         lines = fence.lines
@@ -136,23 +133,21 @@ class FenceStream:
         self._looked = len(lines)
         printed = None
         if self._last_text > self.printed:
-            rows = [code.padding_row(console)] if self.printed == 0 else []
+            rows: list[Row] = []
             for index in range(self.printed, self._last_text):
                 rows.extend(code.rows(console, index))
             self.printed = self._last_text
             printed = Rows(rows)
-        live = [code.padding_row(console)] if self.printed == 0 else []
+        live: list[Row] = []
         for index in range(self.printed, len(lines)):
             live.extend(code.rows(console, index))
         if text is not None:
             live.extend(code.wrap(console, text))
-        live.append(code.padding_row(console))
         return printed, live
 
     def print_rest(self, console: Console, final_lines: list[str]) -> Rows:
-        """The rest of the finished block from its final (stripped) lines, bottom row included."""
+        """The rest of the finished block from its final (stripped) lines."""
         code = self.code
         rows = code.fresh_rows(console, final_lines, self.printed)
-        rows.append(code.padding_row(console))
         self.printed = len(final_lines)
         return Rows(rows)

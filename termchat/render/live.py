@@ -18,6 +18,7 @@ from termchat.render.markdown import BlockPrinter
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import SPINNER, Row, Rows, ThinkingStream, spinner_line, summary_line
+from termchat.render.trim import Trimmed, fills, trim_rows
 
 SYNC_BEGIN = "\x1b[?2026h"
 SYNC_END = "\x1b[?2026l"
@@ -35,11 +36,13 @@ class LiveReply:
     the footer; `stop` restores the cursor and is safe to call any number of times.
 
     On a terminal each frame is one write wrapped in synchronized-update: move to the top of
-    the previous live region and erase it, print what became final (header, reasoning rows,
-    finished Markdown blocks, finished code lines), then draw the new live region (the row of
-    reasoning in progress or the collapsed spinner, then the unfinished Markdown tail), cropped
-    to the terminal's height. Without a terminal there is no live region: finished parts are
-    printed in order, so the output is the same text.
+    the previous live region and erase it, print what became final (the reasoning once it
+    ended, finished Markdown blocks, finished code lines), then draw the new live region (the
+    reasoning so far — its last rows, if it is taller than the terminal — or the collapsed
+    spinner, then the unfinished Markdown tail), cropped to the terminal's height. Reasoning
+    stays live until it ends so that Ctrl-T folds all of it: nothing of it is left above the
+    one-line summary. Without a terminal there is no live region: finished parts are printed
+    in order, so the output is the same text.
 
     Args:
         console: Where to draw.
@@ -48,6 +51,7 @@ class LiveReply:
         code_theme: Pygments theme for code blocks.
         clock: Monotonic seconds (tests pass a fake one).
         frame_log: Where to note each frame's timing (see `framelog`), or None.
+        number: The reply's number in the conversation, for `/thinking N` hints and the footer.
     """
 
     def __init__(
@@ -59,11 +63,15 @@ class LiveReply:
         code_theme: str = "monokai",
         clock: Callable[[], float] = time.monotonic,
         frame_log: FrameLog | None = None,
+        number: int | None = None,
     ) -> None:
         self.console = console
         self._frame_log = frame_log
         self.model = model
+        self._number = number
         self._show = show_thinking
+        self._show_settled: bool | None = None  # `_show` once it no longer changes this reply
+        self._had_thinking = False
         self._code_theme = code_theme
         self._clock = clock
         self._start = clock()
@@ -146,7 +154,8 @@ class LiveReply:
             scroll.append(interrupted_text())
         if error:
             scroll.append(error_text(error))
-        scroll.append(footer_text(self.model, reply.stats, self._clock() - self._start))
+        elapsed = self._clock() - self._start
+        scroll.append(footer_text(self.model, reply.figures(), elapsed, self._number))
         written = self._draw(scroll, [])
         if self._frame_log is not None:
             self._frame_log.record(began, self._consumed, written)
@@ -203,7 +212,21 @@ class LiveReply:
         nothing_yet = not (reply.thinking_length or reply.content_length or reply.tool_calls)
         if nothing_yet and self._live and not final:
             live = self._rows(self._waiting_line())
+        elif self._live and not final:
+            if self._show_settled is None and (reply.content_length or reply.tool_calls):
+                self._show_settled = self._show  # an answer without reasoning
+            if self._show_settled is not None and self._show != self._show_settled:
+                live += self._rows(self._toggle_note())
         return scroll, live
+
+    def _toggle_note(self) -> Text:
+        """What Ctrl-T did once this reply's reasoning was over: it changes the next reply."""
+        shown = "shown" if self._show else "hidden"
+        note = f"^T: reasoning will be {shown} from the next reply"
+        if self._show and self._had_thinking:
+            number = f" {self._number}" if self._number is not None else ""
+            note += f" · /thinking{number} shows this one's"
+        return Text(note, style="termchat.notice")
 
     def _step_thinking(
         self, reply: Reply, scroll: list[RenderableType], *, final: bool
@@ -213,21 +236,28 @@ class LiveReply:
         stream = self._thinking
         stream.take(reply.thinking)
         over = final or bool(reply.content_length or reply.tool_calls)
-        if not (stream.lines or stream.partial.strip()):  # nothing but blank lines so far
+        if over:
+            stream.end()
+        if not stream.has_text:  # nothing but blank lines so far
             self._thinking_closed = over
             return []
-        live: list[Row] = []
-        if self._show:
-            out, live = stream.step(self.console, final=over, live=self._live)
-            scroll.extend(out)
         if over:
             self._thinking_closed = True
-            if not self._show:
-                scroll.append(summary_line(self._thinking_seconds(), reply.thinking_tokens))
+            self._had_thinking = True
+            self._show_settled = self._show
+            if self._show:
+                scroll.extend(stream.printable(self.console))
+            else:
+                seconds = self._thinking_seconds()
+                scroll.append(summary_line(seconds, reply.thinking_tokens, self._number))
             return []
-        if not self._show and self._live:
-            live = self._rows(spinner_line(self._thinking_seconds(), reply.thinking_tokens))
-        return live
+        if not self._live:
+            if self._show:
+                scroll.extend(stream.printable(self.console))
+            return []
+        if not self._show:
+            return self._rows(spinner_line(self._thinking_seconds(), reply.thinking_tokens))
+        return stream.live_rows(self.console, max(1, self.console.size.height - MARGIN))
 
     def _thinking_seconds(self) -> float:
         start = self._think_start if self._think_start is not None else self._start
@@ -307,11 +337,11 @@ class LiveReply:
         console = self.console
         if not self._live:
             for renderable in scroll:
-                console.print(renderable)
+                console.print(Trimmed(renderable))
             return 0
         width, height = console.size
-        live = live[-max(1, height - MARGIN) :] if live else []
-        scroll_text = self._capture(scroll) if scroll else ""
+        live = trim_rows(live[-max(1, height - MARGIN) :], fills(console)) if live else []
+        scroll_text = self._capture([Trimmed(r) for r in scroll]) if scroll else ""
         live_text = self._capture([Rows(live)]) if live else ""
         if not scroll_text and live_text == self._live_text and width == self._live_width:
             return 0

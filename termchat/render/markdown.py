@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from rich.console import RenderableType
-from rich.markdown import Markdown
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.markdown import CodeBlock, Markdown, MarkdownElement
+from rich.syntax import Syntax
 from rich.text import Text
 
 from termchat.render.blocks import make_parser
@@ -18,6 +19,19 @@ from termchat.render.sanitize import sanitize
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     return make_parser()
+
+
+CODE_PADDING = (0, 1)
+"""A code block's padding (rows, columns): one column each side, no blank rows above or below
+(the blank line between blocks is the only space around it)."""
+
+
+class PaddedCodeBlock(CodeBlock):
+    """A code block as rich draws it, with `CODE_PADDING` instead of a blank row on each side."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=CODE_PADDING)
 
 
 class SafeMarkdown(Markdown):
@@ -33,6 +47,12 @@ class SafeMarkdown(Markdown):
         code_theme: Pygments theme for fenced code.
         references: Reference definitions known from earlier blocks of the same answer.
     """
+
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements,
+        "fence": PaddedCodeBlock,
+        "code_block": PaddedCodeBlock,
+    }
 
     def __init__(
         self,

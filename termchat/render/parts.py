@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from termchat.messages import Stats
+from termchat.messages import Figure, Stats
 from termchat.render.sanitize import sanitize
 
 
@@ -35,29 +35,63 @@ def rate(count: int | None, nanoseconds: int | None) -> str:
     return f"{count / nanoseconds * 1e9:.1f} tok/s"
 
 
-def footer_text(model: str | None, stats: Stats | None, elapsed: float | None) -> Text:
-    """`qwen3 · 24 tokens · 52.3 tok/s · 2.6 s`, leaving out whatever is unknown.
+def figure_text(figure: Figure | None, unit: str = "", *, digits: int = 0) -> str:
+    """`76`, `~76 tokens`, `~52.3 tok/s`: an estimate is marked `~`; an em dash when unknown.
+
+    Args:
+        unit: Appended after a space; "token" is made plural when the figure is not one.
+        digits: Digits after the point.
+    """
+    if figure is None:
+        return "—"
+    number = f"{'~' if figure.estimated else ''}{figure.value:.{digits}f}"
+    if unit == "token" and figure.value != 1:
+        unit = "tokens"
+    return f"{number} {unit}" if unit else number
+
+
+def tokens_text(count: int, *, estimated: bool = True) -> str:
+    """`~312 tokens` (or `1 token`)."""
+    return figure_text(Figure(count, estimated), "token")
+
+
+def footer_text(
+    model: str | None, stats: Stats | None, elapsed: float | None, number: int | None = None
+) -> Text:
+    """`#3 · qwen3 · 24 tokens · 52.3 tok/s · 2.6 s`, leaving out whatever is unknown.
 
     Args:
         model: Model name.
-        stats: The final chunk's figures, if any.
-        elapsed: Wall-clock seconds of the reply; falls back to the total duration.
+        stats: The reply's figures, if any (see `Stats` for the counting rule).
+        elapsed: Wall-clock seconds of the reply, when the server gives no total duration.
+        number: The reply's number in the conversation (for `/thinking N`).
     """
     parts: list[str] = []
+    if number is not None:
+        parts.append(f"#{number}")
     if model:
         parts.append(one_line(model))
-    if stats is not None and stats.eval_count is not None:
-        parts.append(f"{stats.eval_count} token" + ("" if stats.eval_count == 1 else "s"))
-    speed = stats.tokens_per_second if stats is not None else None
-    if speed is not None:
-        parts.append(f"{speed:.1f} tok/s")
-    if elapsed is None and stats is not None and stats.total_duration is not None:
-        elapsed = stats.total_duration / 1e9
+    if stats is not None:
+        if stats.tokens is not None:
+            parts.append(figure_text(stats.tokens, "token"))
+        if stats.speed is not None:
+            parts.append(figure_text(stats.speed, "tok/s", digits=1))
+        if stats.total_duration is not None:
+            elapsed = stats.total_duration / 1e9
     if elapsed is not None:
         parts.append(f"{elapsed:.1f} s")
     if stats is not None and stats.done_reason == "length":
         parts.append("cut off at the length limit")
     return Text(" · ".join(parts), style="termchat.footer")
+
+
+def short_source(source: str) -> str:
+    """Where a tool came from, short enough for a table: a tools file by its file name
+    (`file:/home/me/projects/tools.py` → `tools.py`); `builtin` and `mcp:NAME` as they are."""
+    kind, _, rest = source.partition(":")
+    if kind == "file" and rest:
+        return one_line(rest.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
+    return one_line(source)
 
 
 def interrupted_text() -> Text:
@@ -71,10 +105,9 @@ def error_text(message: str) -> Text:
 
 
 def stats_rows(model: str | None, stats: Stats | None) -> list[tuple[str, str]]:
-    """Every figure of a reply's timing, for `/stats`."""
+    """Every figure of a reply's timing, for `/stats` (`~`: termchat's count, see `Stats`)."""
     stats = stats or Stats()
     count = "—" if stats.prompt_eval_count is None else str(stats.prompt_eval_count)
-    answer = "—" if stats.eval_count is None else str(stats.eval_count)
     return [
         ("model", one_line(model) if model else "—"),
         ("done reason", one_line(stats.done_reason) if stats.done_reason else "—"),
@@ -83,7 +116,8 @@ def stats_rows(model: str | None, stats: Stats | None) -> list[tuple[str, str]]:
         ("prompt tokens", count),
         ("prompt evaluation", format_duration(stats.prompt_eval_duration)),
         ("prompt speed", rate(stats.prompt_eval_count, stats.prompt_eval_duration)),
-        ("answer tokens", answer),
+        ("answer tokens", figure_text(stats.tokens)),
+        ("reasoning tokens", figure_text(stats.thinking_tokens)),
         ("answer generation", format_duration(stats.eval_duration)),
-        ("answer speed", rate(stats.eval_count, stats.eval_duration)),
+        ("answer speed", figure_text(stats.speed, "tok/s", digits=1)),
     ]

@@ -24,10 +24,12 @@ from termchat.render.parts import (
 from termchat.render.sanitize import escape_for_display, sanitize
 from termchat.render.styles import rich_theme
 from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
+from termchat.render.trim import Trimmed
 from termchat.themes import Theme, load_theme
 
 if TYPE_CHECKING:
     from termchat.render.live import LiveReply
+    from termchat.render.pull import PullDisplay
 
 # Markdown, syntax highlighting, tables and panels are imported where they are first used
 # (about 60 ms at start-up; `warm_up` loads them in the background once the prompt is up).
@@ -51,7 +53,8 @@ class Renderer:
         width: Fixed width (default: the terminal's, read again on every frame).
         height: Fixed height (default: the terminal's).
         force_terminal: Treat `file` as a terminal (True) or not (False); None detects it.
-        no_color: No colours (styles such as bold stay).
+        no_color: No colours (styles such as bold stay); None: as the NO_COLOR environment
+            variable says (set and not empty: no colours, see no-color.org).
         record: Keep what is printed, for `console.export_text()` (tests).
         color_system: rich's colour system; "auto" detects it.
 
@@ -67,7 +70,7 @@ class Renderer:
         width: int | None = None,
         height: int | None = None,
         force_terminal: bool | None = None,
-        no_color: bool = False,
+        no_color: bool | None = None,
         record: bool = False,
         color_system: ColorSystem | None = "auto",
     ) -> None:
@@ -92,9 +95,10 @@ class Renderer:
         return self.theme.code_theme
 
     def print(self, *renderables: RenderableType) -> None:
-        """Print rich renderables (never untrusted strings: wrap those in `Text`)."""
+        """Print rich renderables (never untrusted strings: wrap those in `Text`), each line
+        ending at its last visible character (see `trim`)."""
         for renderable in renderables:
-            self.console.print(renderable)
+            self.console.print(Trimmed(renderable))
 
     def warm_up(self) -> None:
         """Load now what the first reply would otherwise load in the middle of a frame: rich's
@@ -107,7 +111,15 @@ class Renderer:
 
         for module in ("termchat.render.live", "rich.panel", "rich.rule"):
             importlib.import_module(module)
-        scratch = Console(file=io.StringIO(), width=40, color_system="truecolor")
+        # rich caches a style's escape codes for the first colour system it is drawn with, so
+        # the scratch console must use the real one's (truecolor here made code blocks ragged).
+        scratch = Console(
+            file=io.StringIO(),
+            width=40,
+            force_terminal=self.console.is_terminal,
+            color_system=self.console.color_system,  # type: ignore[arg-type]
+            no_color=self.console.no_color,
+        )
         sample = "# x\n\n- a\n\n| a |\n|---|\n| 1 |\n\n```python\nx = 1  # y\n```\n"
         scratch.print(Markdown(sample, code_theme=self.code_theme, hyperlinks=False))
         known_lexer("python")
@@ -116,23 +128,29 @@ class Renderer:
 
     def notice(self, text: str) -> None:
         """An informational line."""
-        self.console.print(Text(one_line(text), style="termchat.notice"))
+        self.print(Text(one_line(text), style="termchat.notice"))
 
     def warning(self, text: str) -> None:
         """A warning line."""
-        self.console.print(Text(one_line(text), style="termchat.warning"))
+        self.print(Text(one_line(text), style="termchat.warning"))
 
     def error(self, text: str) -> None:
         """An error line (e.g. a server's message)."""
-        self.console.print(error_text(text))
+        self.print(error_text(text))
 
     def interrupted_marker(self) -> None:
         """`[interrupted]`."""
-        self.console.print(interrupted_text())
+        self.print(interrupted_text())
 
-    def footer(self, model: str | None, stats: Stats | None, elapsed: float | None) -> None:
-        """`qwen3 · 24 tokens · 52.3 tok/s · 2.6 s`, leaving out what is unknown."""
-        self.console.print(footer_text(model, stats, elapsed))
+    def footer(
+        self,
+        model: str | None,
+        stats: Stats | None,
+        elapsed: float | None,
+        number: int | None = None,
+    ) -> None:
+        """`#3 · qwen3 · 24 tokens · 52.3 tok/s · 2.6 s`, leaving out what is unknown."""
+        self.print(footer_text(model, stats, elapsed, number))
 
     # --- messages ------------------------------------------------------------------------
 
@@ -140,7 +158,7 @@ class Renderer:
         """A user's message as the prompt showed it (for a resumed conversation)."""
         prompt = f"{one_line(model)} ❯ " if model else "❯ "
         body = Text(sanitize(text), style="termchat.user")
-        self.console.print(Text.assemble((prompt, "termchat.prompt"), body))
+        self.print(Text.assemble((prompt, "termchat.prompt"), body))
 
     def assistant_message(
         self, message: Message, *, show_thinking: bool, number: int | None = None
@@ -151,44 +169,46 @@ class Renderer:
         Args:
             message: The assistant message.
             show_thinking: Show the reasoning in full rather than as a one-line summary.
-            number: The message's number for `/thinking N`, shown in the summary.
+            number: The reply's number for `/thinking N`, shown in the summary and the footer.
         """
         if thinking_lines(message.thinking):
             if show_thinking:
-                self.console.print(header())
-                self.console.print(Ruled(message.thinking))
+                self.print(header())
+                self.print(Ruled(message.thinking))
             else:
-                self.console.print(stored_summary_line(message.thinking, number))
+                self.print(stored_summary_line(message.thinking, number, message.stats))
         from termchat.render.markdown import SafeMarkdown
 
         content = sanitize(message.content)
         if content.strip():
-            self.console.print(SafeMarkdown(content, code_theme=self.code_theme))
+            self.print(SafeMarkdown(content, code_theme=self.code_theme))
         if message.interrupted:
             self.interrupted_marker()
         if message.error:
             self.error(message.error)
-        self.footer(message.model, message.stats, None)
+        self.footer(message.model, message.stats, None, number)
 
     def thinking_full(self, text: str) -> None:
         """All of some reasoning, left-ruled (for `/thinking`)."""
-        self.console.print(header())
-        self.console.print(Ruled(text))
+        self.print(header())
+        self.print(Ruled(text))
 
     def markdown(self, text: str) -> None:
         """Untrusted Markdown, rendered once."""
         from termchat.render.markdown import SafeMarkdown
 
-        self.console.print(SafeMarkdown(sanitize(text), code_theme=self.code_theme))
+        self.print(SafeMarkdown(sanitize(text), code_theme=self.code_theme))
 
     def live_reply(
         self,
         model: str,
         *,
         show_thinking: bool,
+        number: int | None = None,
         clock: Callable[[], float] | None = None,
     ) -> LiveReply:
-        """Start drawing a streaming reply (see `LiveReply`); `clock` is for tests.
+        """Start drawing a streaming reply (see `LiveReply`); `number` is the reply's number
+        in the conversation (for `/thinking N`), `clock` is for tests.
 
         With TERMCHAT_FRAME_LOG set, the reply's frames are logged there (see `framelog`).
         """
@@ -201,7 +221,14 @@ class Renderer:
             code_theme=self.code_theme,
             clock=clock or time.monotonic,
             frame_log=FrameLog.from_env(),
+            number=number,
         )
+
+    def pull_progress(self) -> PullDisplay:
+        """Start drawing a model download (see `PullDisplay`); `close` it when it ends."""
+        from termchat.render.pull import PullDisplay
+
+        return PullDisplay(self.console, self.print)
 
     # --- tables and panels ---------------------------------------------------------------
 
@@ -215,7 +242,7 @@ class Renderer:
         table.add_column(justify="right")
         for name, value in stats_rows(model, stats):
             table.add_row(Text(name), Text(value))
-        self.console.print(table)
+        self.print(table)
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """A table whose every cell is untrusted text."""
@@ -224,10 +251,11 @@ class Renderer:
 
         table = Table(title=Text(one_line(title)), box=box.SIMPLE_HEAD, title_justify="left")
         for column in columns:
-            table.add_column(Text(one_line(column)))
+            # A long cell wraps onto more rows rather than being cut off with an ellipsis.
+            table.add_column(Text(one_line(column)), overflow="fold")
         for row in rows:
             table.add_row(*(Text(sanitize("" if cell is None else str(cell))) for cell in row))
-        self.console.print(table)
+        self.print(table)
 
     def tool_call(self, name: str, arguments: dict[str, Any]) -> None:
         """The model's request to run a tool, arguments shown exactly (control characters
@@ -236,7 +264,7 @@ class Renderer:
         from rich.panel import Panel
 
         args = json.dumps(arguments, indent=2, ensure_ascii=False, default=str)
-        self.console.print(
+        self.print(
             Panel(
                 Text(escape_for_display(args, multiline=True), style="termchat.tool.args"),
                 title=Text(f"⚙ {escape_for_display(name)}", style="termchat.tool.title"),
@@ -260,7 +288,7 @@ class Renderer:
         body = Text(shown, style="termchat.tool.error" if error else "termchat.tool.result")
         name = one_line(message.tool_name or "tool")
         title = f"{'✗' if error else '↳'} {name}{' failed' if error else ''}"
-        self.console.print(
+        self.print(
             Panel(
                 body,
                 title=Text(title, style="termchat.tool.error" if error else "termchat.tool.title"),

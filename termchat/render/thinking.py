@@ -6,6 +6,8 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
+from termchat.messages import Stats
+from termchat.render.parts import tokens_text
 from termchat.render.sanitize import sanitize
 
 RULE = "┃ "
@@ -24,44 +26,49 @@ def thinking_lines(text: str) -> list[str]:
     return lines[start:end]
 
 
-def header() -> Text:
-    """`▾ Thinking`, the first line of shown reasoning."""
-    return Text("▾ Thinking", style="termchat.thinking.title")
+def header(hidden_rows: int = 0) -> Text:
+    """`▾ Thinking`, the first line of shown reasoning; live, with the rows above the screen."""
+    title = "▾ Thinking"
+    if hidden_rows:
+        rows = "1 more row" if hidden_rows == 1 else f"{hidden_rows} more rows"
+        title += f" · {rows} above, printed when it ends"
+    return Text(title, style="termchat.thinking.title")
+
+
+def _show_command(number: int | None) -> str:
+    return f"/thinking {number}" if number is not None else "/thinking"
 
 
 def spinner_line(elapsed: float, tokens: int) -> Text:
-    """The collapsed live line: `▸ Thinking… ⠹ 3.2 s · 120 tokens`."""
+    """The collapsed live line: `▸ Thinking… ⠹ 3.2 s · ~120 tokens  (^T shows it)`."""
     frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
     return Text(
-        f"▸ Thinking… {frame} {elapsed:.1f} s · {_tokens(tokens)}",
+        f"▸ Thinking… {frame} {elapsed:.1f} s · {tokens_text(tokens)}  (^T shows it)",
         style="termchat.thinking.summary",
     )
 
 
-def summary_line(elapsed: float, tokens: int) -> Text:
-    """Printed once when collapsed reasoning ends: `▸ Thought for 4.2 s · 312 tokens  (^T…)`."""
+def summary_line(elapsed: float, tokens: int, number: int | None = None) -> Text:
+    """Printed once when collapsed reasoning ends:
+    `▸ Thought for 4.2 s · ~312 tokens  (/thinking 3 to show)`."""
     return Text(
-        f"▸ Thought for {elapsed:.1f} s · {_tokens(tokens)}  (^T to show)",
+        f"▸ Thought for {elapsed:.1f} s · {tokens_text(tokens)}  ({_show_command(number)} to show)",
         style="termchat.thinking.summary",
     )
 
 
-def stored_summary_line(thinking: str, number: int | None) -> Text:
+def stored_summary_line(thinking: str, number: int | None, stats: Stats | None = None) -> Text:
     """Collapsed reasoning of a finished message: `▸ Thought · ~N tokens  (/thinking N to show)`.
 
-    The token count is estimated from the length (about four characters per token): stored
-    messages do not keep the reasoning's own count.
+    The count is the one shown when the reply streamed (kept in its stats); a message saved
+    before termchat kept it gets an estimate from the length (about four characters a token).
     """
-    estimate = max(1, round(len(thinking) / 4))
-    command = f"/thinking {number}" if number is not None else "/thinking"
+    count = stats.thinking_tokens if stats is not None else None
+    tokens = int(count.value) if count is not None else max(1, round(len(thinking) / 4))
     return Text(
-        f"▸ Thought · ~{_tokens(estimate)}  ({command} to show)",
+        f"▸ Thought · {tokens_text(tokens)}  ({_show_command(number)} to show)",
         style="termchat.thinking.summary",
     )
-
-
-def _tokens(count: int) -> str:
-    return f"{count} token" if count == 1 else f"{count} tokens"
 
 
 def ruled_rows(console: Console, line: str, width: int) -> list[Row]:
@@ -97,27 +104,38 @@ class Ruled:
 
 
 class ThinkingStream:
-    """Streams reasoning into the scrollback: finished rows once, the current row live.
+    """The reasoning of a streaming reply, as left-ruled rows.
 
-    Feed it the whole reasoning so far with `take`; `step` then says what to print and what to
-    keep live. Only complete lines are sanitized and stored; the line in progress is wrapped on
-    each frame and every row but its last goes to the scrollback (greedy word wrap never moves
-    a finished row). Blank lines at either end are never shown, matching `Ruled`.
+    Feed it the whole reasoning so far with `take`, and `end` it when the answer starts. On a
+    terminal, expanded reasoning stays in the live region while it streams (`live_rows`: the
+    header and the last rows that fit), so Ctrl-T can still fold it to one line without
+    leaving rows behind; when it ends, `printable` gives all of it for the scrollback at once.
+    Without a terminal, `printable` is called on every frame and gives each complete line once.
+
+    Only complete lines are sanitized and kept, and their rows are cached for the current
+    width, so a frame costs the rows it shows plus the line in progress. Blank lines at either
+    end are never shown, matching `Ruled`.
     """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._raw_partial = ""
         self._consumed = 0
-        self._lines_done = 0
-        self._rows_done = 0
-        self._row_width = 0  # the width the current line's printed rows were wrapped at
-        self.header_shown = False
+        self._rows: list[list[Row]] = []  # rows of `lines[i]` at `_width`
+        self._rows_before: list[int] = [0]  # rows of `lines[:i]`, so a frame never sums them
+        self._width = 0
+        self._printed = 0  # lines already given by `printable`
+        self._header_printed = False
 
     @property
     def partial(self) -> str:
         """The line in progress, sanitized."""
         return sanitize(self._raw_partial)
+
+    @property
+    def has_text(self) -> bool:
+        """Whether anything but blank lines arrived."""
+        return bool(self.lines) or bool(self._raw_partial.strip())
 
     def take(self, thinking: str) -> None:
         """Note the reasoning so far (only the new part is looked at)."""
@@ -134,45 +152,61 @@ class ThinkingStream:
             if self.lines or line.strip():
                 self.lines.append(line)
 
-    def step(
-        self, console: Console, *, final: bool = False, live: bool = True
-    ) -> tuple[list[RenderableType], list[Row]]:
-        """What to print now and the rows to keep live (expanded mode).
-
-        Args:
-            console: Renders the rows.
-            final: The reasoning has ended: print everything left.
-            live: A live region exists; without one, only complete lines are printed.
-
-        Returns:
-            (renderables for the scrollback, live rows).
-        """
-        out: list[RenderableType] = []
-        if not self.header_shown:
-            out.append(header())
-            self.header_shown = True
+    def end(self) -> None:
+        """The reasoning is over: the line in progress becomes a complete line."""
         partial = self.partial
-        if final and partial.strip():
+        if partial.strip():
             self.lines.append(partial)
-            self._raw_partial = partial = ""
-        count = len(self.lines)
-        if not partial.strip():  # trailing blank lines wait for a non-blank one
-            while count > self._lines_done and not self.lines[count - 1].strip():
-                count -= 1
-        width = console.width
-        for index in range(self._lines_done, count):
-            rows = ruled_rows(console, self.lines[index], self._width(width))
-            out.append(Rows(rows[self._rows_done :]))
-            self._lines_done, self._rows_done = index + 1, 0
-        if not live or self._lines_done < len(self.lines) or not partial.strip():
-            return out, []
-        row_width = self._width(width)
-        rows = ruled_rows(console, partial, row_width)
-        if len(rows) - 1 > self._rows_done:
-            out.append(Rows(rows[self._rows_done : -1]))
-            self._rows_done = len(rows) - 1
-            self._row_width = row_width
-        return out, rows[self._rows_done :]
+        self._raw_partial = ""
 
-    def _width(self, width: int) -> int:
-        return self._row_width if self._rows_done else width
+    def live_rows(self, console: Console, budget: int) -> list[Row]:
+        """The header and the last rows of the reasoning, at most `budget` rows in all."""
+        count, partial = self._shown()
+        tail: list[Row] = ruled_rows(console, partial, console.width) if partial else []
+        index = count
+        while index and len(tail) < budget - 1:
+            index -= 1
+            tail[:0] = self._line_rows(console, index)
+        room = max(0, budget - 1)
+        if index:
+            self._line_rows(console, index - 1)
+        hidden = self._rows_before[index] + max(0, len(tail) - room)
+        rows = tail[len(tail) - room :] if room else []
+        options = console.options.update(height=None, no_wrap=True, overflow="ellipsis")
+        return [*console.render_lines(header(hidden), options, pad=False)[:1], *rows]
+
+    def printable(self, console: Console) -> list[RenderableType]:
+        """The header (the first time) and the complete lines not given before."""
+        out: list[RenderableType] = []
+        if not self._header_printed:
+            out.append(header())
+            self._header_printed = True
+        count, _ = self._shown()
+        rows: list[Row] = []
+        for index in range(self._printed, count):
+            rows.extend(self._line_rows(console, index))
+        if rows:
+            out.append(Rows(rows))
+        self._printed = max(self._printed, count)
+        return out
+
+    def _shown(self) -> tuple[int, str]:
+        """How many complete lines show, and the line in progress ("" when blank): blank
+        lines at the end wait for a line that is not blank."""
+        partial = self.partial
+        count = len(self.lines)
+        if partial.strip():
+            return count, partial
+        while count > self._printed and not self.lines[count - 1].strip():
+            count -= 1
+        return count, ""
+
+    def _line_rows(self, console: Console, index: int) -> list[Row]:
+        width = console.width
+        if width != self._width:
+            self._rows, self._rows_before, self._width = [], [0], width
+        while len(self._rows) <= index:
+            rows = ruled_rows(console, self.lines[len(self._rows)], width)
+            self._rows.append(rows)
+            self._rows_before.append(self._rows_before[-1] + len(rows))
+        return self._rows[index]

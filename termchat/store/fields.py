@@ -38,6 +38,8 @@ STAT_FIELDS: Final = (
     "prompt_eval_duration",
     "eval_count",
     "eval_duration",
+    "counted_tokens",
+    "counted_thinking",
 )
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
 
