@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from termchat.accumulator import Reply
-from termchat.backends.base import Backend, ChatRequest, ModelInfo
-from termchat.cadence import FRAME_SECONDS, next_frame
+from termchat.backends.base import Backend, ModelInfo
 from termchat.checkpoint import Checkpoints
 from termchat.config import Config, format_think
 from termchat.conversation import Conversation
@@ -28,6 +26,7 @@ from termchat.errors import (
 from termchat.frontend import Frontend, LiveView, Screen
 from termchat.messages import Message, ToolCall
 from termchat.modelinfo import ModelLookup
+from termchat.streaming import stream_reply
 
 if TYPE_CHECKING:
     from termchat.session import ChatSession
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CALLS_PER_REPLY = 20  # tool calls of one reply run without asking; the rest are asked (or refused)
-SILENCE_SHOWN = 2.0  # seconds without a byte of the stream before the live view says it waits
 
 
 class ChatApp:
@@ -286,7 +284,11 @@ class ChatApp:
         try:
             while True:
                 try:
-                    if await self._stream(request, reply, live, checkpoints) is None:
+                    events = self.backend.chat(request)
+                    if (
+                        await stream_reply(events, reply, live, checkpoints, self.cancellable)
+                        is None
+                    ):
                         reply.interrupt()
                     break
                 except CapabilityError as exc:
@@ -368,49 +370,6 @@ class ChatApp:
             )
         self._live = live
         return live
-
-    async def _stream(
-        self, request: ChatRequest, reply: Reply, live: LiveView, checkpoints: Checkpoints
-    ) -> bool | None:
-        """Feed the stream into the reply while a timer draws frames and, after a frame, saves
-        the reply so far when a checkpoint is due (in a worker thread: a frame never waits).
-
-        Returns None when the user interrupted; cancelling closes the HTTP response, so the
-        server stops generating. A stream silent for SILENCE_SHOWN seconds after it started is
-        shown as waiting (`LiveView.set_waiting`).
-        """
-        heard: float | None = None  # when the last event arrived
-
-        async def pump() -> bool:
-            nonlocal heard
-            events = self.backend.chat(request)
-            try:
-                async for event in events:
-                    reply.feed(event)
-                    live.update(reply)
-                    heard = time.monotonic()
-            finally:
-                await events.aclose()
-            return True
-
-        async def frames() -> None:
-            # On the shared frame clock (termchat.cadence), just after the network reads.
-            due = next_frame(time.monotonic())
-            while True:
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
-                silence = None if heard is None else time.monotonic() - heard
-                live.set_waiting(silence if silence and silence >= SILENCE_SHOWN else None)
-                live.refresh()
-                checkpoints.tick(reply, time.monotonic())
-                due = next_frame(max(time.monotonic(), due + FRAME_SECONDS / 2))
-
-        timer = asyncio.create_task(frames())
-        try:
-            return await self.cancellable(pump())
-        finally:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
 
     def tool_schemas(self) -> list[dict[str, Any]] | None:
         """Tool definitions to offer the model, if any tools are enabled."""

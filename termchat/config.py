@@ -5,13 +5,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from termchat.errors import ConfigError
+from termchat.filecheck import MAX_NESTING, deeper_than, exposure_warnings, too_deep
 from termchat.messages import Think
 
 THINK_LEVELS = ("low", "medium", "high", "max")
@@ -42,8 +42,6 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\*?$")
 """A name `tool_env` may list: a variable, or a prefix ending in `*` (`AWS_*`)."""
 
 _HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
-_SECRET_NAME = re.compile(r"key|token|secret|passw|passphrase|credential", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 
 
 def parse_think(value: str | bool | None) -> Think:
@@ -221,9 +219,9 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
         except RecursionError:  # tomllib recurses once per level of [[[…]]] or {a = {…}}
-            raise ConfigError(_too_deep(path)) from None
-        if _deeper_than(data, MAX_NESTING):  # e.g. [a.b.c.…] headers, which tomllib allows
-            raise ConfigError(_too_deep(path))
+            raise ConfigError(too_deep(path)) from None
+        if deeper_than(data, MAX_NESTING):  # e.g. [a.b.c.…] headers, which tomllib allows
+            raise ConfigError(too_deep(path))
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
@@ -232,7 +230,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
         _apply_file(config, data)
     except (TypeError, ValueError, ConfigError) as exc:
         raise ConfigError(f"Bad value in {path}: {exc}") from None
-    config.warnings += _exposure_warnings(path, data)
+    config.warnings += exposure_warnings(path, data)
     if env.get("TERMCHAT_MODEL"):
         config.model = env["TERMCHAT_MODEL"]
     if env.get("TERMCHAT_THEME"):
@@ -241,43 +239,6 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     config.env_ollama_key = env.get("OLLAMA_API_KEY") or None
     config.env_openai_key = env.get("OPENAI_API_KEY") or None
     return config
-
-
-MAX_NESTING = 32
-"""Levels of tables and arrays a config file may nest (termchat's own settings use 3)."""
-
-
-def _too_deep(path: Path) -> str:
-    return f"Config file {path} is nested too deeply (more than {MAX_NESTING} levels of tables)"
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether tables and arrays nest more than `limit` levels in `value`; never recurses."""
-    stack = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        elif not isinstance(item, list):
-            continue
-        if level >= limit:
-            return True
-        stack.extend((child, level + 1) for child in item)
-    return False
-
-
-def history_file_problem(path: Path) -> str | None:
-    """Why `path` cannot be the prompt's history file, or None when it can (it is a regular
-    file, or does not exist yet). A FIFO or a device there would hang start-up on open."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"Cannot use the history file {path} ({exc.strerror or exc}); history is not kept"
-    if stat.S_ISREG(mode):
-        return None
-    return f"The history file {path} is not a regular file; history is not kept this time"
 
 
 def _apply_file(config: Config, data: dict[str, Any]) -> None:
@@ -377,42 +338,6 @@ def _allowed_host(entry: Any) -> str:
         raise ValueError(f"fetch_allow_hosts: {exc}") from None
     shown = f"[{host}]" if ":" in host else host
     return f"{shown}:{port}" if port else shown
-
-
-def _secret_fields(data: Any, where: str = "") -> list[str]:
-    """Dotted names of the settings in `data` that hold a secret (a key, token, password...)."""
-    found: list[str] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            name = f"{where}.{key}" if where else str(key)
-            if name in ("tool_policies", "options"):  # names of tools and options, no secrets
-                continue
-            if isinstance(value, str) and (
-                (value and _SECRET_NAME.search(str(key))) or _URL_PASSWORD.search(value)
-            ):
-                found.append(name)
-            else:
-                found += _secret_fields(value, name)
-    return found
-
-
-def _exposure_warnings(path: Path, data: dict[str, Any]) -> list[str]:
-    """A warning when the config file holds a secret and other users can read it (as ssh does)."""
-    if os.name != "posix":
-        return []
-    secrets = _secret_fields(data)
-    if not secrets:
-        return []
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        return []
-    if not mode & 0o044:
-        return []
-    return [
-        f"{path} holds a secret ({', '.join(secrets)}) and other users can read it "
-        f"(permissions {mode:04o}); run: chmod 600 {path}"
-    ]
 
 
 def _option_ok(value: Any, kind: type) -> bool:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from termchat.app import ChatApp
 from termchat.backends.host import parse_base_url, parse_ollama_host, plain_http_key_warning
 from termchat.backends.lazy import LazyBackend
-from termchat.config import Config, history_file_problem
+from termchat.config import Config
 from termchat.errors import ConfigError, StoreError, TermchatError, stderr_line
+from termchat.filecheck import history_file_problem
 from termchat.frontend import Frontend, LiveView, PlainFrontend, Screen
 from termchat.oneshot import ask_with_stdin, one_shot
 from termchat.session import session_for

@@ -11,13 +11,13 @@ import pytest
 
 from termchat.config import (
     format_think,
-    history_file_problem,
     load_config,
     parse_option,
     parse_think,
     state_dir,
 )
 from termchat.errors import ConfigError
+from termchat.filecheck import history_file_problem
 
 
 @pytest.mark.parametrize(

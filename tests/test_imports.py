@@ -131,7 +131,13 @@ def test_imports_library_only_in_its_folder(library: str) -> None:
 
 
 # The leaves every part may use: plain data, the error tree, settings.
-LEAVES = ("termchat", "termchat.errors", "termchat.messages", "termchat.config")
+LEAVES = (
+    "termchat",
+    "termchat.errors",
+    "termchat.messages",
+    "termchat.config",
+    "termchat.filecheck",
+)
 
 
 def test_imports_leaves_import_no_other_part() -> None:
