@@ -15,6 +15,7 @@ import re
 from typing import Any, Final
 
 from termchat.config import OPTION_TYPES, THINK_LEVELS
+from termchat.filecheck import deeper_than
 from termchat.messages import Stats, Think, ToolCall
 
 MAX_TIME: Final = 253_402_300_799.0
@@ -201,7 +202,7 @@ def _check_call(item: Any) -> ToolCall:
     arguments = function.get("arguments", {})
     if not isinstance(arguments, dict):
         raise Invalid(f"arguments must be an object, not {_kind(arguments)}")
-    if depth(arguments) > MAX_DEPTH:
+    if deeper_than(arguments, MAX_DEPTH):
         raise Invalid(f"arguments are nested too deeply (more than {MAX_DEPTH} levels)")
     try:
         text = json.dumps(arguments, ensure_ascii=False, allow_nan=False)
@@ -214,24 +215,6 @@ def _check_call(item: Any) -> ToolCall:
         check_int(index, MAX_POSITION)
     call_id = check_text(item.get("id"), MAX_NAME)
     return ToolCall(name=name, arguments=arguments, id=call_id or None, index=index)
-
-
-def depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value` (0 for a plain value); never recurses."""
-    deepest = 0
-    stack = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        elif not isinstance(item, list):
-            continue
-        level += 1
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:  # enough to refuse; no need to walk a huge value
-            return deepest
-        stack.extend((child, level) for child in item)
-    return deepest
 
 
 # --- reading (rows written by any termchat) --------------------------------------------
