@@ -13,7 +13,7 @@ from typer.core import TyperCommand
 
 from termchat.config import load_config
 from termchat.errors import ConfigError, StoreError, stderr_line
-from termchat.render.sanitize import json_text, sanitize
+from termchat.render.sanitize import json_text, name_text, sanitize
 
 
 class _Command(TyperCommand):
@@ -157,7 +157,7 @@ def show(
     from termchat.render.transcript import draw_transcript
 
     renderer = _renderer()
-    renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {record.model}")
+    renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {name_text(record.model)}")
     draw_transcript(renderer, messages, model=record.model, show_thinking=True)
 
 
