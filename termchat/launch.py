@@ -314,8 +314,11 @@ async def _pick_default_model(app: ChatApp, interactive: bool) -> asyncio.Future
         listing.add_done_callback(lambda done: _picked_late(app, done))
         return listing
     if name is not None:
+        from termchat.render.sanitize import name_text
+
         app.conversation.model = name
-        app.renderer.notice(f"No model given; using {name} (choose with --model or /model).")
+        shown = name_text(name)  # the server's word: shown, never obeyed
+        app.renderer.notice(f"No model given; using {shown} (choose with --model or /model).")
     return None
 
 

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import re
 
 import pytest
+from prompt_toolkit.data_structures import Size
 from rich.console import Console
+from rich.control import Control
 from rich.text import Text
 
-from termchat.render.sanitize import escape_for_display, sanitize
+from termchat.render import Renderer
+from termchat.render.sanitize import (
+    escape_for_display,
+    json_text,
+    name_text,
+    sanitize,
+    show_hidden,
+)
+from termchat.repl.output import SafeOutput
 
 ESC = "\x1b"
 
@@ -124,3 +136,67 @@ def test_escape_for_display_shows_every_control(raw: str, shown: str) -> None:
 
 def test_escape_for_display_multiline_keeps_newlines_and_tabs() -> None:
     assert escape_for_display("a\n\tb\x1b\r", multiline=True) == "a\n\tb␛␍"
+
+
+HIDDEN = "\u200b\u200c\u200d\u2060\u00ad\u180e\u115f\u1160\u3164\uffa0"
+
+
+@pytest.mark.parametrize("char", list(HIDDEN))
+def test_escape_for_display_shows_invisible_characters(char: str) -> None:
+    assert escape_for_display(f"rm{char}x") == f"rm<U+{ord(char):04X}>x"
+
+
+def test_name_text_is_sanitized_one_line_with_invisible_characters_shown() -> None:
+    assert name_text(f"qwen3{ESC}]0;t\x07\u200b:8b\nx\u202e") == "qwen3<U+200B>:8b x"
+    assert name_text("日本 😀 e\u0301") == "日本 😀 e\u0301"
+
+
+def test_show_hidden_keeps_what_is_visible() -> None:
+    assert show_hidden("a\u3164b 👍 é") == "a<U+3164>b 👍 é"
+    text = "plain"
+    assert show_hidden(text) is text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param({"t": f"x{ESC}]52;c;eA==\x07y"}, id="osc-c0"),
+        pytest.param({"t": "a\x9b2Jb\x85\x7f"}, id="c1-del"),
+        pytest.param({"t": "a\u202eb\u2066c\u200ed"}, id="bidi"),
+        pytest.param({"t": "in\u200bvi\u2060si\u3164ble\u00ad"}, id="invisible"),
+        pytest.param({"t": "a\u2028b\u2029c"}, id="separators"),
+        pytest.param({"t": "tag\U000e0041s"}, id="tag-block"),
+        pytest.param({"k\x9b": ["\u202e", 1, None, 2.5]}, id="keys-and-lists"),
+    ],
+)
+def test_json_text_escapes_controls_and_reads_back(value: object) -> None:
+    text = json_text(value)
+    assert json.loads(text) == value
+    assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", text)
+    assert not re.search(f"[{HIDDEN}\U000e0000-\U000e007f]", text)
+
+
+def test_json_text_keeps_other_non_ascii_readable() -> None:
+    value = {"t": "日本語 😀 é — “quotes”", "n": [1, 2]}
+    assert json_text(value) == json.dumps(value, ensure_ascii=False)
+    assert json_text(value, indent=2) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def test_safe_console_drops_controls_from_any_text_it_draws() -> None:
+    """The net under every rich path: even text that skipped `sanitize` cannot reach the
+    terminal with a control sequence; termchat's own styles and cursor moves pass."""
+    out = io.StringIO()
+    renderer = Renderer(file=out, width=60, force_terminal=True, color_system="256")
+    renderer.print(Text(f"a{ESC}[2Jb\x9b31mc\u202ed", style="bold"), Control.move(0, -1))
+    printed = out.getvalue()
+    assert "abcd" in printed and "\x1b[1m" in printed and "\x1b[1A" in printed
+    assert "\x1b[2J" not in printed and "\x9b" not in printed and "\u202e" not in printed
+
+
+def test_safe_output_drops_controls_from_text_but_not_its_own_sequences() -> None:
+    out = io.StringIO()
+    output = SafeOutput(out, lambda: Size(rows=24, columns=80))
+    output.write(f"a{ESC}]0;t\x07b\x9b2Jc\u202ed\u2066e\n")
+    output.hide_cursor()
+    output.flush()
+    assert out.getvalue() == "a]0;tb2Jcde\n\x1b[?25l"

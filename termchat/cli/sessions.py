@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,6 +13,7 @@ from typer.core import TyperCommand
 
 from termchat.config import load_config
 from termchat.errors import ConfigError, StoreError, stderr_line
+from termchat.render.sanitize import json_text, name_text, sanitize
 
 
 class _Command(TyperCommand):
@@ -48,8 +48,14 @@ sessions = typer.Typer(
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    sys.stderr.write(stderr_line(message))
+    sys.stderr.write(stderr_line(_shown(message)))
     return typer.Exit(code)
+
+
+def _shown(text: str) -> str:
+    """A stored or imported string (a title, a message) as one line with no control
+    sequence: every line this command writes goes through here or through the renderer."""
+    return " ".join(sanitize(text).split())
 
 
 def _database() -> Path:
@@ -78,11 +84,8 @@ def _when(timestamp: float) -> str:
 def _plain_rows(rows: Sequence[Sequence[str]]) -> None:
     """For scripts (stdout is not a terminal): one tab-separated line per row, no header, no
     padding, each field on one line and free of control characters."""
-    from termchat.render.sanitize import sanitize
-
     for row in rows:
-        fields = (" ".join(sanitize(field).replace("\t", " ").split()) for field in row)
-        sys.stdout.write("\t".join(fields) + "\n")
+        sys.stdout.write("\t".join(_shown(field) for field in row) + "\n")
 
 
 def _renderer() -> Any:
@@ -113,7 +116,7 @@ def list_sessions(
             except StoreError as exc:
                 raise _fail(str(exc)) from None
     if as_json:
-        sys.stdout.write(json.dumps([row.to_dict() for row in rows], ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text([row.to_dict() for row in rows]) + "\n")
         return
     if not sys.stdout.isatty():
         _plain_rows(
@@ -154,7 +157,7 @@ def show(
     from termchat.render.transcript import draw_transcript
 
     renderer = _renderer()
-    renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {record.model}")
+    renderer.notice(f"{record.title or '(untitled)'} · {record.id} · {name_text(record.model)}")
     draw_transcript(renderer, messages, model=record.model, show_thinking=True)
 
 
@@ -190,7 +193,7 @@ def search(
             }
             for h in hits
         ]
-        sys.stdout.write(json.dumps(found, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(found) + "\n")
         return
     if not sys.stdout.isatty():
         plain = [
@@ -226,7 +229,7 @@ def export(
     with _open() as store:
         try:
             if fmt == "json":
-                text = json.dumps(export_json(store, session_id), ensure_ascii=False, indent=2)
+                text = json_text(export_json(store, session_id), indent=2)
             else:
                 text = export_markdown(store, session_id)
         except StoreError as exc:
@@ -235,8 +238,6 @@ def export(
         text += "\n"
     if output is None:
         if sys.stdout.isatty():  # a terminal must not act on what the model wrote
-            from termchat.render.sanitize import sanitize
-
             text = sanitize(text)
         sys.stdout.write(text)
         return
@@ -266,9 +267,7 @@ def import_(path: Annotated[Path, typer.Argument(metavar="PATH", help="A JSON ex
     if not sys.stdout.isatty():  # scripts get the id alone
         sys.stdout.write(f"{new_id}\n")
         return
-    from termchat.render.sanitize import sanitize
-
-    title = sanitize(record.title or "untitled")
+    title = _shown(record.title or "untitled")
     noun = "message" if count == 1 else "messages"
     sys.stdout.write(f"Imported “{title}” as {new_id} ({count} {noun}) — termchat -r {new_id}\n")
 
@@ -293,7 +292,7 @@ def rename(
             record = store.rename(session_id, title)
         except StoreError as exc:
             raise _fail(str(exc)) from None
-    sys.stdout.write(f"{record.id}: {record.title}\n")
+    sys.stdout.write(f"{record.id}: {_shown(record.title or '')}\n")
 
 
 @sessions.command("delete", cls=_Command)
@@ -308,7 +307,8 @@ def delete(
             if not yes:
                 if not sys.stdin.isatty():
                     raise _fail("Refusing to delete without --yes (no terminal to ask on).", 2)
-                if not typer.confirm(f"Delete “{record.title}” ({record.id})?", default=False):
+                question = f"Delete “{_shown(record.title or 'untitled')}” ({record.id})?"
+                if not typer.confirm(question, default=False):
                     sys.stderr.write("Not deleted.\n")
                     return
             store.delete_session(record.id)

@@ -8,6 +8,7 @@ from termchat.app import ChatApp
 from termchat.commands.base import Command
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
 from termchat.errors import BackendError, CommandError, ServerError, UsageError
+from termchat.render.sanitize import name_text
 
 
 async def cmd_models(app: ChatApp, args: str) -> None:
@@ -20,7 +21,8 @@ async def cmd_models(app: ChatApp, args: str) -> None:
     for m in models:
         size = f"{m.size / 1e9:.1f} GB" if m.size else ""
         mark = "●" if _same_model(m.name, app.conversation.model) else ""
-        rows.append((mark, m.name, m.parameter_size or "", m.quantization or "", size))
+        name = name_text(m.name)  # invisible characters shown: no name passes for another
+        rows.append((mark, name, m.parameter_size or "", m.quantization or "", size))
     app.renderer.table("Models", ["", "name", "params", "quant", "size"], rows)
 
 
@@ -165,7 +167,7 @@ async def cmd_info(app: ChatApp, args: str) -> None:
         app.renderer.notice("No model chosen. Use /model NAME.")
         return
     info = await app.model_info()
-    rows: list[tuple[str, str]] = [("model", conv.model)]
+    rows: list[tuple[str, str]] = [("model", name_text(conv.model))]
     if info is not None:
         for label, value in (
             ("family", info.family),

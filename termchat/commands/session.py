@@ -6,6 +6,7 @@ from termchat.app import ChatApp
 from termchat.commands.base import Command
 from termchat.errors import UsageError
 from termchat.messages import Message
+from termchat.render.sanitize import escape_for_display, name_text
 from termchat.render.transcript import draw_transcript
 
 REPLAY_LIMIT = 20
@@ -42,7 +43,7 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
     app.close_dangling_calls("termchat stopped before it ran")
     app.renderer.notice(
         f"Resumed “{record.title or record.id}” ({record.id}) — "
-        f"{len(messages)} messages, model {conv.model}."
+        f"{len(messages)} messages, model {name_text(conv.model)}."
     )
     if not app.session.saving:
         app.renderer.notice(app.session.not_saving_text())
@@ -174,7 +175,7 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
 
     rows = [
         (
-            row.name,
+            escape_for_display(row.name),
             short_source(row.source),
             row.policy,
             "yes" if row.enabled else "no",

@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from termchat.render.blocks import make_parser
-from termchat.render.sanitize import sanitize
+from termchat.render.sanitize import sanitize, show_hidden
 
 
 @lru_cache(maxsize=1)
@@ -205,6 +205,7 @@ def _clean_inline(tokens: list[Token]) -> list[Token]:
             token.attrs["href"] = href
             if token.markup == "autolink" or _link_text(tokens, index) == href:
                 skip_close += 1  # the text already is the target: show it once
+                tokens[index + 1].content = show_hidden(tokens[index + 1].content)  # exactly
                 continue
         elif token.type == "link_close" and skip_close:
             skip_close -= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from termchat.messages import Figure, Stats
-from termchat.render.sanitize import sanitize
+from termchat.render.sanitize import name_text, sanitize
 
 
 def one_line(text: str) -> str:
@@ -70,7 +70,7 @@ def footer_text(
     if number is not None:
         parts.append(f"#{number}")
     if model:
-        parts.append(one_line(model))
+        parts.append(name_text(model))
     if stats is not None:
         if stats.tokens is not None:
             parts.append(figure_text(stats.tokens, "token"))
@@ -90,8 +90,8 @@ def short_source(source: str) -> str:
     (`file:/home/me/projects/tools.py` → `tools.py`); `builtin` and `mcp:NAME` as they are."""
     kind, _, rest = source.partition(":")
     if kind == "file" and rest:
-        return one_line(rest.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
-    return one_line(source)
+        return name_text(rest.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
+    return name_text(source)
 
 
 def interrupted_text() -> Text:
@@ -109,7 +109,7 @@ def stats_rows(model: str | None, stats: Stats | None) -> list[tuple[str, str]]:
     stats = stats or Stats()
     count = "—" if stats.prompt_eval_count is None else str(stats.prompt_eval_count)
     return [
-        ("model", one_line(model) if model else "—"),
+        ("model", name_text(model) if model else "—"),
         ("done reason", one_line(stats.done_reason) if stats.done_reason else "—"),
         ("total duration", format_duration(stats.total_duration)),
         ("load duration", format_duration(stats.load_duration)),

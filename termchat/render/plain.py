@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from termchat.accumulator import Reply
 from termchat.errors import stderr_line
 from termchat.messages import Message
-from termchat.render.sanitize import sanitize
+from termchat.render.sanitize import json_text, sanitize
 
 if TYPE_CHECKING:
     from termchat.render.renderer import Renderer
@@ -114,7 +113,7 @@ class JsonReply:
         self._calls_done = 0
 
     def _emit(self, obj: dict[str, Any]) -> None:
-        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.out.write(json_line(obj))
 
     def update(self, reply: Reply) -> None:
         """Emit the events that arrived since the last call."""
@@ -205,5 +204,12 @@ class OneLineMessages:
 
     @staticmethod
     def _event(obj: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(obj))
         sys.stdout.flush()
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    """One `--json` event as its line: the exact text, with control, bidi and invisible
+    characters as `\\uXXXX` escapes (see `json_text`), so a terminal shows the events as they
+    are and a reader decodes the same strings."""
+    return json_text(obj) + "\n"

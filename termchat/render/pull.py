@@ -70,7 +70,7 @@ class PullDisplay:
         self._print = print_line
         self._clock = clock
         self._progress = Progress(
-            TextColumn("{task.description}", style="termchat.notice"),
+            TextColumn("{task.description}", style="termchat.notice", markup=False),
             BarColumn(),
             _LayerColumn(DownloadColumn()),
             _LayerColumn(TransferSpeedColumn()),

@@ -13,6 +13,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from termchat.messages import Message, Stats
+from termchat.render.console import SafeConsole
 from termchat.render.framelog import FrameLog
 from termchat.render.parts import (
     error_text,
@@ -21,7 +22,7 @@ from termchat.render.parts import (
     one_line,
     stats_rows,
 )
-from termchat.render.sanitize import escape_for_display, sanitize
+from termchat.render.sanitize import escape_for_display, name_text, sanitize, show_hidden
 from termchat.render.styles import rich_theme
 from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
 from termchat.render.trim import Trimmed
@@ -75,7 +76,7 @@ class Renderer:
         color_system: ColorSystem | None = "auto",
     ) -> None:
         self.theme = theme or load_theme()
-        self.console = Console(
+        self.console: Console = SafeConsole(
             file=file,
             theme=rich_theme(self.theme),
             width=width,
@@ -156,7 +157,7 @@ class Renderer:
 
     def user_message(self, text: str, model: str | None = None) -> None:
         """A user's message as the prompt showed it (for a resumed conversation)."""
-        prompt = f"{one_line(model)} ❯ " if model else "❯ "
+        prompt = f"{name_text(model)} ❯ " if model else "❯ "
         body = Text(sanitize(text), style="termchat.user")
         self.print(Text.assemble((prompt, "termchat.prompt"), body))
 
@@ -216,7 +217,7 @@ class Renderer:
 
         return LiveReply(
             self.console,
-            model,
+            name_text(model),  # a server's word: for the spinner and the footer
             show_thinking=show_thinking,
             code_theme=self.code_theme,
             clock=clock or time.monotonic,
@@ -284,9 +285,11 @@ class Renderer:
             self.interrupted_marker()
             return
         error = message.error is not None
-        shown, note = shorten(sanitize(message.content).rstrip("\n"))
+        # A listing of files can hold names made to look like others: their invisible
+        # characters are shown.
+        shown, note = shorten(show_hidden(sanitize(message.content)).rstrip("\n"))
         body = Text(shown, style="termchat.tool.error" if error else "termchat.tool.result")
-        name = one_line(message.tool_name or "tool")
+        name = escape_for_display(message.tool_name or "tool")
         title = f"{'✗' if error else '↳'} {name}{' failed' if error else ''}"
         self.print(
             Panel(

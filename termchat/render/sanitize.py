@@ -1,8 +1,27 @@
-"""Makes untrusted text (model, tool and server output) safe to show on a terminal."""
+"""Makes untrusted text (model, tool and server output) safe to show on a terminal.
+
+Rich-free: the REPL, the CLI and the JSON writers use it too. By what the text is:
+
+- `sanitize`: prose (answers, reasoning, titles, error bodies). Control sequences and bidi
+  controls are removed; everything printable stays, joiners included (emoji and scripts need
+  them).
+- `name_text`: a name (a model, a file): sanitized, on one line, its invisible characters
+  shown (`<U+200B>`) so that no name passes for another; `show_hidden` does the last part
+  for longer sanitized text that holds names (a tool's result).
+- `escape_for_display`: text whose every character matters (tool names and arguments, the
+  call to approve): every control and invisible character is shown (`␛`, `␍`, `<U+202E>`).
+- `json_text`: JSON that keeps every character, with controls, bidi and invisible characters
+  written as `\\uXXXX` escapes (other non-ASCII stays readable).
+
+The display's last line of defence is elsewhere: render.console.SafeConsole (everything rich
+draws) and repl.output.SafeOutput (everything prompt_toolkit draws).
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 # Characters that can start or be part of something a terminal would act on, or that hide or
 # reorder text: C0 controls (bar \t and \n), DEL, C1 controls, bidi marks, embeddings,
@@ -28,6 +47,10 @@ _SEQUENCE = re.compile(
     )
 )
 _LEFTOVER = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+# Characters that show nothing (or a blank) yet make two strings that look alike differ: zero-width
+# space, non-joiner and joiner, word joiner, invisible operators, soft hyphen, Mongolian vowel
+# separator, combining grapheme joiner, Hangul fillers. Kept in prose, shown in names.
+_HIDDEN = "\u200b-\u200d\u2060-\u2064\u00ad\u180e\u034f\u115f\u1160\u3164\uffa0"
 _SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " "})
 
 
@@ -53,7 +76,7 @@ def sanitize(text: str) -> str:
 
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "\u2421"  # ␡
-_VISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200d{_INVISIBLE}]")
+_VISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_HIDDEN}{_INVISIBLE}]")
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -85,3 +108,53 @@ def escape_for_display(text: str, *, multiline: bool = False) -> str:
             for line in text.split("\n")
         )
     return _VISIBLE.sub(_picture, text)
+
+
+def has_controls(text: str) -> bool:
+    """Whether `sanitize` would change `text` (a cheap test for text that is usually clean)."""
+    return _SUSPICIOUS.search(text) is not None
+
+
+# In JSON text these can only stand inside strings (json.dumps escapes C0 controls itself).
+_JSON_ESCAPED = re.compile(f"[\x7f-\x9f\u2028\u2029{_HIDDEN}{_INVISIBLE}]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # JSON spells a character beyond the BMP as its UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_text(value: Any, *, indent: int | None = None, default: Any = None) -> str:
+    """`value` as JSON that is safe to write to a terminal, and reads back to the same value.
+
+    As `json.dumps(value, ensure_ascii=False)`, but DEL, C1 controls, bidi controls, line and
+    paragraph separators and invisible characters are `\\uXXXX` escapes too (C0 controls
+    already are), so no raw control reaches a terminal and none hides in the text; other
+    non-ASCII characters stay readable.
+
+    Args:
+        value: What `json.dumps` takes.
+        indent: As for `json.dumps`.
+        default: As for `json.dumps` (a function for values it cannot write).
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=default)
+    return _JSON_ESCAPED.sub(_json_escape, text)
+
+
+_HIDDEN_ONLY = re.compile(f"[{_HIDDEN}]")
+
+
+def show_hidden(text: str) -> str:
+    """`text` (already sanitized) with each invisible character shown as `<U+200B>`: for output
+    that may hold names, such as a tool's result listing files, where a zero-width space or a
+    Hangul filler could make one name pass for another."""
+    return _HIDDEN_ONLY.sub(_picture, text) if _HIDDEN_ONLY.search(text) else text
+
+
+def name_text(text: str) -> str:
+    """A name from outside (a model, a file) as one line: sanitized, line breaks as spaces, and
+    its invisible characters shown (`<U+200B>`), so that no name passes for another."""
+    return show_hidden(" ".join(sanitize(text).split()))

@@ -12,11 +12,14 @@ from typing import Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
+from prompt_toolkit.output import Output
 from prompt_toolkit.styles import Style
 
 from termchat.messages import ToolCall
+from termchat.render.sanitize import escape_for_display
 from termchat.tools.policy import ApprovalAnswer
 
 STYLE = Style.from_dict(
@@ -40,7 +43,22 @@ WORDS = {"y": "yes", "a": "always", "n": "no", "e": "edit", "enter": "no", "": "
 
 class ReplApprover:
     """Asks about each tool call with single keys: y once, a always, n no (then a reason),
-    e edit; Enter alone is no at once."""
+    e edit; Enter alone is no at once.
+
+    Args:
+        inp: The terminal's input.
+        output: The terminal's output (the REPL's `SafeOutput`).
+    """
+
+    def __init__(self, inp: Input, output: Output) -> None:
+        self.input = inp
+        self.output = output
+
+    def _session(self, **options: Any) -> PromptSession[str]:
+        return PromptSession(input=self.input, output=self.output, **options)
+
+    def _say(self, text: str) -> None:
+        print_formatted_text(text, output=self.output)
 
     async def _key(self, message: str, allowed: str) -> str | None:
         """One key of `allowed`, or "enter"; None for Ctrl-C or Ctrl-D. The question's line
@@ -71,7 +89,7 @@ class ReplApprover:
         def _ignore(event: KeyPressEvent) -> None:
             pass
 
-        session: PromptSession[str] = PromptSession(key_bindings=kb, style=STYLE)
+        session = self._session(key_bindings=kb, style=STYLE)
         key = await session.prompt_async(FormattedText([("class:prompt", message)]))
         return key or None
 
@@ -83,7 +101,8 @@ class ReplApprover:
             offer_always: Offer [a] always (not for tools that ask before every call).
         """
         always = "[a] always  " if offer_always else ""
-        message = f"Run {call.name}? [y] yes  {always}[n] no + reason  [e] edit  (Enter: no) "
+        name = escape_for_display(call.name)  # the model's words: shown exactly
+        message = f"Run {name}? [y] yes  {always}[n] no + reason  [e] edit  (Enter: no) "
         letter = await self._key(message, "yane" if offer_always else "yne")
         if letter is None:
             return None
@@ -91,7 +110,7 @@ class ReplApprover:
             return ApprovalAnswer("deny")
         if letter == "n":
             try:
-                reason = await PromptSession[str]().prompt_async(
+                reason = await self._session().prompt_async(
                     "Reason for the model (optional, Enter to skip): "
                 )
             except KeyboardInterrupt:
@@ -110,16 +129,16 @@ class ReplApprover:
         text = json.dumps(arguments, ensure_ascii=False)
         while True:
             try:
-                text = await PromptSession[str]().prompt_async("Arguments (JSON): ", default=text)
+                text = await self._session().prompt_async("Arguments (JSON): ", default=text)
             except (KeyboardInterrupt, EOFError):
                 return None
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                print_formatted_text(f"Not valid JSON: {exc.msg} at column {exc.colno}. Try again.")
+                self._say(f"Not valid JSON: {exc.msg} at column {exc.colno}. Try again.")
                 continue
             if not isinstance(value, dict):
-                print_formatted_text("The arguments must be a JSON object {...}. Try again.")
+                self._say("The arguments must be a JSON object {...}. Try again.")
                 continue
             return value
 

@@ -10,9 +10,11 @@ from prompt_toolkit.application.current import get_app_or_none, get_app_session
 from prompt_toolkit.input import Input
 from prompt_toolkit.input.typeahead import get_typeahead
 from prompt_toolkit.key_binding.key_processor import KeyPress
+from prompt_toolkit.output import Output
 
 from termchat.messages import ToolCall
 from termchat.repl.dialogs import STYLE, ReplApprover, edit_in_editor
+from termchat.repl.output import safe_output
 from termchat.repl.picker import pick_session
 from termchat.tools.policy import ApprovalAnswer
 
@@ -74,15 +76,19 @@ class ReplFrontend:
     the Repl then reads keys through `keys` while a turn runs.
 
     Every dialog pauses the streaming key reader first: both would read the same terminal.
+    Everything prompt_toolkit draws for the REPL goes through `output`, each prompt, dialog and
+    printed line naming it (a test checks that none forgets).
 
     Args:
         inp: The terminal input (default: prompt_toolkit's, the one the prompt uses).
+        output: The terminal output (default: prompt_toolkit's, made a `SafeOutput`).
     """
 
-    def __init__(self, inp: Input | None = None) -> None:
+    def __init__(self, inp: Input | None = None, output: Output | None = None) -> None:
         self.input = inp or get_app_session().input
+        self.output = output or safe_output()
         self.keys = KeyReader(self.input)
-        self._approver = ReplApprover()
+        self._approver = ReplApprover(self.input, self.output)
 
     async def approve(self, call: ToolCall, *, offer_always: bool) -> ApprovalAnswer | None:
         """y / a / n / e for one call; None on Ctrl-C."""
@@ -105,7 +111,13 @@ class ReplFrontend:
         when there is nothing to pick or the user cancelled."""
         with self.keys.paused():
             current = session.conversation.session_id
-            return await pick_session(session.summaries, exclude=current, style=STYLE)
+            return await pick_session(
+                session.summaries,
+                exclude=current,
+                style=STYLE,
+                inp=self.input,
+                output=self.output,
+            )
 
     def changed(self) -> None:
         """Redraw the prompt on screen (its toolbar shows the model and thinking state)."""

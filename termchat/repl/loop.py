@@ -25,6 +25,7 @@ from prompt_toolkit.keys import Keys
 from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
 from termchat.errors import TermchatError
+from termchat.render.sanitize import name_text
 from termchat.repl.dialogs import STYLE, run_editor
 from termchat.repl.frontend import ReplFrontend
 from termchat.repl.paste import Pastes, normalize
@@ -56,7 +57,8 @@ class SlashCompleter(Completer):
             return
         for choice in command.choices(self.app):
             if choice.startswith(word):
-                yield Completion(choice, start_position=-len(word))
+                # A server's model name: shown sanitized, invisible characters visible.
+                yield Completion(choice, start_position=-len(word), display=name_text(choice))
 
 
 def strip_fence(text: str) -> str:
@@ -118,6 +120,7 @@ class Repl:
                 app.renderer.warning(f"Cannot use the history file {history_file}: {exc}")
         self.session: PromptSession[str] = PromptSession(
             input=frontend.input,
+            output=frontend.output,
             history=history,
             completer=SlashCompleter(app),
             complete_while_typing=False,
@@ -279,7 +282,7 @@ class Repl:
                 try:
                     if typed is not None:
                         echo = FormattedText([*self._message(), ("", typed)])
-                        print_formatted_text(echo, style=STYLE)
+                        print_formatted_text(echo, style=STYLE, output=self.frontend.output)
                         text = self.pastes.expand(typed)
                         self.session.history.append_string(text)
                     else:

@@ -15,10 +15,12 @@ from prompt_toolkit.application import Application
 from prompt_toolkit.application.current import get_app
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.layout import HSplit, Layout, VSplit, Window
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
 from prompt_toolkit.layout.dimension import Dimension
+from prompt_toolkit.output import Output
 from prompt_toolkit.styles import BaseStyle
 
 from termchat.errors import TermchatError
@@ -207,7 +209,14 @@ def _bindings(picker: SessionPicker) -> KeyBindings:
     return kb
 
 
-async def pick_session(find: Finder, *, exclude: str | None, style: BaseStyle) -> str | None:
+async def pick_session(
+    find: Finder,
+    *,
+    exclude: str | None,
+    style: BaseStyle,
+    inp: Input | None = None,
+    output: Output | None = None,
+) -> str | None:
     """Let the user pick a saved conversation; its id, or None (said on screen) when there
     is none to pick or the user cancelled.
 
@@ -215,6 +224,8 @@ async def pick_session(find: Finder, *, exclude: str | None, style: BaseStyle) -
         find: The saved conversations matching a filter, newest first.
         exclude: The id of the conversation open now, left out of the list.
         style: The REPL's style.
+        inp: The terminal's input (default: prompt_toolkit's).
+        output: The terminal's output (default: prompt_toolkit's).
 
     Raises:
         TermchatError: the saved conversations could not be listed.
@@ -223,7 +234,7 @@ async def pick_session(find: Finder, *, exclude: str | None, style: BaseStyle) -
     picker.refresh()
     if not picker.rows:
         other = " other" if exclude else ""
-        print_formatted_text(f"No{other} saved conversation to resume.")
+        print_formatted_text(f"No{other} saved conversation to resume.", output=output)
         return None
     label = Window(
         FormattedTextControl(FormattedText([("class:prompt", LABEL)])),
@@ -245,9 +256,14 @@ async def pick_session(find: Finder, *, exclude: str | None, style: BaseStyle) -
         focused_element=picker.query,
     )
     app: Application[str | None] = Application(
-        layout=layout, key_bindings=_bindings(picker), style=style, erase_when_done=True
+        layout=layout,
+        key_bindings=_bindings(picker),
+        style=style,
+        erase_when_done=True,
+        input=inp,
+        output=output,
     )
     chosen = await app.run_async()
     if chosen is None:
-        print_formatted_text("Nothing resumed.")
+        print_formatted_text("Nothing resumed.", output=output)
     return chosen

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from termchat.render.sanitize import name_text
 from termchat.repl.cells import cells, clip, one_line
 
 _QUANTIZATION = re.compile(r"(?i)i?q\d\w*|b?f\d+|fp\d+|int\d+|mxfp\d+|latest")
@@ -17,8 +18,9 @@ Fragments = list[tuple[str, str]]
 def short_name(model: str) -> str:
     """A model's name without what the user rarely needs to read: the path before its last
     part, the quantization tag and a `-GGUF` suffix (`hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M` →
-    `Qwen3-8B`, `qwen3:latest` → `qwen3`; `qwen3:8b` stays)."""
-    name = one_line(model).rsplit("/", 1)[-1]
+    `Qwen3-8B`, `qwen3:latest` → `qwen3`; `qwen3:8b` stays), sanitized, its invisible
+    characters shown (`<U+200B>`)."""
+    name = name_text(model).rsplit("/", 1)[-1]
     base, colon, tag = name.partition(":")
     kept = [part for part in tag.split("-") if part and not _QUANTIZATION.fullmatch(part)]
     base = re.sub(r"(?i)[-._]gguf$", "", base) or base
@@ -97,7 +99,8 @@ def toolbar(
     only clears the line).
     """
     key = "class:bottom-toolbar.key"
-    parts = [Part((("class:bottom-toolbar.model", one_line(model or "no model")),), 0, 0)]
+    name = name_text(model) if model else "no model"
+    parts = [Part((("class:bottom-toolbar.model", name),), 0, 0)]
     if problem:
         parts.append(Part((("class:bottom-toolbar.problem", one_line(problem)),), 1, 1))
     parts.append(Part((("", thinking),), 3, 2))
