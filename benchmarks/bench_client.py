@@ -17,7 +17,7 @@ import time
 
 import ptyrun
 from common import ROOT, TERMCHAT, Budget, Log, Row, median
-from server import FakeServerProcess
+from server import StandIn, prompt
 
 from termchat.accumulator import Reply
 from termchat.backends.ndjson import OllamaStream
@@ -82,7 +82,7 @@ def memory_rows(turns: int, budget: Budget, say: Log) -> list[Row]:
     """RSS of the REPL before and after `turns` long answers."""
     say(f"memory: {turns} answers of {TURN_TOKENS:,} tokens in the REPL")
     with (
-        FakeServerProcess(long_tokens=TURN_TOKENS) as server,
+        StandIn() as server,
         tempfile.TemporaryDirectory(prefix="termchat-bench-") as home,
     ):
         argv = [TERMCHAT, "-m", "qwen3", "--no-think", "--host", server.url]
@@ -95,7 +95,7 @@ def memory_rows(turns: int, budget: Budget, say: Log) -> list[Row]:
             for turn in range(turns):
                 if budget.left() < 20:
                     break
-                process.send(f"long answer {turn}\r")
+                process.send(prompt("markdown", TURN_TOKENS, 0) + f" turn={turn}\r")
                 if not process.wait_count(FOOTER_MARK, turn + 1, timeout=120):
                     raise RuntimeError(f"answer {turn + 1} did not end")
                 done += 1
