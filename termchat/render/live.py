@@ -11,7 +11,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from termchat.accumulator import Reply
-from termchat.render.blocks import BlockSplitter
+from termchat.render.blocks import BlockSplitter, Piece
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
 from termchat.render.markdown import BlockPrinter
@@ -298,15 +298,16 @@ class LiveReply:
         tail = splitter.tail + partial
         if not tail.strip():
             return []
-        return self._rows(*self._printer.preview(tail))
+        return self._rows(*self._printer.preview(tail, splitter.tail_part))
 
-    def _blocks(self, blocks: list[str]) -> list[RenderableType]:
-        """Renderables for finished blocks; completes a code block already partly printed."""
+    def _blocks(self, pieces: list[Piece]) -> list[RenderableType]:
+        """Renderables for finished pieces; completes a code block already partly printed."""
         out: list[RenderableType] = []
-        for block in blocks:
+        for piece in pieces:
             stream, self._fence = self._fence, None
-            if stream is None or not stream.printed:
-                out.extend(self._printer.block(block))
+            block = piece.text
+            if stream is None or not stream.printed or piece.part is not None:
+                out.extend(self._printer.piece(piece))
                 continue
             markdown = self._printer.markdown(block)
             fence = next(t for t in markdown.parsed if t.level == 0 and t.type == "fence")
