@@ -11,6 +11,8 @@ Sections (each module's docstring says how it measures), in the order they run:
 - lag (bench_lag): arrival → written at 400 and 1,000 tok/s, frame cost;
 - shapes (bench_render): every shape of answer at 2k and 8k tokens, termchat against the
   one-process floor, interleaved; reasoning shown against collapsed; synchronized update;
+- repl (bench_repl): CPU of a reply in the REPL, idle, waiting for a first token; resume of
+  10,000 and 100,000 messages to a drawn prompt;
 - store (bench_store): the session store (resume, list, search).
 
 Figures are medians of the runs, with their spread, and the machine's load average (1 minute)
@@ -33,12 +35,13 @@ from importlib.metadata import version
 import bench_client
 import bench_lag
 import bench_render
+import bench_repl
 import bench_startup
 import bench_store
 from common import Budget, Log, Row
 
 BUDGET = {True: 600.0, False: 3600.0}  # seconds (quick, full); cases cut extra runs to fit
-SECTIONS = ("startup", "client", "lag", "shapes", "store")
+SECTIONS = ("startup", "client", "lag", "shapes", "repl", "store")
 
 
 def machine() -> str:
@@ -122,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_lag.run(args.quick, runs, budget, say)
     if "shapes" in only:
         rows += bench_render.run(args.quick, runs, budget, say)
+    if "repl" in only:
+        rows += bench_repl.run(args.quick, runs, budget, say)
     if "store" in only:
         rows += store_rows(args.quick, say)
     loads.append(os.getloadavg())
