@@ -21,11 +21,11 @@ from termchat.checkpoint import ReplyRow
 from termchat.conversation import Conversation
 from termchat.errors import StoreError
 from termchat.messages import Message
-from termchat.store.tail import Earlier, Tail
 
 if TYPE_CHECKING:
     from termchat.config import Config
     from termchat.store import SessionRecord, SessionStore, SessionSummary
+    from termchat.store.tail import Earlier
 
 NOT_SAVING = "This conversation is not being saved"
 """The one sentence for "saving is off"; a reason may follow in parentheses."""
@@ -484,6 +484,8 @@ class ChatSession:
             conv.messages = [row.message for row in rows]
             self._rows = [row.row_id for row in rows]
             return record
+        from termchat.store.tail import Earlier, Tail
+
         head = Earlier(self.store, record.id, rows[0].row_id, before)
         conv.messages = Tail([row.message for row in rows], before, head.messages)
         self._rows = Tail([row.row_id for row in rows], before, head.row_ids)
@@ -494,12 +496,14 @@ class ChatSession:
         """Read the rest of a resumed conversation before anything is sent (the request holds
         all of it); when it cannot be read, say so and go on from the messages shown."""
         messages, rows = self.conversation.messages, self._rows
-        if not isinstance(messages, Tail) or not messages.before:
+        if not getattr(messages, "before", 0):  # not a resumed `Tail`, or read already
             return
+        from termchat.store.tail import Tail
+
         try:
-            messages.loaded()
-            if isinstance(rows, Tail):
-                rows.loaded()
+            for part in (messages, rows):
+                if isinstance(part, Tail):
+                    part.loaded()
         except StoreError as exc:
             for part in (messages, rows):
                 if isinstance(part, Tail):
@@ -514,8 +518,8 @@ class ChatSession:
             StoreError: the database failed.
         """
         messages = self.conversation.messages
-        head = self._head
-        if head is None or not isinstance(messages, Tail) or not 0 < messages.before <= count:
+        before = getattr(messages, "before", 0)
+        if self._head is None or not 0 < before <= count:
             return sum(1 for message in messages[:count] if message.role == "assistant")
-        shown = messages[messages.before : count]
-        return head.replies() + sum(1 for message in shown if message.role == "assistant")
+        shown = messages[before:count]
+        return self._head.replies() + sum(1 for message in shown if message.role == "assistant")
