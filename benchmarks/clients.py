@@ -1,16 +1,22 @@
 """Reference chat clients the benchmark compares termchat with, each run as its own process.
 
-`python benchmarks/clients.py MODE URL PROMPT`, MODE one of:
+`python benchmarks/clients.py MODE URL PROMPT [THINK]`, THINK one of `off` (the default: the
+request says `"think": false`), `shown` or `hidden` (reasoning asked for; drawn at the end only
+when shown). MODE one of:
 
-- raw: write each content piece as it arrives (the floor: no rendering at all);
-- once: stream the answer, then render it once with rich's Markdown (the rendering floor);
+- floor: the one-process yardstick. It writes the text of each read of the socket as it comes
+  (one write per read, reasoning and answer alike), then renders the whole answer once with
+  rich's Markdown (and the reasoning once, as plain text, when shown). A client cannot show a
+  streamed answer, formatted, for less: one start-up, one JSON parse per chunk, one render;
+- raw: write each piece as it arrives, flushed one by one (no rendering at all);
+- once: stream the answer unseen, then render it once with rich's Markdown;
 - naive: `Live(Markdown(text))`, as most rich-based chat clients do: a new Markdown of the
-  whole answer on every token (parsed again each time), the whole of it rendered again on
+  whole answer on every piece (parsed again each time), the whole of it rendered again on
   every refresh of Live (4 a second; `vertical_overflow="visible"` so long answers scroll).
-  Quadratic: the longer the answer, the more each token costs.
+  Quadratic: the longer the answer, the more each piece costs.
 
-Each reads Ollama's NDJSON with the standard library only, so the floors carry no client cost
-beyond reading the socket and parsing JSON.
+Each reads Ollama's NDJSON with the standard library only, so the yardsticks carry no client
+cost beyond reading the socket and parsing JSON.
 """
 
 from __future__ import annotations
@@ -21,16 +27,18 @@ import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+Pieces = list[tuple[str, str]]  # (thinking, content) of the chunks of one read
 
-def stream(url: str, prompt: str) -> Iterator[str]:
-    """The content pieces of one /api/chat reply, as they arrive."""
+
+def reads(url: str, prompt: str, think: str) -> Iterator[Pieces]:
+    """The pieces of one /api/chat reply, one list per read of the socket."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
     body = {
         "model": "qwen3",
         "messages": [{"role": "user", "content": prompt}],
         "stream": True,
-        "think": False,
+        "think": think != "off",
     }
     connection.request("POST", "/api/chat", json.dumps(body), {"Content-Type": "application/json"})
     response = connection.getresponse()
@@ -41,52 +49,83 @@ def stream(url: str, prompt: str) -> Iterator[str]:
             return
         lines = (pending + data).split(b"\n")
         pending = lines.pop()
+        batch: Pieces = []
+        done = False
         for line in lines:
             if not line:
                 continue
             chunk = json.loads(line)
-            content = chunk.get("message", {}).get("content")
-            if content:
-                yield content
-            if chunk.get("done"):
-                return
+            message = chunk.get("message") or {}
+            batch.append((message.get("thinking") or "", message.get("content") or ""))
+            done = done or bool(chunk.get("done"))
+        yield batch
+        if done:
+            return
 
 
-def raw(url: str, prompt: str) -> None:
-    """Write the pieces as they come."""
+def floor(url: str, prompt: str, think: str) -> None:
+    """Write each read's text at once; then render the answer once."""
     out = sys.stdout
-    for piece in stream(url, prompt):
-        out.write(piece)
-        out.flush()
+    thinking: list[str] = []
+    content: list[str] = []
+    for batch in reads(url, prompt, think):
+        text = "".join(t + c for t, c in batch)
+        if text:
+            out.write(text)
+            out.flush()
+        thinking += (t for t, _ in batch)
+        content += (c for _, c in batch)
+    out.write("\n")
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    console = Console()
+    if think == "shown":
+        console.print(Text("".join(thinking), style="italic"))
+    console.print(Markdown("".join(content)))
+
+
+def raw(url: str, prompt: str, think: str) -> None:
+    """Write the pieces as they come, one flush each."""
+    out = sys.stdout
+    for batch in reads(url, prompt, think):
+        for thinking, content in batch:
+            if thinking or content:
+                out.write(thinking + content)
+                out.flush()
     out.write("\n")
 
 
-def once(url: str, prompt: str) -> None:
+def once(url: str, prompt: str, think: str) -> None:
     """Collect the answer, then render it once."""
-    text = "".join(stream(url, prompt))
+    text = "".join(c for batch in reads(url, prompt, think) for _, c in batch)
     from rich.console import Console
     from rich.markdown import Markdown
 
     Console().print(Markdown(text))
 
 
-def naive(url: str, prompt: str) -> None:
-    """A new Markdown of the whole answer per token; Live redraws all of it."""
+def naive(url: str, prompt: str, think: str) -> None:
+    """A new Markdown of the whole answer per piece; Live redraws all of it."""
     from rich.console import Console
     from rich.live import Live
     from rich.markdown import Markdown
 
     text = ""
     with Live(console=Console(), vertical_overflow="visible") as live:
-        for piece in stream(url, prompt):
-            text += piece
-            live.update(Markdown(text))
+        for batch in reads(url, prompt, think):
+            for _, content in batch:
+                if content:
+                    text += content
+                    live.update(Markdown(text))
 
 
 def main() -> int:
     """Command line entry."""
     mode, url, prompt = sys.argv[1:4]
-    {"raw": raw, "once": once, "naive": naive}[mode](url, prompt)
+    think = sys.argv[4] if len(sys.argv) > 4 else "off"
+    {"floor": floor, "raw": raw, "once": once, "naive": naive}[mode](url, prompt, think)
     return 0
 
 

@@ -1,47 +1,52 @@
-"""Starts the fake Ollama server (tests/fakeserver.py) as its own process, and stops it."""
+"""Starts the stand-in server (standin.py) as its own process, asks what it stamped, stops it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-ROOT = Path(__file__).resolve().parent.parent
-FAKESERVER = ROOT / "tests" / "fakeserver.py"
+STANDIN = Path(__file__).resolve().parent / "standin.py"
 
 
-class FakeServerProcess:
-    """`python tests/fakeserver.py` in a separate process (it must not share our GIL).
+def prompt(shape: str, tokens: int, tps: float, wait: float = 0.0) -> str:
+    """The question that makes the stand-in stream `shape` (see standin.py)."""
+    text = f"shape={shape} tokens={tokens} tps={tps:g}"
+    return f"{text} wait={wait:g}" if wait else text
 
-    Every default reply to a prompt that starts with "long" is `long_markdown(long_tokens)`;
-    other prompts get the short echo reply. Use it as a context manager.
 
-    Args:
-        tps: Tokens per second (0: as fast as possible).
-        long_tokens: Size of the long answer.
+class StandIn:
+    """`python benchmarks/standin.py` in a separate process; use it as a context manager.
+
+    Attributes:
+        url: Its base URL, once started.
     """
 
-    def __init__(self, *, tps: float = 0.0, long_tokens: int = 1200) -> None:
-        self.tps = tps
-        self.long_tokens = long_tokens
+    def __init__(self) -> None:
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
 
-    def __enter__(self) -> FakeServerProcess:
-        argv = [sys.executable, str(FAKESERVER), "--port", "0", "--long-tokens"]
-        argv += [str(self.long_tokens), "--pull-delay", "0"]
-        if self.tps:
-            argv += ["--tps", str(self.tps)]
+    def __enter__(self) -> StandIn:
         self._process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+            [sys.executable, str(STANDIN)],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
         )
         assert self._process.stdout is not None
         self.url = self._process.stdout.readline().strip()
         if not self.url.startswith("http://"):
             self.__exit__(None, None, None)
-            raise RuntimeError(f"the fake server did not start: {self.url!r}")
+            raise RuntimeError(f"the stand-in server did not start: {self.url!r}")
         return self
+
+    def stamps(self) -> list[tuple[float, int, int]]:
+        """(time, thinking chars, answer chars) of each piece of the last finished stream."""
+        with urllib.request.urlopen(f"{self.url}/_stamps", timeout=10) as answer:
+            return [(float(t), int(a), int(b)) for t, a, b in json.load(answer)]
 
     def __exit__(
         self,

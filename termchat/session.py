@@ -25,6 +25,7 @@ from termchat.messages import Message
 if TYPE_CHECKING:
     from termchat.config import Config
     from termchat.store import SessionRecord, SessionStore, SessionSummary
+    from termchat.store.tail import Earlier
 
 NOT_SAVING = "This conversation is not being saved"
 """The one sentence for "saving is off"; a reason may follow in parentheses."""
@@ -35,6 +36,10 @@ BRANCHED = (
 )
 
 Why = Literal["--no-save", "incognito", "database failed"]
+
+RESUME_TAIL = 60
+"""Messages read at once on resume (more than are shown again); the earlier ones are counted,
+and read when something needs them: the first question sent, /thinking N, /edit…"""
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class ChatSession:
         # path is always a prefix of the conversation (what was said while not saving is not).
         self._rows: list[int] = []
         self._reply: ReplyRow | None = None  # the reply streaming now, saved as it streams
+        self._head: Earlier | None = None  # what a resumed conversation has not read yet
 
     # --- state ---------------------------------------------------------------------------
 
@@ -157,6 +163,7 @@ class ChatSession:
 
     def add(self, message: Message) -> Message:
         """Append a message to the history and, while saving, commit it."""
+        self._read_earlier()
         self.conversation.add(message)
         if self.saving:
             self._write_unsaved()
@@ -461,7 +468,7 @@ class ChatSession:
             raise StoreError("There are no saved conversations yet.")
         record = store.get_session(id_or_prefix)
         store.settle_unfinished()  # a reply whose termchat died since this one opened the file
-        rows = store.load_rows(record.id)
+        rows, before = store.load_tail(record.id, RESUME_TAIL)
         conv = self.conversation
         if "model" not in keep and record.model and record.model != conv.model:
             conv.model = record.model
@@ -472,7 +479,47 @@ class ChatSession:
             conv.think = record.think
         if "options" not in keep and record.options is not None:
             conv.options = dict(record.options)
-        conv.messages = [row.message for row in rows]
         conv.session_id = record.id
-        self._rows = [row.row_id for row in rows]
+        if not before:
+            conv.messages = [row.message for row in rows]
+            self._rows = [row.row_id for row in rows]
+            return record
+        from termchat.store.tail import Earlier, Tail
+
+        head = Earlier(self.store, record.id, rows[0].row_id, before)
+        conv.messages = Tail([row.message for row in rows], before, head.messages)
+        self._rows = Tail([row.row_id for row in rows], before, head.row_ids)
+        self._head = head
         return record
+
+    def _read_earlier(self) -> None:
+        """Read the rest of a resumed conversation before anything is sent (the request holds
+        all of it); when it cannot be read, say so and go on from the messages shown."""
+        messages, rows = self.conversation.messages, self._rows
+        if not getattr(messages, "before", 0):  # not a resumed `Tail`, or read already
+            return
+        from termchat.store.tail import Tail
+
+        try:
+            for part in (messages, rows):
+                if isinstance(part, Tail):
+                    part.loaded()
+        except StoreError as exc:
+            for part in (messages, rows):
+                if isinstance(part, Tail):
+                    part.forget()
+            self._report(f"{exc}. The conversation goes on from its last {len(messages)} messages.")
+
+    def replies_before(self, count: int) -> int:
+        """How many assistant replies the first `count` messages hold; those of a resumed
+        conversation not read yet are counted in the database (see `load`).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        messages = self.conversation.messages
+        before = getattr(messages, "before", 0)
+        if self._head is None or not 0 < before <= count:
+            return sum(1 for message in messages[:count] if message.role == "assistant")
+        shown = messages[before:count]
+        return self._head.replies() + sum(1 for message in shown if message.role == "assistant")

@@ -70,12 +70,12 @@ def test_blocks_join_back_to_the_text_at_every_step(body: str, end: str, at: lis
     fed = ""
     for piece in cut(text, at):
         fed += piece
-        blocks = splitter.feed(piece)
+        blocks = [block.text for block in splitter.feed(piece)]
         assert all(blocks), "an empty block"
         assert all(block.endswith("\n") for block in blocks)
         finished += blocks
         assert "".join(finished) + splitter.tail == fed
-    finished += splitter.finish()
+    finished += [block.text for block in splitter.finish()]
     joined = "".join(finished)
     assert text.startswith(joined)
     assert not text[len(joined) :].strip()  # only a blank rest is left out

@@ -17,6 +17,7 @@ from fakeserver import FakeServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from termchat import session as session_module
 from termchat.app import ChatApp
 from termchat.backends.ollama import OllamaBackend
 from termchat.commands import run_command
@@ -276,7 +277,7 @@ class Model:
         return [node.content for node in self.path]
 
 
-OPS = st.lists(st.sampled_from(["send", "undo", "retry", "alt", "edit"]), max_size=12)
+OPS = st.lists(st.sampled_from(["send", "undo", "retry", "alt", "edit", "resume"]), max_size=12)
 
 
 @settings(
@@ -288,7 +289,11 @@ OPS = st.lists(st.sampled_from(["send", "undo", "retry", "alt", "edit"]), max_si
 def test_session_any_sequence_of_edits_keeps_screen_request_and_store_equal(
     ops: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    """Resuming reads only the last message at once (RESUME_TAIL is 1 here), so every edit
+    also runs on a history whose earlier messages are read only when something needs them."""
     home = tmp_path_factory.mktemp("seq")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(session_module, "RESUME_TAIL", 1)
     server = FakeServer()
     model = Model()
     counter = iter(range(1000))
@@ -317,6 +322,9 @@ def test_session_any_sequence_of_edits_keeps_screen_request_and_store_equal(
             elif op == "alt":
                 await run_command(h.app, "/alt")
                 model.alt()
+            elif op == "resume":
+                if h.app.session.saved:
+                    await run_command(h.app, f"/resume {h.app.session.session_id}")
             else:
                 edited.append(f"Q{n} edited")
                 if model.last_user() is not None:
@@ -343,6 +351,7 @@ def test_session_any_sequence_of_edits_keeps_screen_request_and_store_equal(
         run_chat(server, home, script, editor=editor)
     finally:
         server.close()
+        patch.undo()
     assert not server.errors
 
 

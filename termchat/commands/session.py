@@ -52,7 +52,7 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
         app.renderer.notice(
             f"… {hidden} earlier messages not shown (see all: termchat sessions show {record.id})"
         )
-    replay(app, messages[hidden:], replies_before=_replies(messages[:hidden]))
+    replay(app, messages[hidden:], replies_before=app.session.replies_before(hidden))
     app.frontend.changed()
     app.start_model_info()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -42,6 +42,54 @@ class OpenFence:
         return self._closing.fullmatch(line) is not None
 
 
+FREEZE_CELLS = 12
+"""A growing table is held whole (redrawn as it grows, its columns fitted to all its rows) while
+its body has at most this many cells; then its rows print as they complete, in the column
+widths of its rows up to there (see `Part`)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """How a piece of a top-level list or table printed before the block ended is drawn.
+
+    A list prints each item once the next one starts; a table, once it outgrows FREEZE_CELLS,
+    prints each row once the row is complete, in the column widths of the rows it had then
+    (rich fits the columns to all rows; a table printed as it grows cannot know them). A
+    numbered list fixes the width of its numbers the same way, when it is first split: rich
+    fits it to the last number, so a list of 99 or more items is one column narrower than the
+    same list drawn at once (shorter lists are held whole until they reach 9 items).
+
+    Attributes:
+        kind: "list" or "table".
+        first: The block's first piece: the blank line before the block and a table's top
+            edge and header go with it.
+        last: The block ends with this piece (with a table's bottom edge).
+        number: A numbered list's number of the piece's first item.
+        digits: A numbered list's number width, in digits (0: rich's own).
+        head: A table's header and delimiter rows; a later piece's rows are read under them.
+        sample: A table's source when it was first split; its column widths come from it.
+        widths: Column widths of `sample` by terminal width, filled by whoever draws it.
+    """
+
+    kind: str
+    first: bool = False
+    last: bool = False
+    number: int = 1
+    digits: int = 0
+    head: str = ""
+    sample: str = ""
+    widths: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A finished piece of the answer: a whole top-level block, or a `part` of a list or a
+    table that is printed before the block ends."""
+
+    text: str
+    part: Part | None = None
+
+
 def _final_at_once(token: Any) -> bool:
     """Top-level blocks that nothing arriving later can change once their last line is complete.
 
@@ -68,16 +116,20 @@ class BlockSplitter:
 
     Only the tail is ever re-parsed, and only when a line is completed, so the total cost stays
     close to parsing the answer once. A growing top-level fenced code block is scanned line by
-    line without re-parsing (see `open_fence`).
+    line without re-parsing (see `open_fence`); a growing list gives its finished items and a
+    long table its complete rows as pieces (see `Part`), so the tail stays one item or row.
 
     Known limit: a link that uses a reference definition arriving after its block was finished
     stays unresolved in the stream (references defined earlier do resolve; see `references`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, freeze_cells: int = FREEZE_CELLS) -> None:
         self._md = make_parser().disable("inline")  # block structure only
+        self._freeze_cells = freeze_cells
         self._tail = ""
         self._fence: OpenFence | None = None
+        self._open: Part | None = None  # the list or table the tail continues
+        self._parted_end = 0  # see `_part`
         self.references: dict[str, Any] = {}
 
     @property
@@ -86,41 +138,53 @@ class BlockSplitter:
         return self._tail
 
     @property
+    def tail_part(self) -> Part | None:
+        """When the tail continues a list or table printed in pieces: how to draw it."""
+        return self._open
+
+    @property
     def open_fence(self) -> OpenFence | None:
         """The tail's growing fenced code block, when the tail is one (else None)."""
         return self._fence
 
-    def feed(self, text: str) -> list[str]:
+    def feed(self, text: str) -> list[Piece]:
         """Add the next piece of the answer.
 
         Args:
             text: Any piece: a token, several lines, or part of a line.
 
         Returns:
-            The newly finished blocks, in order, each with its trailing newline.
+            The newly finished pieces, in order, each with its trailing newline.
         """
         if not text:
             return []
         self._tail += text
         if "\n" not in text:
             return []
-        finished: list[str] = []
+        finished: list[Piece] = []
         if self._fence is not None:
             closed = self._scan_fence()
             if closed is not None:
-                finished.append(self._cut(closed))
+                finished.append(Piece(self._cut(closed)))
             elif self._fence is not None:
                 return []
         finished.extend(self._split())
         return finished
 
-    def finish(self) -> list[str]:
-        """End of the answer: everything left, as one block (or nothing if it is blank)."""
-        rest, self._tail, self._fence = self._tail, "", None
+    def finish(self) -> list[Piece]:
+        """End of the answer: everything left, as one block (or nothing if it is blank); the
+        end of a list or table printed in pieces."""
+        finished: list[Piece] = []
+        if self._open is not None:
+            finished = self._split_open(len(self._tail))  # the last line counts as complete
+        part, rest = self._open, self._tail
+        self._tail, self._fence, self._open = "", None, None
+        if part is not None:
+            return [*finished, Piece(rest, replace(part, last=True))]
         if not rest.strip():
-            return []
+            return finished
         self._collect_references(rest)
-        return [rest]
+        return [*finished, Piece(rest)]
 
     # --- internals -----------------------------------------------------------------------
 
@@ -153,18 +217,21 @@ class BlockSplitter:
         fence._scanned = pos
         return None
 
-    def _split(self) -> list[str]:
+    def _split(self) -> list[Piece]:
         tail = self._tail
         complete_end = tail.rfind("\n") + 1
         if not complete_end:
             return []
+        if self._open is not None:
+            return self._split_open(complete_end)
         complete = tail[:complete_end]
         env: dict[str, Any] = {}
         tokens = self._md.parse(complete, env)
         self._merge_references(env)
-        blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
-        if not blocks:
+        indices = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0 and t.map]
+        if not indices:
             return []
+        blocks = [tokens[i] for i in indices]
         offsets = _line_offsets(complete)
         last = blocks[-1]
         assert last.map is not None
@@ -177,18 +244,108 @@ class BlockSplitter:
             and not complete[offsets[end] : offsets[end + 1]].strip()
         ):
             cuts.append(end)
-        finished: list[str] = []
+        finished: list[Piece] = []
         start = 0
-        for line in cuts:
+        for number, line in enumerate(cuts):
             offset = offsets[line]
             if offset > start:
-                finished.append(tail[start:offset])
+                block = tokens[indices[number] : [*indices, len(tokens)][number + 1]]
+                part = self._part(block, complete, offsets, whole=True)
+                finished.append(Piece(tail[start:offset], part))
             start = offset
-        self._tail = tail[start:]
         self._fence = None
         if last.type == "fence" and not closed:
             self._fence = _open_fence(last, complete_end - start, complete, offsets)
+        elif offsets[last.map[0]] >= start:  # the last block is still open
+            part = self._part(tokens[indices[-1] :], complete, offsets, whole=False)
+            if part is not None:
+                finished.append(Piece(tail[start : self._parted_end], part))
+                start = self._parted_end
+        self._tail = tail[start:]
         return finished
+
+    def _part(
+        self, tokens: list[Any], text: str, offsets: list[int], *, whole: bool
+    ) -> Part | None:
+        """How a list or table (`tokens[0]` and its inner tokens) prints in pieces.
+
+        Args:
+            whole: The block is finished: a Part only where its look differs from the block
+                drawn at once (a long table, a long numbered list), so it looks as it would
+                have had it arrived in pieces. Else the first piece of the open block, when it
+                is long enough to print in pieces from now on (then `_open` is its rest, and
+                `_parted_end` the first piece's end in `text`).
+        """
+        block = tokens[0]
+        first_line, end_line = block.map
+        if block.type == "table_open":
+            columns = 0
+            for token in tokens:
+                if token.type == "thead_close":
+                    break
+                columns += token.type == "th_open"
+            # the widths come from the first rows past the limit, however many have arrived,
+            # so the table looks the same whatever pieces the network cut it into
+            rows = self._freeze_cells // max(1, columns) + 1
+            if end_line - first_line - 2 < rows + whole:
+                return None
+            head = text[offsets[first_line] : offsets[first_line + 2]]
+            sample = text[offsets[first_line] : offsets[first_line + 2 + rows]]
+            part = Part("table", first=True, last=whole, head=head, sample=sample)
+            if not whole:
+                self._open = replace(part, first=False)
+                self._parted_end = offsets[end_line]
+            return part
+        if block.type not in ("bullet_list_open", "ordered_list_open"):
+            return None
+        items = [t for t in tokens if t.type == "list_item_open" and t.level == 1]
+        ordered = block.type == "ordered_list_open"
+        number = int(block.attrs.get("start", 1)) if ordered else 1
+        # a numbered list waits for the number that fixes its width for good (see Part); the
+        # width is that number's, whatever pieces the network cut the list into
+        least = max(2, 10 - number) if ordered else 2
+        if len(items) < least:
+            return None
+        digits = len(str(number + least)) if ordered else 0
+        if whole:
+            if digits == len(str(number + len(items))):
+                return None  # rich's own width is the same
+            return Part("list", first=True, last=True, number=number, digits=digits)
+        self._open = Part("list", number=number + len(items) - 1, digits=digits)
+        self._parted_end = offsets[items[-1].map[0]]
+        return Part("list", first=True, number=number, digits=digits)
+
+    def _split_open(self, complete_end: int) -> list[Piece]:
+        """The tail continues a list or table printed in pieces: its next finished piece, and
+        whatever follows once it ended."""
+        part = self._open
+        assert part is not None
+        tail = self._tail
+        complete = tail[:complete_end]
+        env: dict[str, Any] = {}
+        source = part.head + complete
+        tokens = self._md.parse(source, env)
+        self._merge_references(env)
+        offsets = _line_offsets(complete)
+        head_lines = part.head.count("\n")
+        blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+        kinds = {"table": ("table_open",), "list": ("bullet_list_open", "ordered_list_open")}
+        end_line = 0  # unless the tail starts with the block, as it always should: it ends
+        if blocks and blocks[0].type in kinds[part.kind] and _first_line(blocks[0]) == 0:
+            end_line = _lines(blocks[0])[1] - head_lines
+        if end_line < len(offsets) - 1 or len(blocks) > 1:  # the block ended
+            cut = offsets[min(end_line, len(offsets) - 1)]
+            self._open, self._tail = None, tail[cut:]
+            return [Piece(complete[:cut], replace(part, last=True)), *self._split()]
+        if part.kind == "table":
+            self._tail = tail[complete_end:]
+            return [Piece(complete, part)] if complete else []
+        items = [t for t in tokens if t.type == "list_item_open" and t.level == 1]
+        if len(items) < 2:
+            return []
+        cut = offsets[_first_line(items[-1])]
+        self._open, self._tail = replace(part, number=part.number + len(items) - 1), tail[cut:]
+        return [Piece(complete[:cut], part)]
 
     def _merge_references(self, env: dict[str, Any]) -> None:
         for label, ref in env.get("references", {}).items():
@@ -198,6 +355,17 @@ class BlockSplitter:
         env: dict[str, Any] = {}
         self._md.parse(text, env)
         self._merge_references(env)
+
+
+def _lines(token: Any) -> tuple[int, int]:
+    """The lines a block token spans (block tokens always have a map)."""
+    assert token.map is not None
+    return int(token.map[0]), int(token.map[1])
+
+
+def _first_line(token: Any) -> int:
+    """The first line of a block token."""
+    return _lines(token)[0]
 
 
 def _line_offsets(text: str) -> list[int]:

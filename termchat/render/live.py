@@ -11,7 +11,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from termchat.accumulator import Reply
-from termchat.render.blocks import BlockSplitter
+from termchat.render.blocks import BlockSplitter, Piece
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
 from termchat.render.markdown import BlockPrinter
@@ -92,6 +92,7 @@ class LiveReply:
         self._key: tuple[object, ...] | None = None
         self._live_text = ""
         self._live_cells: list[int] = []
+        self._row_texts: dict[int, tuple[Row, str, int]] = {}  # see `_live_rows_text`
         self._live_width = 0
         self._cursor_hidden = False
         self._finished = False
@@ -298,15 +299,16 @@ class LiveReply:
         tail = splitter.tail + partial
         if not tail.strip():
             return []
-        return self._rows(*self._printer.preview(tail))
+        return self._rows(*self._printer.preview(tail, splitter.tail_part))
 
-    def _blocks(self, blocks: list[str]) -> list[RenderableType]:
-        """Renderables for finished blocks; completes a code block already partly printed."""
+    def _blocks(self, pieces: list[Piece]) -> list[RenderableType]:
+        """Renderables for finished pieces; completes a code block already partly printed."""
         out: list[RenderableType] = []
-        for block in blocks:
+        for piece in pieces:
             stream, self._fence = self._fence, None
-            if stream is None or not stream.printed:
-                out.extend(self._printer.block(block))
+            block = piece.text
+            if stream is None or not stream.printed or piece.part is not None:
+                out.extend(self._printer.piece(piece))
                 continue
             markdown = self._printer.markdown(block)
             fence = next(t for t in markdown.parsed if t.level == 0 and t.type == "fence")
@@ -340,9 +342,9 @@ class LiveReply:
                 console.print(Trimmed(renderable))
             return 0
         width, height = console.size
-        live = trim_rows(live[-max(1, height - MARGIN) :], fills(console)) if live else []
+        live = live[-max(1, height - MARGIN) :]
         scroll_text = self._capture([Trimmed(r) for r in scroll]) if scroll else ""
-        live_text = self._capture([Rows(live)]) if live else ""
+        live_text = self._live_rows_text(live, width)
         if not scroll_text and live_text == self._live_text and width == self._live_width:
             return 0
         frame = [SYNC_BEGIN]
@@ -356,9 +358,25 @@ class LiveReply:
         text = "".join(frame)
         self._write(text)
         self._live_text = live_text
-        self._live_cells = [sum(cell_len(s.text) for s in row if not s.control) for row in live]
+        self._live_cells = [self._row_texts[id(row)][2] for row in live]
         self._live_width = width
         return len(text)
+
+    def _live_rows_text(self, rows: list[Row], width: int) -> str:
+        """The live rows as the terminal's text. Rows kept from frame to frame (reasoning,
+        code) are turned into text once; only new rows go through rich."""
+        known, fresh = self._row_texts, [row for row in rows if id(row) not in self._row_texts]
+        if width != self._live_width:
+            known, fresh = {}, rows
+        if fresh:
+            trimmed = trim_rows(fresh, fills(self.console))
+            texts = self._capture([Rows(trimmed)]).split("\n")
+            for row, cut, text in zip(fresh, trimmed, texts, strict=False):
+                cells = sum(cell_len(s.text) for s in cut if not s.control)
+                known[id(row)] = (row, text + "\n", cells)
+        # keep only this frame's rows (holding them keeps their ids from being reused)
+        self._row_texts = {id(row): known[id(row)] for row in rows}
+        return "".join(known[id(row)][1] for row in rows)
 
     def _erase(self, width: int) -> str:
         """Move to the top of the drawn live region and clear to the end of the screen."""

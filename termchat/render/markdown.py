@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.markdown import CodeBlock, Markdown, MarkdownElement
+from rich.markdown import CodeBlock, ListElement, Markdown, MarkdownElement, TableElement
+from rich.segment import Segment
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import make_parser
+from termchat.render.blocks import Part, Piece, make_parser
 from termchat.render.sanitize import sanitize, show_hidden
 
 
@@ -34,6 +38,102 @@ class PaddedCodeBlock(CodeBlock):
         yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=CODE_PADDING)
 
 
+class PieceList(ListElement):
+    """A list that may be one piece of a longer list: numbered from `Part.number`, its
+    numbers `Part.digits` wide (see `Part`)."""
+
+    digits = 0
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> ListElement:
+        element = cls(token.type, int(token.attrs.get("start", 1)))
+        part = getattr(markdown, "part", None)
+        if token.level == 0 and part is not None and part.kind == "list":
+            element.list_start, element.digits = part.number, part.digits
+        return element
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.digits or self.list_type != "ordered_list_open":
+            yield from super().__rich_console__(console, options)
+            return
+        number = self.list_start or 0
+        last = 10 ** (self.digits - 1)  # rich takes the width from this number's digits
+        for index, item in enumerate(self.items):
+            yield from item.render_number(console, options, number + index, last)
+
+
+class PieceTable(TableElement):
+    """A table that may be one piece of a longer table: its columns as wide as rich makes them
+    for the table's first piece, the header and edges only where the piece has them (see
+    `Part`)."""
+
+    part: Part | None = None
+    measuring = False
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> MarkdownElement:
+        element = cls()
+        part = getattr(markdown, "part", None)
+        if token.level == 0 and part is not None and part.kind == "table":
+            element.part = part
+            element.measuring = getattr(markdown, "measuring", False)
+        return element
+
+    def table(self, widths: list[int] | None = None) -> Table:
+        """The table as rich's Markdown builds it; with `widths`, columns that wide."""
+        table = Table(
+            box=box.SIMPLE,
+            pad_edge=False,
+            style="markdown.table.border",
+            show_edge=True,
+            collapse_padding=True,
+            show_header=self.part is None or self.part.first,
+        )
+        if self.header is not None and self.header.row is not None:
+            for index, column in enumerate(self.header.row.cells):
+                heading = column.content.copy()
+                heading.stylize("markdown.table.header")
+                width = widths[index] if widths and index < len(widths) else None
+                table.add_column(heading, width=width)
+        if self.body is not None:
+            # rows past the sample are cut to columns not fitted to them: fold their words,
+            # where rich would cut them short with an ellipsis, so nothing is lost
+            part = self.part
+            known = part.sample.count("\n") - 2 if part is not None and part.first else 0
+            for index, row in enumerate(self.body.rows):
+                cells = [element.content for element in row.cells]
+                if widths is not None and index >= known:
+                    for cell in cells:
+                        cell.overflow = "fold"
+                table.add_row(*cells)
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        part = self.part
+        if part is None:
+            yield from super().__rich_console__(console, options)
+            return
+        if self.measuring:  # rich's own layout of the columns, noted for the later pieces
+            table = self.table()
+            room = options.update_width(options.max_width - table._extra_width)
+            widths = table._calculate_column_widths(console, room)
+            padding = [table._get_padding_width(index) for index in range(len(widths))]
+            part.widths[options.max_width] = [w - p for w, p in zip(widths, padding, strict=True)]
+            return
+        widths = part.widths.get(options.max_width, [])
+        if not widths:
+            sample = SafeMarkdown(part.sample, part=replace(part, first=True))
+            sample.measuring = True
+            console.render_lines(sample, options, pad=False)
+            widths = part.widths.get(options.max_width, [])
+        lines = console.render_lines(self.table(widths), options, pad=False)
+        lines = lines[(0 if part.first else 1) : (None if part.last else -1)]
+        newline = Segment.line()
+        for line in lines:
+            yield from line
+            yield newline
+
+
 class SafeMarkdown(Markdown):
     """rich's Markdown with termchat's rules for text a model wrote.
 
@@ -46,12 +146,17 @@ class SafeMarkdown(Markdown):
         text: The Markdown source.
         code_theme: Pygments theme for fenced code.
         references: Reference definitions known from earlier blocks of the same answer.
+        part: When `text` is a piece of a list or table printed in pieces, how it is drawn
+            (a later piece of a table is read under the table's header; see `Part`).
     """
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
         "fence": PaddedCodeBlock,
         "code_block": PaddedCodeBlock,
+        "bullet_list_open": PieceList,
+        "ordered_list_open": PieceList,
+        "table_open": PieceTable,
     }
 
     def __init__(
@@ -60,7 +165,10 @@ class SafeMarkdown(Markdown):
         *,
         code_theme: str = "monokai",
         references: dict[str, Any] | None = None,
+        part: Part | None = None,
     ) -> None:
+        if part is not None and part.kind == "table" and not part.first:
+            text = part.head + text
         # Markdown.__init__ would build a new parser for every block (a quarter of a
         # millisecond each), so set what it sets with the shared parser instead.
         env: dict[str, Any] = {"references": dict(references)} if references else {}
@@ -72,6 +180,17 @@ class SafeMarkdown(Markdown):
         self.hyperlinks = False
         self.inline_code_lexer = None
         self.inline_code_theme = code_theme
+        self.part = part
+        self.measuring = False
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rendered = iter(super().__rich_console__(console, options))
+        if self.part is not None and not self.part.first:
+            # a later piece of a block: the blank line before the block was printed already
+            first = next(rendered, None)
+            if first is not None and first != Segment.line():
+                yield first
+        yield from rendered
 
 
 class BlockPrinter:
@@ -93,13 +212,29 @@ class BlockPrinter:
         self.references = references
         self.separator_due = False
 
-    def markdown(self, block: str) -> SafeMarkdown:
-        """Parse one block with this printer's theme and references."""
-        return SafeMarkdown(block, code_theme=self.code_theme, references=self.references)
+    def markdown(self, block: str, part: Part | None = None) -> SafeMarkdown:
+        """Parse one block (or piece, see `Part`) with this printer's theme and references."""
+        return SafeMarkdown(
+            block, code_theme=self.code_theme, references=self.references, part=part
+        )
 
     def block(self, block: str) -> list[RenderableType]:
         """Renderables for one finished block, separator included (empty if it shows nothing)."""
-        markdown = self.markdown(block)
+        return self._separated(self.markdown(block))
+
+    def piece(self, piece: Piece) -> list[RenderableType]:
+        """Renderables for a finished piece: a whole block, or a part of a list or table."""
+        part = piece.part
+        if part is None:
+            return self.block(piece.text)
+        if part.first:
+            return self._separated(self.markdown(piece.text, part))
+        if part.kind == "list" and not piece.text.strip():
+            return []  # the end of a list: nothing to draw
+        self.separator_due = True  # lists and tables bring their own blank line
+        return [self.markdown(piece.text, part)]
+
+    def _separated(self, markdown: SafeMarkdown) -> list[RenderableType]:
         leading, trailing = newline_effects(markdown.parsed)
         if trailing is None:
             return []
@@ -108,9 +243,12 @@ class BlockPrinter:
         self.separator_due = trailing
         return out
 
-    def preview(self, block: str) -> list[RenderableType]:
-        """Like `block` for the unfinished tail: the same renderables, no state change."""
-        markdown = self.markdown(block)
+    def preview(self, block: str, part: Part | None = None) -> list[RenderableType]:
+        """Like `block` (or `piece`, for the rest of a list or table printed in pieces) for
+        the unfinished tail: the same renderables, no state change."""
+        markdown = self.markdown(block, part)
+        if part is not None:
+            return [markdown]
         leading, trailing = newline_effects(markdown.parsed)
         if trailing is None:
             return []

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from termchat.render.renderer import Renderer
 
 # Characters that start a control sequence; a sequence never spans a newline (sanitize is
-# line-local), so text before the last introducer on the current line is final.
+# line-local), so text before the first introducer on the current line is final.
 _INTRODUCER = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 
 
@@ -31,10 +31,10 @@ class StreamSanitizer:
         text = self._held + text
         self._held = ""
         line_start = text.rfind("\n") + 1
-        starts = [m.start() for m in _INTRODUCER.finditer(text, line_start)]
-        if starts:
-            self._held = text[starts[-1] :]
-            text = text[: starts[-1]]
+        first = _INTRODUCER.search(text, line_start)
+        if first is not None:  # from the first one: an open string sequence swallows later ones
+            self._held = text[first.start() :]
+            text = text[: first.start()]
         return sanitize(text)
 
     def flush(self) -> str:

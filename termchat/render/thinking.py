@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from rich._wrap import divide_line
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
@@ -79,6 +83,29 @@ def ruled_rows(console: Console, line: str, width: int) -> list[Row]:
     return [[rule, *row] for row in rows]
 
 
+_WORD_END = re.compile(r"\S*")
+
+
+def _final_rows(text: str, breaks: list[int], room: int) -> int:
+    """How many rows of `text` (wrapped at `breaks`) no later text can change.
+
+    rich's word wrap is greedy: text added at the end never moves a break before it. The rows
+    before a break are final when the text from the break on wraps the same on its own: the
+    break starts a word, or is inside a word too long for a row whose rest is still too long
+    for one (a break in a long word's trailing spaces, or before its short end, is not).
+    """
+    for index in range(len(breaks) - 1, -1, -1):
+        start = breaks[index]
+        if text[start].isspace():
+            continue
+        if text[start - 1].isspace():
+            return index + 1
+        word = _WORD_END.match(text, start)
+        if word is not None and cell_len(word.group()) > room:
+            return index + 1
+    return 0
+
+
 class Rows:
     """Pre-rendered rows as a renderable (each row ends with a newline)."""
 
@@ -113,8 +140,10 @@ class ThinkingStream:
     Without a terminal, `printable` is called on every frame and gives each complete line once.
 
     Only complete lines are sanitized and kept, and their rows are cached for the current
-    width, so a frame costs the rows it shows plus the line in progress. Blank lines at either
-    end are never shown, matching `Ruled`.
+    width; the line in progress is wrapped from its last row (the rows before it cannot change
+    as the line grows: rich's greedy word wrap only ever adds breaks at the end), so a frame
+    costs the rows it shows plus the text that arrived. Blank lines at either end are never
+    shown, matching `Ruled`.
     """
 
     def __init__(self) -> None:
@@ -126,6 +155,10 @@ class ThinkingStream:
         self._width = 0
         self._printed = 0  # lines already given by `printable`
         self._header_printed = False
+        # the line in progress: its rows up to `_wrapped` characters (sanitized) at `_width`
+        self._partial_rows: list[Row] = []
+        self._wrapped = 0
+        self._wrapped_text = ""
 
     @property
     def partial(self) -> str:
@@ -148,6 +181,7 @@ class ThinkingStream:
             self._raw_partial = text
             return
         self._raw_partial = text[cut + 1 :]
+        self._partial_rows, self._wrapped, self._wrapped_text = [], 0, ""
         for line in sanitize(text[: cut + 1]).split("\n")[:-1]:
             if self.lines or line.strip():
                 self.lines.append(line)
@@ -162,7 +196,7 @@ class ThinkingStream:
     def live_rows(self, console: Console, budget: int) -> list[Row]:
         """The header and the last rows of the reasoning, at most `budget` rows in all."""
         count, partial = self._shown()
-        tail: list[Row] = ruled_rows(console, partial, console.width) if partial else []
+        tail: list[Row] = self._wrap_partial(console, partial) if partial else []
         index = count
         while index and len(tail) < budget - 1:
             index -= 1
@@ -201,10 +235,37 @@ class ThinkingStream:
             count -= 1
         return count, ""
 
-    def _line_rows(self, console: Console, index: int) -> list[Row]:
+    def _wrap_partial(self, console: Console, partial: str) -> list[Row]:
+        """The rows of the line in progress, wrapped from the last row that could still change."""
+        width = self._at_width(console)
+        if "\t" in partial or not partial.startswith(self._wrapped_text):
+            # tabs are expanded from the start of the line; sanitizing changed the text
+            self._partial_rows, self._wrapped, self._wrapped_text = [], 0, ""
+            if "\t" in partial:
+                return ruled_rows(console, partial, width)
+        rest = partial[self._wrapped :]
+        rows = ruled_rows(console, rest, width)
+        room = max(1, width - len(RULE))
+        breaks = divide_line(rest, room, fold=True)
+        if len(rows) == len(breaks) + 1:
+            final = _final_rows(rest, breaks, room)
+            if final:
+                self._partial_rows.extend(rows[:final])
+                self._wrapped += breaks[final - 1]
+                self._wrapped_text = partial[: self._wrapped]
+                rows = rows[final:]
+        return [*self._partial_rows, *rows]
+
+    def _at_width(self, console: Console) -> int:
+        """The console's width; the rows kept for another width are forgotten."""
         width = console.width
         if width != self._width:
             self._rows, self._rows_before, self._width = [], [0], width
+            self._partial_rows, self._wrapped, self._wrapped_text = [], 0, ""
+        return width
+
+    def _line_rows(self, console: Console, index: int) -> list[Row]:
+        width = self._at_width(console)
         while len(self._rows) <= index:
             rows = ruled_rows(console, self.lines[len(self._rows)], width)
             self._rows.append(rows)

@@ -199,6 +199,57 @@ class MessageHistory:
                 return self._rows(conn, "m.session_id = ? ORDER BY m.seq, m.gen", (sid,))
             return self._rows(conn, "m.session_id = ? AND m.active = 1 ORDER BY m.seq", (sid,))
 
+    def load_tail(self, session_id: str, count: int) -> tuple[list[StoredMessage], int]:
+        """The last `count` rows of the active history, in order, and how many come before
+        them (see `load_before`): what resume reads of a long conversation at once."""
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            rows = self._rows(
+                conn, "m.session_id = ? AND m.active = 1 ORDER BY m.seq DESC LIMIT ?", (sid, count)
+            )
+            rows.reverse()
+            if not rows:
+                return rows, 0
+            before = conn.execute(
+                "SELECT count(*) FROM messages WHERE session_id = ? AND active = 1 AND seq < ?",
+                (sid, rows[0].seq),
+            ).fetchone()[0]
+            return rows, int(before)
+
+    def load_before(self, session_id: str, row_id: int) -> list[StoredMessage]:
+        """The rows before row `row_id` in its branch, in order: the active history before it,
+        or, when another termchat has changed that meanwhile, its own ancestors."""
+        with self._reading() as conn:
+            prefix, where, params = self._before(conn, self._resolve(session_id), row_id)
+            found = conn.execute(prefix + SELECT_ROWS + where + " ORDER BY m.seq", params)
+            return [stored_message(row) for row in found]
+
+    def count_replies(self, session_id: str, row_id: int) -> int:
+        """How many assistant replies come before row `row_id` in its branch."""
+        with self._reading() as conn:
+            prefix, where, params = self._before(conn, self._resolve(session_id), row_id)
+            query = f"{prefix}SELECT count(*) FROM messages m WHERE {where} AND m.role = ?"
+            return int(conn.execute(query, (*params, "assistant")).fetchone()[0])
+
+    @staticmethod
+    def _before(conn: Connection, sid: str, row_id: int) -> tuple[str, str, tuple[Any, ...]]:
+        """(WITH prefix, condition on `m`, parameters) selecting the rows before `row_id`."""
+        row = conn.execute("SELECT parent_id, seq FROM messages WHERE id = ?", (row_id,)).fetchone()
+        parent, seq = (None, 0) if row is None else (row[0], row[1])
+        tip = conn.execute(
+            "SELECT id FROM messages WHERE session_id = ? AND active = 1 AND seq = ?",
+            (sid, seq - 1),
+        ).fetchone()
+        if tip is not None and tip[0] == parent:  # the usual case: the active history
+            return "", "m.session_id = ? AND m.active = 1 AND m.seq < ?", (sid, seq)
+        chain = (
+            "WITH RECURSIVE chain(id, parent_id) AS ("
+            "SELECT id, parent_id FROM messages WHERE id = ? "
+            "UNION ALL SELECT m.id, m.parent_id FROM messages m "
+            "JOIN chain c ON m.id = c.parent_id) "
+        )
+        return chain, "m.id IN (SELECT id FROM chain)", (parent,)
+
     def load_messages(self, session_id: str) -> list[Message]:
         """The active history, in order: what is shown and sent back to the model on resume."""
         return [row.message for row in self.load_rows(session_id)]

@@ -1,0 +1,157 @@
+"""Long blocks print as they grow: list items and table rows in pieces, reasoning row by row.
+
+What the user sees is decided here: a list looks exactly as drawn at once (a numbered list of
+99 or more items has its numbers one column narrower); a table of more than FREEZE_CELLS body
+cells takes its column widths from its first rows, and a later, longer cell wraps inside them.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from rich.console import Console
+from test_blocks import render_streamed, render_whole
+
+from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
+from termchat.render.sanitize import sanitize
+from termchat.render.thinking import ThinkingStream, ruled_rows
+
+WIDE_HEAD = "| name | size | note |\n|---|---:|---|\n"
+
+
+def table(rows: int, cell: str = "x") -> str:
+    return WIDE_HEAD + "".join(f"| {cell}{n} | {n * 7} | ok |\n" for n in range(rows))
+
+
+def pieces_of(text: str, freeze_cells: int = FREEZE_CELLS) -> list[tuple[str, str | None]]:
+    splitter = BlockSplitter(freeze_cells)
+    out = [block for char in text for block in splitter.feed(char)] + splitter.finish()
+    return [
+        (p.text, p.part and f"{p.part.kind}{'<' * p.part.first}{'>' * p.part.last}") for p in out
+    ]
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def test_list_items_finish_as_the_next_one_starts() -> None:
+    text = "- one\n- two\n  - nested\n- three\n\nafter\n"
+    assert pieces_of(text) == [
+        ("- one\n", "list<"),
+        ("- two\n  - nested\n", "list"),
+        ("- three\n\n", "list>"),
+        ("after\n", None),
+    ]
+    assert render_streamed(list(text), 40) == render_whole(text, 40)
+
+
+def test_numbered_list_is_held_until_its_width_is_known() -> None:
+    short = "".join(f"{n}. item\n" for n in range(1, 9))
+    assert [kind for _, kind in pieces_of(short)] == [None]  # eight items: held whole
+    long = "".join(f"{n}. item\n" for n in range(1, 13))
+    kinds = [kind for _, kind in pieces_of(long)]
+    assert kinds[0] == "list<" and kinds[-1] == "list>" and len(kinds) == 5
+    assert render_streamed(list(long), 30) == render_whole(long, 30)
+
+
+def test_numbered_list_numbers_count_on_whatever_the_items_say() -> None:
+    text = "".join("1. same\n" for _ in range(14)) + "\nend\n"
+    streamed = render_streamed(list(text), 30)
+    assert streamed == render_whole(text, 30)
+    assert " 14 same" in streamed
+
+
+def test_numbered_list_of_99_items_or_more_keeps_the_width_it_started_with() -> None:
+    text = "".join(f"{n}. item\n" for n in range(1, 121))
+    streamed = render_streamed(list(text), 30).splitlines()
+    streamed = [line.rstrip() for line in streamed]
+    assert "  9 item" in streamed and " 10 item" in streamed and "120 item" in streamed
+    whole = [line.rstrip() for line in render_whole(text, 30).splitlines()]
+    assert "   9 item" in whole and " 120 item" in whole  # drawn at once: one column wider
+    # the same whichever pieces the text came in
+    assert render_streamed([text[:500], text[500:]], 30) == render_streamed(list(text), 30)
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def test_short_table_is_held_whole_and_looks_like_the_whole() -> None:
+    rows = FREEZE_CELLS // 3
+    text = table(rows) + "\nafter\n"
+    assert [kind for _, kind in pieces_of(text)] == [None, None]
+    assert render_streamed(list(text), 40) == render_whole(text, 40)
+
+
+def test_long_table_prints_row_by_row_and_looks_like_the_whole_when_rows_fit() -> None:
+    text = table(20) + "\nafter\n"
+    kinds = [kind for _, kind in pieces_of(text)]
+    assert kinds[0] == "table<" and kinds.count("table") >= 10 and kinds[-2:] == ["table>", None]
+    assert render_streamed(list(text), 40) == render_whole(text, 40)
+
+
+def test_long_table_later_wider_cell_wraps_inside_the_frozen_column() -> None:
+    text = table(8) + "| a much longer first cell | 1 | ok |\n"
+    streamed = [line.rstrip() for line in render_streamed(list(text), 60).split("\n")]
+    assert render_whole(text, 60).split("\n")[-3].startswith(" a much longer first cell")
+    # the first column is as wide as "name" and the rows before; nothing is cut short
+    assert streamed[-9:] == [
+        " a        1  ok",
+        " much",
+        " long",
+        " er",
+        " firs",
+        " t",
+        " cell",
+        "",
+        "",
+    ]
+
+
+def test_frozen_widths_draw_the_first_rows_exactly_as_rich_does() -> None:
+    """The widths are read from rich's own layout (a private method): if rich changes it, this
+    fails rather than tables drawing askew."""
+    for width in (20, 33, 60, 100):
+        for cell in ("x", "a cell of several words", "longwordlongwordlongword"):
+            text = table(FREEZE_CELLS // 3 + 1, cell)
+            splitter = BlockSplitter()
+            got = [*splitter.feed(text), *splitter.finish()]
+            assert got[0].part is not None and got[0].part.first
+            assert render_streamed([text], width) == render_whole(text, width), (width, cell)
+
+
+def test_table_ended_by_the_last_line_without_a_newline() -> None:
+    text = table(10) + "# heading"
+    assert pieces_of(text)[-2:] == [("", "table>"), ("# heading", None)]
+    assert render_streamed(list(text), 40) == render_whole(text, 40)
+
+
+# --- reasoning -----------------------------------------------------------------------------
+
+
+def _console(width: int) -> Console:
+    return Console(file=io.StringIO(), width=width, color_system=None)
+
+
+def _texts(rows: list[list[object]]) -> list[str]:
+    return ["".join(getattr(s, "text", "") for s in row) for row in rows]
+
+
+@pytest.mark.parametrize("width", [12, 30, 80])
+def test_line_in_progress_wraps_from_its_last_row_exactly_like_a_whole_wrap(width: int) -> None:
+    words = ["a", "word", "longer", "x" * 25, "日本語", "emoji😀", " ", "  ", "end.", "\x1b[31m"]
+    for seed in range(12):
+        rng = random.Random(seed * 31 + width)
+        line = "".join(rng.choice(words) + rng.choice(["", " ", " "]) for _ in range(120))
+        console = _console(width)
+        stream = ThinkingStream()
+        done = 0
+        while done < len(line):
+            done += rng.randint(1, 9)
+            stream.take(line[:done])
+            got = _texts(stream.live_rows(console, 10_000)[1:])
+            expected = _texts(ruled_rows(console, sanitize(line[:done]), width))
+            if not sanitize(line[:done]).strip():
+                expected = []
+            assert got == expected, (seed, done, line[:done])
