@@ -13,7 +13,9 @@ import random
 import pytest
 from rich.console import Console
 from test_blocks import render_streamed, render_whole
+from test_render_live import DONE, chars, stream
 
+from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
@@ -119,6 +121,16 @@ def test_frozen_widths_draw_the_first_rows_exactly_as_rich_does() -> None:
             got = [*splitter.feed(text), *splitter.finish()]
             assert got[0].part is not None and got[0].part.first
             assert render_streamed([text], width) == render_whole(text, width), (width, cell)
+
+
+@pytest.mark.parametrize("rows", [2, 10], ids=["held-whole", "in-pieces"])
+def test_table_shows_each_row_once_it_is_complete(rows: int) -> None:
+    """A row is drawn when its line ends, not cell by cell as it arrives (a paragraph grows)."""
+    text = table(rows) + "| zyxw | 1 | ok |\n\nqrst paragraph\n"
+    run = stream([*chars(ContentDelta, text, 1), DONE], width=60, height=30)
+    row = [write for write in run.out.writes if "zy" in write]
+    assert row and all("zyxw" in write for write in row)
+    assert any("qr" in write and "qrst" not in write for write in run.out.writes)
 
 
 def test_table_ended_by_the_last_line_without_a_newline() -> None:

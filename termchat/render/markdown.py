@@ -16,7 +16,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import Part, Piece, make_parser
+from termchat.render.blocks import make_parser
+from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize
 
 
