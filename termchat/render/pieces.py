@@ -8,7 +8,7 @@ from typing import Any
 FREEZE_CELLS = 12
 """A growing table is held whole (redrawn as it grows, its columns fitted to all its rows) while
 its body has at most this many cells; then its rows print as they complete, in the column
-widths of its rows up to there (see `Part`)."""
+widths of its first rows with room to grow (see `Part`)."""
 
 
 @dataclass(frozen=True)
@@ -16,8 +16,9 @@ class Part:
     """How a piece of a top-level list or table printed before the block ended is drawn.
 
     A list prints each item once the next one starts; a table, once it outgrows FREEZE_CELLS,
-    prints each row once the row is complete, in the column widths of the rows it had then
-    (rich fits the columns to all rows; a table printed as it grows cannot know them). A
+    prints each row once the row is complete, in the column widths of its first rows, widened
+    where the terminal has room (rich fits the columns to all rows; a table printed as it grows
+    cannot know them, and a later cell too long for its column wraps inside it). A
     numbered list fixes the width of its numbers the same way, when it is first split: rich
     fits it to the last number, so a list of 99 or more items is one column narrower than the
     same list drawn at once (shorter lists are held whole until they reach 9 items).
@@ -63,8 +64,8 @@ def split_block(
         text: The source the tokens map into; `offsets`: where each of its lines starts.
         freeze_cells: A table's cells before it prints in pieces (FREEZE_CELLS).
         whole: The block is finished: a Part only where its look differs from the block drawn
-            at once (a long table, a long numbered list), so that it looks as it would have had
-            it arrived in pieces.
+            at once (a table as long as its sample, a long numbered list), so that it looks as
+            it would have had it arrived in pieces.
 
     Returns:
         The Part of its first piece (None: not split), the Part of the rest (the open block's
@@ -81,7 +82,7 @@ def split_block(
         # the widths come from the first rows past the limit, however many have arrived, so
         # the table looks the same whatever pieces the network cut it into
         rows = freeze_cells // max(1, columns) + 1
-        if end_line - first_line - 2 < rows + whole:
+        if end_line - first_line - 2 < rows:
             return None, None, 0
         head = text[offsets[first_line] : offsets[first_line + 2]]
         sample = text[offsets[first_line] : offsets[first_line + 2 + rows]]
