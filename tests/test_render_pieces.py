@@ -2,7 +2,9 @@
 
 What the user sees is decided here: a list looks exactly as drawn at once (a numbered list of
 99 or more items has its numbers one column narrower); a table of more than FREEZE_CELLS body
-cells takes its column widths from its first rows, and a later, longer cell wraps inside them.
+cells takes its column widths from its first rows, with room to grow where the terminal has it,
+and a later cell too long for them wraps inside its column (drawn again, as on resume, the
+columns fit all rows).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import random
 import pytest
 from rich.console import Console
 from test_blocks import render_streamed, render_whole
+from test_render_live import DONE, chars, stream
 
+from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
+from termchat.render.markdown import with_room_to_grow
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
 
@@ -84,47 +89,71 @@ def test_short_table_is_held_whole_and_looks_like_the_whole() -> None:
     assert render_streamed(list(text), 40) == render_whole(text, 40)
 
 
-def test_long_table_prints_row_by_row_and_looks_like_the_whole_when_rows_fit() -> None:
+def words_by_row(text: str) -> list[str]:
+    """Each row's words; a rule under a header counts the same at any width."""
+    rows = [" ".join(line.split()) for line in text.split("\n")]
+    return ["─" if row and not row.strip("─") else row for row in rows]
+
+
+def test_long_table_prints_row_by_row_with_the_same_rows_as_the_whole() -> None:
     text = table(20) + "\nafter\n"
     kinds = [kind for _, kind in pieces_of(text)]
     assert kinds[0] == "table<" and kinds.count("table") >= 10 and kinds[-2:] == ["table>", None]
-    assert render_streamed(list(text), 40) == render_whole(text, 40)
+    streamed = render_streamed(list(text), 40)
+    assert words_by_row(streamed) == words_by_row(render_whole(text, 40))
+    assert " 104 kB " not in streamed
+
+
+def test_long_table_columns_have_room_to_grow() -> None:
+    """A size column fitted to "85 kB" still holds a later "104 kB" on one row."""
+    text = WIDE_HEAD + "".join(f"| x{n} | {n * 17} kB | ok |\n" for n in range(12))
+    streamed = [line.rstrip() for line in render_streamed(list(text), 60).split("\n")]
+    assert " x11     187 kB  ok" in [
+        " ".join(line.split(" ")).rstrip() for line in streamed
+    ] or any(line.split() == ["x11", "187", "kB", "ok"] for line in streamed)
+    assert with_room_to_grow([4, 5, 2], 0) == [4, 5, 2]
+    assert with_room_to_grow([4, 5, 2], 100) == [8, 10, 4]  # at most as much again
+    assert with_room_to_grow([4, 6], 5) == [6, 9]  # shared in proportion
 
 
 def test_long_table_later_wider_cell_wraps_inside_the_frozen_column() -> None:
     text = table(8) + "| a much longer first cell | 1 | ok |\n"
     streamed = [line.rstrip() for line in render_streamed(list(text), 60).split("\n")]
     assert render_whole(text, 60).split("\n")[-3].startswith(" a much longer first cell")
-    # the first column is as wide as "name" and the rows before; nothing is cut short
-    assert streamed[-9:] == [
-        " a        1  ok",
-        " much",
-        " long",
-        " er",
-        " firs",
-        " t",
-        " cell",
-        "",
-        "",
-    ]
+    # the first column is twice as wide as "name" (room to grow); nothing is cut short
+    assert streamed[-6:] == [" a much           1  ok", " longer", " first", " cell", "", ""]
 
 
-def test_frozen_widths_draw_the_first_rows_exactly_as_rich_does() -> None:
+def test_frozen_widths_draw_the_first_rows_as_rich_does() -> None:
     """The widths are read from rich's own layout (a private method): if rich changes it, this
-    fails rather than tables drawing askew."""
+    fails rather than tables drawing askew. A table filling the terminal has no room to grow
+    and is drawn exactly as rich draws it."""
     for width in (20, 33, 60, 100):
         for cell in ("x", "a cell of several words", "longwordlongwordlongword"):
             text = table(FREEZE_CELLS // 3 + 1, cell)
             splitter = BlockSplitter()
             got = [*splitter.feed(text), *splitter.finish()]
             assert got[0].part is not None and got[0].part.first
-            assert render_streamed([text], width) == render_whole(text, width), (width, cell)
+            streamed, whole = render_streamed([text], width), render_whole(text, width)
+            assert words_by_row(streamed) == words_by_row(whole), (width, cell)
+            if max(len(line.rstrip()) for line in whole.split("\n")) >= width - 1:
+                assert streamed == whole, (width, cell)
+
+
+@pytest.mark.parametrize("rows", [2, 10], ids=["held-whole", "in-pieces"])
+def test_table_shows_each_row_once_it_is_complete(rows: int) -> None:
+    """A row is drawn when its line ends, not cell by cell as it arrives (a paragraph grows)."""
+    text = table(rows) + "| zyxw | 1 | ok |\n\nqrst paragraph\n"
+    run = stream([*chars(ContentDelta, text, 1), DONE], width=60, height=30)
+    row = [write for write in run.out.writes if "zy" in write]
+    assert row and all("zyxw" in write for write in row)
+    assert any("qr" in write and "qrst" not in write for write in run.out.writes)
 
 
 def test_table_ended_by_the_last_line_without_a_newline() -> None:
     text = table(10) + "# heading"
     assert pieces_of(text)[-2:] == [("", "table>"), ("# heading", None)]
-    assert render_streamed(list(text), 40) == render_whole(text, 40)
+    assert words_by_row(render_streamed(list(text), 40)) == words_by_row(render_whole(text, 40))
 
 
 # --- reasoning -----------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from termchat.render.pieces import FREEZE_CELLS, Part, Piece, split_block
+
 
 def make_parser() -> MarkdownIt:
     """The Markdown dialect termchat renders: CommonMark, tables, strikethrough, no raw HTML.
@@ -40,54 +42,6 @@ class OpenFence:
             marker = re.escape(self._char)
             self._closing = re.compile(f" {{0,3}}{marker}{{{self._length},}}[ \t]*")
         return self._closing.fullmatch(line) is not None
-
-
-FREEZE_CELLS = 12
-"""A growing table is held whole (redrawn as it grows, its columns fitted to all its rows) while
-its body has at most this many cells; then its rows print as they complete, in the column
-widths of its rows up to there (see `Part`)."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """How a piece of a top-level list or table printed before the block ended is drawn.
-
-    A list prints each item once the next one starts; a table, once it outgrows FREEZE_CELLS,
-    prints each row once the row is complete, in the column widths of the rows it had then
-    (rich fits the columns to all rows; a table printed as it grows cannot know them). A
-    numbered list fixes the width of its numbers the same way, when it is first split: rich
-    fits it to the last number, so a list of 99 or more items is one column narrower than the
-    same list drawn at once (shorter lists are held whole until they reach 9 items).
-
-    Attributes:
-        kind: "list" or "table".
-        first: The block's first piece: the blank line before the block and a table's top
-            edge and header go with it.
-        last: The block ends with this piece (with a table's bottom edge).
-        number: A numbered list's number of the piece's first item.
-        digits: A numbered list's number width, in digits (0: rich's own).
-        head: A table's header and delimiter rows; a later piece's rows are read under them.
-        sample: A table's source when it was first split; its column widths come from it.
-        widths: Column widths of `sample` by terminal width, filled by whoever draws it.
-    """
-
-    kind: str
-    first: bool = False
-    last: bool = False
-    number: int = 1
-    digits: int = 0
-    head: str = ""
-    sample: str = ""
-    widths: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A finished piece of the answer: a whole top-level block, or a `part` of a list or a
-    table that is printed before the block ends."""
-
-    text: str
-    part: Part | None = None
 
 
 def _final_at_once(token: Any) -> bool:
@@ -129,13 +83,18 @@ class BlockSplitter:
         self._tail = ""
         self._fence: OpenFence | None = None
         self._open: Part | None = None  # the list or table the tail continues
-        self._parted_end = 0  # see `_part`
+        self._table = False  # the tail's last block is a table
         self.references: dict[str, Any] = {}
 
     @property
     def tail(self) -> str:
         """The unfinished rest of the text: the last block so far and any incomplete line."""
         return self._tail
+
+    @property
+    def tail_is_table(self) -> bool:
+        """Whether the tail's complete lines are a table (held whole or printed in pieces)."""
+        return self._table or (self._open is not None and self._open.kind == "table")
 
     @property
     def tail_part(self) -> Part | None:
@@ -178,7 +137,7 @@ class BlockSplitter:
         if self._open is not None:
             finished = self._split_open(len(self._tail))  # the last line counts as complete
         part, rest = self._open, self._tail
-        self._tail, self._fence, self._open = "", None, None
+        self._tail, self._fence, self._open, self._table = "", None, None, False
         if part is not None:
             return [*finished, Piece(rest, replace(part, last=True))]
         if not rest.strip():
@@ -230,6 +189,7 @@ class BlockSplitter:
         self._merge_references(env)
         indices = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0 and t.map]
         if not indices:
+            self._table = False
             return []
         blocks = [tokens[i] for i in indices]
         offsets = _line_offsets(complete)
@@ -250,70 +210,21 @@ class BlockSplitter:
             offset = offsets[line]
             if offset > start:
                 block = tokens[indices[number] : [*indices, len(tokens)][number + 1]]
-                part = self._part(block, complete, offsets, whole=True)
+                part, _, _ = split_block(block, complete, offsets, self._freeze_cells, whole=True)
                 finished.append(Piece(tail[start:offset], part))
             start = offset
         self._fence = None
+        self._table = last.type == "table_open" and offsets[last.map[0]] >= start
         if last.type == "fence" and not closed:
             self._fence = _open_fence(last, complete_end - start, complete, offsets)
         elif offsets[last.map[0]] >= start:  # the last block is still open
-            part = self._part(tokens[indices[-1] :], complete, offsets, whole=False)
+            block = tokens[indices[-1] :]
+            part, rest, end = split_block(block, complete, offsets, self._freeze_cells, whole=False)
             if part is not None:
-                finished.append(Piece(tail[start : self._parted_end], part))
-                start = self._parted_end
+                finished.append(Piece(tail[start:end], part))
+                start, self._open = end, rest
         self._tail = tail[start:]
         return finished
-
-    def _part(
-        self, tokens: list[Any], text: str, offsets: list[int], *, whole: bool
-    ) -> Part | None:
-        """How a list or table (`tokens[0]` and its inner tokens) prints in pieces.
-
-        Args:
-            whole: The block is finished: a Part only where its look differs from the block
-                drawn at once (a long table, a long numbered list), so it looks as it would
-                have had it arrived in pieces. Else the first piece of the open block, when it
-                is long enough to print in pieces from now on (then `_open` is its rest, and
-                `_parted_end` the first piece's end in `text`).
-        """
-        block = tokens[0]
-        first_line, end_line = block.map
-        if block.type == "table_open":
-            columns = 0
-            for token in tokens:
-                if token.type == "thead_close":
-                    break
-                columns += token.type == "th_open"
-            # the widths come from the first rows past the limit, however many have arrived,
-            # so the table looks the same whatever pieces the network cut it into
-            rows = self._freeze_cells // max(1, columns) + 1
-            if end_line - first_line - 2 < rows + whole:
-                return None
-            head = text[offsets[first_line] : offsets[first_line + 2]]
-            sample = text[offsets[first_line] : offsets[first_line + 2 + rows]]
-            part = Part("table", first=True, last=whole, head=head, sample=sample)
-            if not whole:
-                self._open = replace(part, first=False)
-                self._parted_end = offsets[end_line]
-            return part
-        if block.type not in ("bullet_list_open", "ordered_list_open"):
-            return None
-        items = [t for t in tokens if t.type == "list_item_open" and t.level == 1]
-        ordered = block.type == "ordered_list_open"
-        number = int(block.attrs.get("start", 1)) if ordered else 1
-        # a numbered list waits for the number that fixes its width for good (see Part); the
-        # width is that number's, whatever pieces the network cut the list into
-        least = max(2, 10 - number) if ordered else 2
-        if len(items) < least:
-            return None
-        digits = len(str(number + least)) if ordered else 0
-        if whole:
-            if digits == len(str(number + len(items))):
-                return None  # rich's own width is the same
-            return Part("list", first=True, last=True, number=number, digits=digits)
-        self._open = Part("list", number=number + len(items) - 1, digits=digits)
-        self._parted_end = offsets[items[-1].map[0]]
-        return Part("list", first=True, number=number, digits=digits)
 
     def _split_open(self, complete_end: int) -> list[Piece]:
         """The tail continues a list or table printed in pieces: its next finished piece, and

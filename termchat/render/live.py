@@ -6,19 +6,26 @@ import re
 import time
 from collections.abc import Callable
 
-from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.text import Text
 
 from termchat.accumulator import Reply
-from termchat.render.blocks import BlockSplitter, Piece
+from termchat.render.blocks import BlockSplitter
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
 from termchat.render.markdown import BlockPrinter
 from termchat.render.parts import error_text, footer_text, interrupted_text
+from termchat.render.pieces import Piece
 from termchat.render.sanitize import sanitize
-from termchat.render.thinking import SPINNER, Row, Rows, ThinkingStream, spinner_line, summary_line
-from termchat.render.trim import Trimmed, fills, trim_rows
+from termchat.render.thinking import (
+    SPINNER,
+    Row,
+    RowTexts,
+    ThinkingStream,
+    spinner_line,
+    summary_line,
+)
+from termchat.render.trim import Trimmed
 
 SYNC_BEGIN = "\x1b[?2026h"
 SYNC_END = "\x1b[?2026l"
@@ -88,11 +95,13 @@ class LiveReply:
         self._consumed = 0
         self._raw_line = ""  # the answer's line in progress, not yet sanitized
         self._fence: FenceStream | None = None
+        self._preview_key: tuple[str, bool, int] | None = None  # what `_preview` shows
+        self._preview: list[Row] = []
         # terminal
         self._key: tuple[object, ...] | None = None
         self._live_text = ""
         self._live_cells: list[int] = []
-        self._row_texts: dict[int, tuple[Row, str, int]] = {}  # see `_live_rows_text`
+        self._row_texts = RowTexts()
         self._live_width = 0
         self._cursor_hidden = False
         self._finished = False
@@ -294,12 +303,16 @@ class LiveReply:
                     scroll.extend(self._printer.separator_before_leaf())
                 scroll.append(printed)
             return rows
-        if _FENCE_OPENER.match(partial):  # its language name is still arriving
-            partial = ""
+        if _FENCE_OPENER.match(partial) or splitter.tail_is_table:
+            partial = ""  # a fence's language is still arriving; a table's row shows whole
         tail = splitter.tail + partial
         if not tail.strip():
             return []
-        return self._rows(*self._printer.preview(tail, splitter.tail_part))
+        key = (tail, self._printer.separator_due, self.console.width)
+        if key != self._preview_key:  # a table's rows: only when one is complete
+            self._preview_key = key
+            self._preview = self._rows(*self._printer.preview(tail, splitter.tail_part))
+        return self._preview
 
     def _blocks(self, pieces: list[Piece]) -> list[RenderableType]:
         """Renderables for finished pieces; completes a code block already partly printed."""
@@ -344,7 +357,7 @@ class LiveReply:
         width, height = console.size
         live = live[-max(1, height - MARGIN) :]
         scroll_text = self._capture([Trimmed(r) for r in scroll]) if scroll else ""
-        live_text = self._live_rows_text(live, width)
+        live_text, cells = self._row_texts.text(console, live)
         if not scroll_text and live_text == self._live_text and width == self._live_width:
             return 0
         frame = [SYNC_BEGIN]
@@ -358,25 +371,9 @@ class LiveReply:
         text = "".join(frame)
         self._write(text)
         self._live_text = live_text
-        self._live_cells = [self._row_texts[id(row)][2] for row in live]
+        self._live_cells = cells
         self._live_width = width
         return len(text)
-
-    def _live_rows_text(self, rows: list[Row], width: int) -> str:
-        """The live rows as the terminal's text. Rows kept from frame to frame (reasoning,
-        code) are turned into text once; only new rows go through rich."""
-        known, fresh = self._row_texts, [row for row in rows if id(row) not in self._row_texts]
-        if width != self._live_width:
-            known, fresh = {}, rows
-        if fresh:
-            trimmed = trim_rows(fresh, fills(self.console))
-            texts = self._capture([Rows(trimmed)]).split("\n")
-            for row, cut, text in zip(fresh, trimmed, texts, strict=False):
-                cells = sum(cell_len(s.text) for s in cut if not s.control)
-                known[id(row)] = (row, text + "\n", cells)
-        # keep only this frame's rows (holding them keeps their ids from being reused)
-        self._row_texts = {id(row): known[id(row)] for row in rows}
-        return "".join(known[id(row)][1] for row in rows)
 
     def _erase(self, width: int) -> str:
         """Move to the top of the drawn live region and clear to the end of the screen."""

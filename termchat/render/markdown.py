@@ -16,7 +16,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import Part, Piece, make_parser
+from termchat.render.blocks import make_parser
+from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize, show_hidden
 
 
@@ -64,8 +65,8 @@ class PieceList(ListElement):
 
 class PieceTable(TableElement):
     """A table that may be one piece of a longer table: its columns as wide as rich makes them
-    for the table's first piece, the header and edges only where the piece has them (see
-    `Part`)."""
+    for the table's first rows, with room to grow (`with_room_to_grow`); the header and edges
+    only where the piece has them (see `Part`)."""
 
     part: Part | None = None
     measuring = False
@@ -115,10 +116,11 @@ class PieceTable(TableElement):
             return
         if self.measuring:  # rich's own layout of the columns, noted for the later pieces
             table = self.table()
-            room = options.update_width(options.max_width - table._extra_width)
-            widths = table._calculate_column_widths(console, room)
+            room = options.max_width - table._extra_width
+            widths = table._calculate_column_widths(console, options.update_width(room))
             padding = [table._get_padding_width(index) for index in range(len(widths))]
-            part.widths[options.max_width] = [w - p for w, p in zip(widths, padding, strict=True)]
+            content = [w - p for w, p in zip(widths, padding, strict=True)]
+            part.widths[options.max_width] = with_room_to_grow(content, room - sum(widths))
             return
         widths = part.widths.get(options.max_width, [])
         if not widths:
@@ -132,6 +134,16 @@ class PieceTable(TableElement):
         for line in lines:
             yield from line
             yield newline
+
+
+def with_room_to_grow(widths: list[int], spare: int) -> list[int]:
+    """Column widths for the rows still to come: each column gets a share of the `spare`
+    cells in proportion to its width, at most as much again (a size column of "85 kB" fits a
+    later "104 kB" instead of wrapping it)."""
+    total = sum(widths)
+    if spare <= 0 or not total:
+        return widths
+    return [width + min(width, spare * width // total) for width in widths]
 
 
 class SafeMarkdown(Markdown):

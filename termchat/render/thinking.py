@@ -13,6 +13,7 @@ from rich.text import Text
 from termchat.messages import Stats
 from termchat.render.parts import tokens_text
 from termchat.render.sanitize import sanitize
+from termchat.render.trim import fills, trim_rows
 
 RULE = "┃ "
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -117,6 +118,34 @@ class Rows:
         for row in self.rows:
             yield from row
             yield newline
+
+
+class RowTexts:
+    """The terminal text of live rows, made once per row: rows kept from frame to frame (the
+    reasoning's, a code block's) go through rich once, new rows all together. The rows shown
+    last are held, so no other row can take their ids."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Row, str, int]] = {}
+        self._width = 0
+
+    def text(self, console: Console, rows: list[Row]) -> tuple[str, list[int]]:
+        """The rows' text (trailing blanks trimmed, see `trim`) and each row's cells."""
+        known = self._known if console.width == self._width else {}
+        fresh = [row for row in rows if id(row) not in known]
+        if fresh:
+            trimmed = trim_rows(fresh, fills(console))
+            with console.capture() as capture:
+                console.print(Rows(trimmed))
+            texts = capture.get().split("\n")
+            for row, cut, text in zip(fresh, trimmed, texts, strict=False):
+                cells = sum(cell_len(s.text) for s in cut if not s.control)
+                known[id(row)] = (row, text + "\n", cells)
+        self._known = {id(row): known[id(row)] for row in rows}
+        self._width = console.width
+        return "".join(self._known[id(row)][1] for row in rows), [
+            self._known[id(row)][2] for row in rows
+        ]
 
 
 class Ruled:
