@@ -44,6 +44,7 @@ def test_enter_typed_during_start_up_sends(fake_server: FakeServer, tmp_path: Pa
         term.wait_for("late answer")
         assert fake_server.last_chat()["messages"][-1]["content"] == "typed early"
         assert term.transcript().count("typed early") == 1  # not echoed by the terminal too
+        assert "cursor position requests" not in term.transcript()  # prompt_toolkit's warning
         term.key("ctrl-d")
         assert term.wait_exit() == 0
     finally:
