@@ -116,6 +116,8 @@ def read(path: Path, fmt: str) -> list[Any]:
             return list(aichat.read(path))
         if ollama.is_history(path):
             raise Invalid(ollama.HISTORY)
+        if is_sqlite(path):
+            raise Invalid(f"is an SQLite database, not a {LABELS.get(fmt, fmt)} file")
         text = _text(path)
         data = _json(text)
         if fmt == "chatgpt":
