@@ -33,7 +33,8 @@ def test_cli_import_from_forces_the_format_and_says_what_is_wrong(tmp_path: Path
     forced = termchat("sessions", "import", "--from", "chatgpt", str(path), home=tmp_path)
     assert forced.returncode == 1
     assert forced.stderr == (
-        f"termchat: error: Cannot import {path}: it is an SQLite database, not a ChatGPT export file\n"
+        f"termchat: error: Cannot import {path}: "
+        "it is an SQLite database, not a ChatGPT export file\n"
     )
     wrong = termchat("sessions", "import", "--from", "word", str(path), home=tmp_path)
     assert wrong.returncode == 2 and "--from must be one of termchat, llm" in wrong.stderr
