@@ -38,7 +38,7 @@ from termchat.store.importers.build import (
 LABEL: Final = "ChatGPT export"
 _SKIPPED: Final = ("reasoning_recap", "model_editable_context")
 _RESULTS: Final = ("execution_output", "tether_quote", "tether_browsing_display", "system_error")
-_MAX_DEPTH: Final = 100_000
+_MAX_DEPTH: Final = 20_000
 
 
 def looks_like(data: Any) -> bool:

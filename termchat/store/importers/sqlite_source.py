@@ -38,6 +38,9 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(uri, uri=True, timeout=5.0)
     except sqlite3.Error as exc:
         raise Invalid(f"cannot be opened as an SQLite database ({exc})") from None
+    # Another program may have stored bytes that are not UTF-8: read them with U+FFFD rather
+    # than failing the whole file on one row.
+    conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
     try:
         yield conn
     except sqlite3.Error as exc:
