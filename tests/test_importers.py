@@ -95,6 +95,18 @@ def test_llm_source_file_is_not_written(store: SessionStore, tmp_path: Path) -> 
     assert not Path(f"{path}-wal").exists()
 
 
+def test_llm_text_that_is_not_utf8_reads_with_replacement_characters(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    path = fx.llm_logs(tmp_path / "logs.db")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE responses SET response = CAST(X'4f6bff21' AS TEXT) WHERE id = 'r1'")
+    conn.commit()
+    conn.close()
+    (new_id,) = import_history(store, path, "llm").session_ids
+    assert store.load_messages(new_id)[1].content == "Ok\ufffd!"
+
+
 # --- oterm -------------------------------------------------------------------------------
 
 
@@ -113,7 +125,7 @@ def test_oterm_store_db_is_mapped_faithfully(store: SessionStore, tmp_path: Path
         ("user", "look", ""),
     ]
     assert store.load_messages(new_id)[2].images == ["aGVsbG8="]
-    assert len(report.unreadable) == 1 and "unknown author 'robot'" in report.unreadable[0]
+    assert report.unreadable == ["oterm chat “Robots”: message 1 has an unknown author 'robot'"]
     assert import_history(store, path, "oterm").already == 1
 
 

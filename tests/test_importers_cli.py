@@ -75,7 +75,7 @@ def test_cli_import_in_a_terminal_shows_the_summary(tmp_path: Path) -> None:
     path = fx.aichat_session(tmp_path / "weather.yaml")
     term = Terminal(["sessions", "import", str(path)], home=tmp_path)
     try:
-        term.wait_for("Imported 1 conversation (6 messages) from aichat session")
+        term.wait_for("Imported 1 conversation (6 messages) from aichat session weather.yaml")
         term.wait_for("termchat sessions list")
         assert term.wait_exit() == 0
     finally:

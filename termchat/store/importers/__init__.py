@@ -155,8 +155,8 @@ def import_history(store: SessionStore, path: Path, fmt: str) -> ImportReport:
     """
     conversations = read(path, fmt)
     label = LABELS.get(fmt, fmt)
-    if fmt == "aichat" and Path(path).is_dir():
-        label = f"aichat sessions in {Path(path).name}"
+    if fmt == "aichat":
+        label = f"aichat sessions in {path.name}" if path.is_dir() else f"{label} {path.name}"
     return add_all(store, fmt, ImportReport(label), conversations)
 
 

@@ -77,7 +77,8 @@ def _chat(chat: dict[str, Any], rows: list[dict[str, Any]]) -> Conversation | Un
         for number, row in enumerate(rows, 1):
             conversation.turns.append(Turn(_message(row, f"message {number}")))
     except Invalid as exc:
-        return Unreadable(f"oterm chat {chat['id']!r:.20}: {exc}")
+        name = chat["name"] if isinstance(chat["name"], str) and chat["name"] else chat["id"]
+        return Unreadable(f"oterm chat “{str(name)[:60]}”: {exc}")
     return conversation
 
 
