@@ -157,7 +157,7 @@ def _content(content: Any, urls: dict[Any, Any], where: str) -> tuple[str, list[
         elif kind == "image_url":
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, dict) else None
-            url = urls.get(url, url)
+            url = urls.get(url, url) if isinstance(url, str) else None
             if isinstance(url, str) and url.startswith("data:") and ";base64," in url:
                 images.append(url.split(";base64,", 1)[1])
             else:  # a file or web address aichat read: say which, the image itself is not here

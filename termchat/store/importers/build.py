@@ -10,6 +10,7 @@ source id so that a second import of it adds nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -123,6 +124,10 @@ def tool_call(name: Any, arguments: Any, call_id: Any = None) -> ToolCall:
     """A tool call from a source, checked as strictly as an imported termchat file's."""
     if not isinstance(arguments, dict):
         arguments = {} if arguments is None else {"input": arguments}
+    try:  # YAML dates and the like become text: what JSON, and so a server, can carry
+        arguments = json.loads(json.dumps(arguments, default=str, allow_nan=False))
+    except (ValueError, RecursionError):
+        raise Invalid("arguments cannot be written as JSON") from None
     raw: dict[str, Any] = {"function": {"name": name, "arguments": arguments}}
     if call_id is not None:
         raw["id"] = call_id if isinstance(call_id, str) else str(call_id)

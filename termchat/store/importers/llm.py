@@ -194,6 +194,8 @@ def _stats(response: dict[str, Any]) -> Stats | None:
 
 def _call(row: dict[str, Any], where: str) -> ToolCall:
     arguments: Any = row["arguments"]
+    if isinstance(arguments, bytes):
+        arguments = arguments.decode("utf-8", "replace")
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
