@@ -204,8 +204,10 @@ def chatgpt_export(path: Path) -> Path:
               metadata={"model_slug": "gpt-4o"})),
         _node("a1b", "u1", ["u2"], _message("a1b", "assistant", _text("Hello there!"), t + 3,
               metadata={"model_slug": "gpt-4o"})),
-        _node("u2", "a1b", ["th"], _message("u2", "user", _text("What does print(2+2) show?"),
-              t + 4)),
+        _node("u2", "a1b", ["th"], _message("u2", "user", {
+            "content_type": "multimodal_text", "parts": [
+                {"content_type": "image_asset_pointer", "asset_pointer": "file-service://file-A1"},
+                "What does print(2+2) show?"]}, t + 4)),
         _node("th", "u2", ["recap"], _message("th", "assistant", {
             "content_type": "thoughts",
             "thoughts": [{"summary": "Plan", "content": "Run it in python."}],
@@ -252,9 +254,10 @@ def ollama_saved(home: Path, messages: list[dict[str, Any]] | None) -> Path:
     layers = [layer("model", "GGUF…"), layer("system", "Talk like a pirate.")]
     layers.append(layer("params", json.dumps({"temperature": 0.7, "stop": ["<|end|>"]})))
     name = "plain" if messages is None else "mychat"
+    host, space = ("hf.co", "someone") if messages is None else ("registry.ollama.ai", "library")
     if messages is not None:
         layers.append(layer("messages", json.dumps(messages)))
-    manifest = models / "manifests" / "registry.ollama.ai" / "library" / name / "latest"
+    manifest = models / "manifests" / host / space / name / "latest"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     document = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution."
                 "manifest.v2+json", "config": layers[0], "layers": layers}  # fmt: skip

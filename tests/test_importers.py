@@ -234,7 +234,7 @@ def test_chatgpt_export_takes_the_current_path_and_keeps_the_branch(
     assert shape(store, new_id) == [
         ("user", "Hello", ""),
         ("assistant", "Hello there!", ""),
-        ("user", "What does print(2+2) show?", ""),
+        ("user", "[attachment: file-service://file-A1]\n\nWhat does print(2+2) show?", ""),
         ("assistant", "", "**Plan**\nRun it in python."),
         ("tool", "4", ""),
         ("assistant", "It prints 4.", ""),
@@ -277,7 +277,7 @@ def test_ollama_model_without_messages_is_said_to_be_no_conversation(
     store: SessionStore, tmp_path: Path
 ) -> None:
     manifest = fx.ollama_saved(tmp_path, None)
-    with pytest.raises(StoreError, match="a model, not a conversation"):
+    with pytest.raises(StoreError, match=r"model hf\.co/someone/plain:latest, .* a model, not a"):
         import_history(store, manifest, "ollama")
 
 

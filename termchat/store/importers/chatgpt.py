@@ -218,8 +218,10 @@ def _parts(content: dict[str, Any], where: str) -> str:
             texts.append(text_of(part, where))
         elif isinstance(part, dict) and isinstance(part.get("text"), str):
             texts.append(text_of(part["text"], where))  # e.g. an audio transcription
-        elif isinstance(part, dict):
-            texts.append(f"[{text_of(part.get('content_type'), where, 100) or 'attachment'}]")
+        elif isinstance(part, dict):  # an image or a file: in the export's folder, not here
+            pointer = part.get("asset_pointer")
+            name = pointer if isinstance(pointer, str) else part.get("content_type")
+            texts.append(f"[attachment: {text_of(name, where, 300) or 'unknown'}]")
     return "\n\n".join(text for text in texts if text)
 
 

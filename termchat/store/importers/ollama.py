@@ -66,7 +66,9 @@ def _name(manifest: Path) -> tuple[str, Path | None]:
         return manifest.name, None
     at = len(parts) - 1 - parts[::-1].index("manifests")
     host, *rest = parts[at + 1 :] or ("",)
-    if len(rest) >= 3 and host == "registry.ollama.ai" and rest[0] == "library":
+    if host != "registry.ollama.ai":  # another registry (hf.co/…): its name includes it
+        rest = [host, *rest]
+    elif len(rest) >= 3 and rest[0] == "library":
         rest = rest[1:]
     name = "/".join(rest[:-1]) + (f":{rest[-1]}" if rest else "")
     return name or manifest.name, Path(*parts[:at])
