@@ -293,7 +293,7 @@ def test_ollama_modelfile_messages_are_read(store: SessionStore, tmp_path: Path)
     path = tmp_path / "Modelfile"
     path.write_text(
         'FROM qwen3:8b\nSYSTEM """Be kind."""\nMESSAGE user Hi there\n'
-        'MESSAGE assistant """Hello!\nHow can I help?"""\n',
+        'MESSAGE assistant """Hello!\nHow can I help?"""\nMESSAGE user """\nBye\n"""\n',
         encoding="utf-8",
     )
     assert detect(path) == "ollama"
@@ -302,4 +302,5 @@ def test_ollama_modelfile_messages_are_read(store: SessionStore, tmp_path: Path)
     assert shape(store, new_id) == [
         ("user", "Hi there", ""),
         ("assistant", "Hello!\nHow can I help?", ""),
+        ("user", "Bye", ""),
     ]

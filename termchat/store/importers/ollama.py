@@ -178,6 +178,8 @@ def read_modelfile(path: Path, text: str) -> Conversation:
                     break
                 body.append(more)
             rest = "\n".join(body)
+            # `"""` alone on the opening or the closing line frames the text; not part of it
+            rest = rest.removeprefix("\n").removesuffix("\n")
         elif quoted:
             rest = rest[:-3]
         item = {"role": role, "content": rest}
