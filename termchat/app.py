@@ -169,9 +169,13 @@ class ChatApp:
         try:
             await self.model_info()
         except (ModelNotFound, ConnectError) as exc:
-            self.renderer.error(str(exc))
-            self._kept_hint()
-            return
+            from termchat.pulling import offer_pull
+
+            # Not on the server: the REPL asks to pull it, then the message goes.
+            if not (isinstance(exc, ModelNotFound) and await offer_pull(self, exc.model)):
+                self.renderer.error(str(exc))
+                self._kept_hint()
+                return
         rounds = 0
         try:
             while True:

@@ -370,7 +370,7 @@ def test_unknown_model_raises_model_not_found(fake_server: FakeServer) -> None:
     assert isinstance(error, ModelNotFound)
     assert error.model == "nope"
     assert error.server_message == "model 'nope' not found"
-    assert "ollama pull nope" in str(error)
+    assert "termchat pull nope" in str(error)
 
 
 def test_think_to_non_thinking_model_raises_capability_error(fake_server: FakeServer) -> None:
