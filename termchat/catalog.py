@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from termchat.errors import BackendError
@@ -134,17 +134,24 @@ def capabilities_text(capabilities: frozenset[str] | None) -> str:
 
 
 def loaded_text(loaded: RunningModel | None, knows_loaded: bool) -> str:
-    """`yes · 100% GPU · until 14:05` for a loaded model, `no` for one that is not."""
+    """`yes, until 14:05` for a loaded model (`yes, 48% GPU, …` when part of it is in main
+    memory, `yes, CPU, …` when all of it is), `no` for one that is not."""
     if loaded is None:
         return "no" if knows_loaded else ""
     parts = ["yes"]
-    if loaded.size and loaded.size_vram is not None:
-        gpu = round(100 * min(loaded.size_vram, loaded.size) / loaded.size)
+    if loaded.size and loaded.size_vram is not None and loaded.size_vram < loaded.size:
+        gpu = round(100 * loaded.size_vram / loaded.size)
         parts.append(f"{gpu}% GPU" if gpu else "CPU")
     if loaded.expires_at:
         until = datetime.fromisoformat(loaded.expires_at).astimezone()
-        parts.append(f"until {until:%H:%M}")
-    return " · ".join(parts)
+        left = until - datetime.now(until.tzinfo)
+        if left > timedelta(days=365):  # keep_alive -1: Ollama says a date centuries away
+            parts.append("kept loaded")
+        else:
+            parts.append(
+                f"until {until:%H:%M}" if left < timedelta(days=1) else f"until {until:%Y-%m-%d}"
+            )
+    return ", ".join(parts)
 
 
 def _date(stamp: str | None) -> str:
