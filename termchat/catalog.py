@@ -106,7 +106,8 @@ async def _with_capabilities(backend: Backend, summaries: list[ModelSummary]) ->
             summary,
             capabilities=info.capabilities,
             family=summary.family or info.family,
-            context_length=summary.context_length or info.context_length,
+            parameter_size=summary.parameter_size or info.parameter_size,
+            quantization=summary.quantization or info.quantization,
         )
 
     filled = {s.name: s for s in await asyncio.gather(*(fill(s) for s in missing))}

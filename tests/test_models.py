@@ -438,3 +438,19 @@ def test_info_describes_the_model_and_the_options(fake_server: FakeServer, tmp_p
         ("temperature", "0.2"),
     ):
         assert re.search(rf"{label}\s+{re.escape(value)}", printed), label
+
+
+@pytest.mark.parametrize("command", ["models", "pull"])
+def test_models_and_pull_help_names_arguments_not_python_types(
+    tmp_path: Path, command: str
+) -> None:
+    shown = termchat(command, "--help", home=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "--host URL" in shown.stdout
+    assert not re.search(r"<\w[^>]*>|\b(str|int|bool)\b|[{}]", shown.stdout)
+
+
+def test_models_bad_backend_is_one_line_exit_2(tmp_path: Path) -> None:
+    wrong = termchat("models", "--backend", "nope", home=tmp_path)
+    assert wrong.returncode == 2
+    assert wrong.stderr == "termchat: error: --backend must be ollama or openai, not 'nope'\n"

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from termchat.cli import models, run
 from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
-from termchat.cli.sessions import sessions
+from termchat.cli.sessions import ArgumentsCommand, sessions
 from termchat.errors import stderr_line
 
 
@@ -87,8 +87,8 @@ chat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
 )
 app.callback()(chat)
 app.add_typer(sessions, name="sessions")
-app.command("models")(models.models)
-app.command("pull")(models.pull)
+app.command("models", cls=ArgumentsCommand)(models.models)
+app.command("pull", cls=ArgumentsCommand)(models.pull)
 assert set(SUBCOMMANDS) == {"sessions", "models", "pull"}  # the fast path knows each one
 
 

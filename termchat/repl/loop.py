@@ -316,8 +316,12 @@ class Repl:
                 loop.remove_signal_handler(signal.SIGINT)
 
     async def _missing_at_start(self) -> None:
-        """When the start's model turns out not to be on the server while the prompt waits,
-        empty, leave the prompt to offer the pull (otherwise the first message offers it)."""
+        """When the model asked for at start (--model, or the config's) turns out not to be on
+        the server while the prompt waits, empty, leave the prompt to offer the pull. Otherwise
+        (a resumed conversation's model, something typed already) the first message offers it.
+        """
+        if not self.app.config.model or self.app.config.model != self.app.conversation.model:
+            return
         try:
             await self.app.model_info()
         except ModelNotFound:
