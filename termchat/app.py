@@ -169,11 +169,13 @@ class ChatApp:
         try:
             await self.model_info()
         except (ModelNotFound, ConnectError) as exc:
-            from termchat.pulling import offer_pull
+            from termchat.pulling import offer_pull, offers_pull
 
             # Not on the server: the REPL asks to pull it, then the message goes.
-            if not (isinstance(exc, ModelNotFound) and await offer_pull(self, exc.model)):
+            missing = exc.model if isinstance(exc, ModelNotFound) and offers_pull(self) else None
+            if missing is None:
                 self.renderer.error(str(exc))
+            if missing is None or not await offer_pull(self, missing):
                 self._kept_hint()
                 return
         rounds = 0

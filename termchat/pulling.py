@@ -119,11 +119,18 @@ async def pull_in_chat(app: ChatApp, name: str) -> bool:
     return True
 
 
+def offers_pull(app: ChatApp) -> bool:
+    """Whether a missing model is offered for pulling: only to a person at a prompt, and only
+    by a server that can pull (Ollama)."""
+    return app.interactive and puller(app.backend) is not None
+
+
 async def offer_pull(app: ChatApp, name: str) -> bool:
     """`name` is not on the server: ask `Pull NAME now? [Y/n]` and pull it; True when it is
-    there now. Nothing is asked without a person at a prompt, nor of a server that cannot pull.
+    there now. A "no", a failure or a cancel is said on screen (see `offers_pull` for when to
+    call this).
     """
-    if not app.interactive or puller(app.backend) is None:
+    if not offers_pull(app):
         return False
     from termchat.render.sanitize import name_text
 

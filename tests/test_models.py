@@ -390,6 +390,7 @@ def test_model_command_offers_to_pull_a_missing_model(
         assert fake_server.last_chat()["model"] == "phi4-mini"
     else:
         assert "Not pulled. /pull phi4-mini downloads it" in printed
+        assert "not found" not in printed  # the "no" is the whole answer
         assert "/api/pull" not in [r.path for r in fake_server.requests]
 
 
@@ -420,6 +421,7 @@ def test_pull_unknown_model_in_the_chat_is_one_sentence(
     assert (
         "nosuchmodel is not in the Ollama registry (pull model manifest: file does not" in printed
     )
+    assert "Pull it with" not in printed  # said once, not followed by the old hint
     assert "Traceback" not in printed
 
 

@@ -7,7 +7,7 @@ from termchat.commands.base import Command
 from termchat.commands.models import cmd_models
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
 from termchat.errors import BackendError, CommandError, ModelNotFound, UsageError
-from termchat.pulling import offer_pull
+from termchat.pulling import offer_pull, offers_pull
 from termchat.render.sanitize import name_text
 
 
@@ -19,9 +19,11 @@ async def cmd_model(app: ChatApp, args: str) -> None:
     try:
         info = await app.backend.show(name)
     except ModelNotFound as exc:
-        if not await offer_pull(app, name):
+        if not offers_pull(app):
             app.renderer.error(str(exc))
             return
+        if not await offer_pull(app, name):
+            return  # declined, failed or cancelled: said on screen
         info = await app.backend.show(name)
     except BackendError as exc:
         app.renderer.error(str(exc))
