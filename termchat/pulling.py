@@ -109,7 +109,9 @@ async def pull_in_chat(app: ChatApp, name: str) -> bool:
         app.renderer.error(str(exc))
         return False
     if not done:
-        app.renderer.warning(f"{CANCELLED}: {name} was not downloaded.")
+        from termchat.render.sanitize import name_text
+
+        app.renderer.warning(f"{CANCELLED}: {name_text(name)} was not downloaded.")
         return False
     if name not in app.models_cache:
         app.models_cache.append(name)

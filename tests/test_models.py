@@ -456,3 +456,18 @@ def test_models_bad_backend_is_one_line_exit_2(tmp_path: Path) -> None:
     wrong = termchat("models", "--backend", "nope", home=tmp_path)
     assert wrong.returncode == 2
     assert wrong.stderr == "termchat: error: --backend must be ollama or openai, not 'nope'\n"
+
+
+def test_pull_error_with_control_sequences_is_one_clean_line(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    fake_server.pull_failure = (1, "bad \x1b]52;c;ZXZpbA==\x07 news\x1b[2J\nsecond line")
+    ran = termchat("--host", fake_server.url, "pull", "phi4-mini", home=tmp_path)
+    assert ran.returncode == 1
+    assert "\x1b" not in ran.stderr and "\x07" not in ran.stderr
+    assert (
+        ran.stderr.strip()
+        .splitlines()[-1]
+        .startswith("termchat: error: The download of phi4-mini failed: bad")
+    )
+    assert ran.stderr.strip().splitlines()[-1].endswith("second line")

@@ -42,8 +42,15 @@ def _config(ctx: typer.Context, host: str | None, backend: str | None) -> Config
         raise typer.Exit(exc.exit_code) from None
 
 
+def _said(text: str) -> str:
+    """A message that may carry a server's words, as one line free of control sequences."""
+    from termchat.render.sanitize import sanitize
+
+    return " ".join(sanitize(text).split())
+
+
 def _fail(error: TermchatError) -> typer.Exit:
-    sys.stderr.write(stderr_line(str(error)))
+    sys.stderr.write(stderr_line(_said(str(error))))
     return typer.Exit(error.exit_code)
 
 
@@ -81,7 +88,7 @@ def models(
         sys.stdout.write(json_text(catalog_json(catalog), indent=2) + "\n")
         return
     for problem in catalog.problems:
-        sys.stderr.write(stderr_line(problem, "warning"))
+        sys.stderr.write(stderr_line(_said(problem), "warning"))
     if not catalog.rows:
         sys.stdout.write("The server has no models. Pull one: termchat pull qwen3\n")
         return
@@ -142,7 +149,7 @@ async def _pull(config: Config, name: str) -> int:
         sys.stderr.write(stderr_line(f"{CANCELLED}: {name_text(name)} was not downloaded", ""))
         return 128 + signal.SIGINT
     except TermchatError as exc:
-        sys.stderr.write(stderr_line(str(exc)))
+        sys.stderr.write(stderr_line(_said(str(exc))))
         return exc.exit_code
     finally:
         with contextlib.suppress(NotImplementedError):
