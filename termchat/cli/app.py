@@ -1,4 +1,5 @@
-"""The typer application: the chat command generated from the option table, and `sessions`.
+"""The typer application: the chat command generated from the option table, `sessions`,
+`models` and `pull`.
 
 typer reads a function's signature, so the chat command's signature is built from
 `CHAT_OPTIONS` (one typer.Option per row, with its names, metavar and help). The group hands
@@ -16,9 +17,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from termchat.cli import run
+from termchat.cli import models, run
 from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
-from termchat.cli.sessions import sessions
+from termchat.cli.sessions import ArgumentsCommand, sessions
 from termchat.errors import stderr_line
 
 
@@ -68,11 +69,12 @@ def _parameter(option: Option) -> inspect.Parameter:
 
 def chat(ctx: typer.Context, **given: Any) -> None:
     """Chat with a model: `termchat -m qwen3`; ask once: `termchat -m qwen3 why is the sky blue`."""
-    if ctx.invoked_subcommand is not None and not given["version"]:
-        return
     values: dict[str, object] = {
         o.dest: (given[o.dest] or []) if o.kind == LIST else given[o.dest] for o in CHAT_OPTIONS
     }
+    if ctx.invoked_subcommand is not None and not given["version"]:
+        ctx.obj = values  # `termchat --host URL models`: the server options reach it
+        return
     values[WORDS] = list(ctx.meta.get(WORDS, []))
     raise typer.Exit(run(values))
 
@@ -84,8 +86,10 @@ chat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     ]
 )
 app.callback()(chat)
-(subcommand,) = SUBCOMMANDS
-app.add_typer(sessions, name=subcommand)
+app.add_typer(sessions, name="sessions")
+app.command("models", cls=ArgumentsCommand)(models.models)
+app.command("pull", cls=ArgumentsCommand)(models.pull)
+assert set(SUBCOMMANDS) == {"sessions", "models", "pull"}  # the fast path knows each one
 
 
 def run_typer(args: list[str]) -> int:

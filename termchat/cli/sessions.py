@@ -40,6 +40,8 @@ class _Command(TyperCommand):
             formatter.write_dl([record for record in options if record is not None])
 
 
+ArgumentsCommand = _Command  # for the other subcommands with arguments (`pull NAME`)
+
 sessions = typer.Typer(
     help="List, show, search, export, import, rename and delete saved conversations.",
     no_args_is_help=True,

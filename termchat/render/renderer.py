@@ -251,15 +251,31 @@ class Renderer:
             table.add_row(Text(name), Text(value))
         self.print(table)
 
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """A table whose every cell is untrusted text."""
+    def table(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        whole: Sequence[str] = (),
+    ) -> None:
+        """A table whose every cell is untrusted text; the cells of the `whole` columns (names
+        to read and copy) are not wrapped while they fit a third of the width, the other columns
+        wrap to make room."""
         from rich import box
         from rich.table import Table
 
         table = Table(title=Text(one_line(title)), box=box.SIMPLE_HEAD, title_justify="left")
+        third = max(self.console.width // 3, 20)
         for column in columns:
             # A long cell wraps onto more rows rather than being cut off with an ellipsis.
-            table.add_column(Text(one_line(column)), overflow="fold")
+            kept = column in whole
+            table.add_column(
+                Text(one_line(column)),
+                overflow="fold",
+                no_wrap=kept,
+                max_width=third if kept else None,
+            )
         for row in rows:
             table.add_row(*(Text(sanitize("" if cell is None else str(cell))) for cell in row))
         self.print(table)
