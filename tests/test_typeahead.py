@@ -20,7 +20,8 @@ def saved_session(fake_server: FakeServer, home: Path) -> str:
     script = fake_server.queue_reply(content=long)
     script.delay = 0.0
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
-    args = ["--host", fake_server.url, "-m", "qwen3", "-p", "first"]
+    # a window the long answer fits (the context guard would otherwise speak first)
+    args = ["--host", fake_server.url, "-m", "qwen3", "-o", "num_ctx=65536", "-p", "first"]
     done = subprocess.run(
         [sys.executable, "-m", "termchat", *args],
         env={**env, "TERMCHAT_HOME": str(home)},
