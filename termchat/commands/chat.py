@@ -140,6 +140,11 @@ async def cmd_set(app: ChatApp, args: str) -> None:
     if word == "system" and len(parts) == 2:
         await cmd_system(app, parts[1])
         return
+    if word == "interrupted" and len(parts) == 2:
+        from termchat.commands.replies import set_interrupted
+
+        set_interrupted(app, parts[1])
+        return
     if word == "parameter":
         parts = parts[1].split(maxsplit=1) if len(parts) == 2 else []
     if len(parts) != 2:
@@ -267,7 +272,7 @@ COMMANDS = (
         "set",
         "/set [KEY VALUE]",
         "Set a model option (temperature, num_ctx, seed…); alone, show them; also "
-        "/set parameter KEY VALUE, /set think, /set nothink",
+        "/set parameter KEY VALUE, /set think, /set nothink, /set interrupted mark|keep|drop",
         cmd_set,
         completions=(
             "temperature",
@@ -280,6 +285,7 @@ COMMANDS = (
             "parameter",
             "think",
             "nothink",
+            "interrupted",
         ),
     ),
     Command(
