@@ -54,9 +54,9 @@ async def cmd_compare(app: ChatApp, args: str) -> None:
     first = next((m.model for m in original if m.role == "assistant" and m.model), conv.model)
     position = session.alternative_position()
     before = sum(1 for m in conv.messages[:start] if m.role == "assistant")
-    app.renderer.notice(f"1 · {name_text(first)}")
+    app.renderer.notice(f"[1] {name_text(first)}:")
     replay(app, original, replies_before=before)
-    app.renderer.notice(f"2 · {name_text(name)}")
+    app.renderer.notice(f"[2] {name_text(name)}:")
     model, model_info = conv.model, conv.info
     session.drop_from(start)  # kept in the store as an alternative, as /retry does
     app.set_model(name, info)
