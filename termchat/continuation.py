@@ -90,6 +90,8 @@ class Continuation:
             on an OpenAI-compatible server).
         refused: Hosts known to refuse the fields; a refusal adds `host`.
         host: The server asked.
+        reasoning_sent: The server gets the reasoning back (Ollama): a reply cut inside it
+            goes on reasoning. Elsewhere any new reasoning starts afresh, in a new paragraph.
     """
 
     partial: Message
@@ -98,6 +100,7 @@ class Continuation:
     can_fall_back: bool = False
     refused: set[str] = field(default_factory=set)
     host: str = ""
+    reasoning_sent: bool = True
 
     def __post_init__(self) -> None:
         if self.mode == "ask":
@@ -131,10 +134,15 @@ class Continuation:
 
     def joined(self, events: AsyncGenerator[Event, None]) -> AsyncGenerator[Event, None]:
         """The stream, with a space put where an asked continuation meets the text so far
-        when the two words would otherwise run together."""
-        if self.mode == "prefill":
-            return events  # the model goes on from its own last token: joined as it comes
-        return _spaced(events, self.partial.content)
+        when two words would otherwise run together, and a paragraph break before reasoning
+        that starts afresh. A prefilled continuation goes on from the model's own last token:
+        its text is joined as it comes."""
+        fresh = self.mode == "ask" or not self.reasoning_sent
+        gap = "\n\n" if fresh and self.partial.thinking else ""
+        before = self.partial.content if self.mode == "ask" else ""
+        if not gap and not before:
+            return events
+        return _spaced(events, before, gap)
 
 
 def asked(request: ChatRequest) -> ChatRequest:
@@ -150,14 +158,19 @@ def needs_space(before: str, after: str) -> bool:
     return (before[-1].isalnum() or before[-1] in ".,;:!?)") and after[0].isalnum()
 
 
-async def _spaced(events: AsyncGenerator[Event, None], before: str) -> AsyncGenerator[Event, None]:
-    first = True
+async def _spaced(
+    events: AsyncGenerator[Event, None], before: str, gap: str
+) -> AsyncGenerator[Event, None]:
+    content = thinking = True  # the first piece of each kind is still to come
     try:
         async for event in events:
-            if first and isinstance(event, ContentDelta) and event.text:
-                first = False
+            if content and isinstance(event, ContentDelta) and event.text:
+                content = False
                 if needs_space(before, event.text):
                     event = ContentDelta(" " + event.text)
+            elif thinking and isinstance(event, ThinkingDelta) and event.text:
+                thinking = False
+                event = ThinkingDelta(gap + event.text)
             yield event
     finally:
         await events.aclose()

@@ -314,3 +314,24 @@ def test_continue_mode_ask_on_ollama_asks_the_model(
 )
 def test_needs_space_only_between_two_words(before: str, after: str, space: bool) -> None:
     assert needs_space(before, after) is space
+
+
+def test_continue_openai_a_reply_cut_inside_its_reasoning_starts_the_answer(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    # Reasoning never goes back on this API: the open reply is empty, so the model answers
+    # (and may reason again); what it reasons now joins the reasoning kept so far.
+    fake_server.queue_reply(thinking="First, the light", error_line="lost", error_after=99)
+    fake_server.queue_reply(thinking="Rayleigh.", content="Blue scatters most.")
+
+    async def script(app: ChatApp) -> None:
+        await app.send("why blue?")
+        await run_command(app, "/continue")
+
+    app, _ = run(fake_server, tmp_path, script, backend="openai")
+    body = fake_server.last_chat("/v1/chat/completions")
+    assert body["messages"][-1] == {"role": "assistant", "content": ""}
+    assert body["continue_final_message"] is True
+    last = app.conversation.messages[-1]
+    assert last.thinking == "First, the light\n\nRayleigh."
+    assert last.content == "Blue scatters most." and not last.interrupted

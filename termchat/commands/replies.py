@@ -29,6 +29,7 @@ async def cmd_continue(app: ChatApp, args: str) -> None:
         can_fall_back=setting == "auto" and backend != "ollama",
         refused=app.prefill_refused,
         host=host,
+        reasoning_sent=backend == "ollama",
     )
     number = len(conv.replies())
     how = "" if mode == "prefill" else " (the model is asked to go on)"
