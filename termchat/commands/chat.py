@@ -272,7 +272,7 @@ COMMANDS = (
         "set",
         "/set [KEY VALUE]",
         "Set a model option (temperature, num_ctx, seed…); alone, show them; also "
-        "/set parameter KEY VALUE, /set think, /set nothink, /set interrupted mark|keep|drop",
+        "/set parameter KEY VALUE, /set think, /set nothink",
         cmd_set,
         completions=(
             "temperature",

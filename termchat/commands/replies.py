@@ -94,7 +94,7 @@ def set_interrupted(app: ChatApp, value: str) -> None:
     try:
         app.conversation.interrupted = parse_policy(value)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise CommandError(f"{exc}.") from None
     what = {
         "mark": "sent back with a visible marker",
         "keep": "sent back as they are",
