@@ -113,7 +113,7 @@ COMMANDS = (
     Command(
         "compare",
         "/compare MODEL",
-        "Ask another model the last question; keep the reply you pick (/alt: the other)",
+        "Ask another model too; keep the reply you pick",
         cmd_compare,
         completions=lambda app: app.models_cache,
     ),
