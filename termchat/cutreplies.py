@@ -25,7 +25,8 @@ from termchat.messages import Message
 Policy = Literal["mark", "keep", "drop"]
 POLICIES: Final[tuple[str, ...]] = get_args(Policy)
 
-STOPPED_MARK: Final = "[reply interrupted by the user]"
+# Not "by the user": a reply whose termchat was killed looks the same in the store.
+STOPPED_MARK: Final = "[reply interrupted]"
 FAILED_MARK: Final = "[reply cut short by an error]"
 
 
