@@ -21,6 +21,7 @@ from termchat.errors import (
     CapabilityError,
     ConnectError,
     ModelNotFound,
+    ServerError,
     TermchatError,
 )
 from termchat.frontend import Frontend, LiveView, Screen
@@ -29,6 +30,7 @@ from termchat.modelinfo import ModelLookup
 from termchat.streaming import stream_reply
 
 if TYPE_CHECKING:
+    from termchat.continuation import Continuation
     from termchat.session import ChatSession
     from termchat.tools.toolbox import Toolbox
 
@@ -72,6 +74,7 @@ class ChatApp:
         self._tools_notice_for: str | None = None
         self._lookup = ModelLookup(backend, self.conversation, frontend.changed)
         self.models_cache: list[str] = []
+        self.prefill_refused: set[str] = set()  # hosts that /continue has to ask (continuation)
 
     # --- model info ------------------------------------------------------------------------
 
@@ -159,9 +162,10 @@ class ChatApp:
         self.session.add_user(text)
         await self.run_turn()
 
-    async def run_turn(self) -> None:
+    async def run_turn(self, continuation: Continuation | None = None) -> None:
         """One turn: request → stream → keep → decide → ask → run → show → add → again, until
-        a reply needs no tools (or something fails, or the user stops it).
+        a reply needs no tools (or something fails, or the user stops it). With
+        `continuation` (/continue), the first reply streams on from a cut reply.
 
         Every tool call left without a result when the turn ends (interrupted, failed, no tools)
         gets a "not run" result, so the history stays one the server accepts.
@@ -181,7 +185,8 @@ class ChatApp:
         rounds = 0
         try:
             while True:
-                reply = await self._one_reply()  # request → stream → keep
+                reply = await self._one_reply(continuation)  # request → stream → keep
+                continuation = None
                 if reply is None or not reply.tool_calls or reply.interrupted:
                     return
                 tools = self.tools
@@ -273,16 +278,21 @@ class ChatApp:
                 "Your message was not sent: /retry sends it again; a new message replaces it."
             )
 
-    async def _one_reply(self) -> Message | None:
-        """Stream one reply; add it to the history and the store. None when nothing came."""
+    async def _one_reply(self, plan: Continuation | None = None) -> Message | None:
+        """Stream one reply (or the rest of the cut one `plan` continues); add it to the
+        history and the store. None when nothing came."""
         conv = self.conversation
         tools = self.tool_schemas()
         unsupported = conv.info is not None and not conv.info.uses_tools
         if tools and unsupported and self._tools_notice_for != conv.model:
             self._tools_notice_for = conv.model
             self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
-        request = conv.request(tools)
-        reply = Reply(model=conv.model)
+        if plan is None:
+            request, reply = conv.request(tools), Reply(model=conv.model)
+        else:
+            request, reply = plan.request, plan.seeded(conv.model)
+            self.session.reopen_reply()  # it streams on in its own place (and row)
+        start = (reply.content_length, reply.thinking_length)
         checkpoints = Checkpoints(self.session.checkpointer())
         live = self._new_live()
         error: str | None = None
@@ -291,6 +301,8 @@ class ChatApp:
             while True:
                 try:
                     events = self.backend.chat(request)
+                    if plan is not None:
+                        events = plan.joined(events)
                     if (
                         await stream_reply(events, reply, live, checkpoints, self.cancellable)
                         is None
@@ -298,7 +310,8 @@ class ChatApp:
                         reply.interrupt()
                     break
                 except CapabilityError as exc:
-                    if exc.capability in retried or reply.content_length or reply.thinking_length:
+                    grew = (reply.content_length, reply.thinking_length) != start
+                    if exc.capability in retried or grew:
                         raise
                     retried.add(exc.capability)
                     if exc.capability == "thinking":
@@ -309,6 +322,14 @@ class ChatApp:
                         what = "tools"
                     self.renderer.notice(
                         f"{conv.model} does not support {what}; asked again without it."
+                    )
+                except ServerError as exc:
+                    if plan is None or not plan.fall_back(exc):
+                        raise
+                    request = plan.request
+                    self.renderer.notice(
+                        f"{self.backend.host} does not take continue_final_message; asked the "
+                        "model to continue instead (and will for the rest of this session)."
                     )
         except (asyncio.CancelledError, OSError):
             # This task is being cancelled (SIGTERM/SIGHUP), or drawing failed because the
@@ -334,7 +355,7 @@ class ChatApp:
         if kept is None:
             self._kept_hint()
         elif reply.error is not None and self.interactive:
-            self.renderer.notice("The reply was cut short: /retry asks for it again.")
+            self.renderer.notice("The reply was cut short: /continue goes on, /retry starts over.")
         return kept
 
     def _end_and_keep(self, live: LiveView, reply: Reply) -> Message | None:

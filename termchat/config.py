@@ -15,6 +15,8 @@ from termchat.filecheck import MAX_NESTING, deeper_than, exposure_warnings, too_
 from termchat.messages import Think
 
 THINK_LEVELS = ("low", "medium", "high", "max")
+CONTINUE_MODES = ("auto", "prefill", "ask")
+INTERRUPTED_POLICIES = ("mark", "keep", "drop")  # termchat.cutreplies.Policy
 
 #: Ollama options `/set` accepts, with their value types.
 OPTION_TYPES: dict[str, type] = {
@@ -141,6 +143,8 @@ class Config:
     fetch_allow_hosts: list[str] = field(default_factory=list)
     tool_chain_limit: int = 10
     save: bool = True
+    interrupted: str = "mark"  # cut replies sent back: marked, kept or dropped (cutreplies)
+    continue_mode: str = "auto"  # /continue on OpenAI-compatible servers (termchat.continuation)
     home: Path = field(default_factory=state_dir)
     # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
     env_ollama_host: str | None = None
@@ -199,6 +203,8 @@ _KNOWN_KEYS = {
     "fetch_allow_hosts",
     "tool_chain_limit",
     "save",
+    "interrupted",
+    "continue_mode",
 }
 
 
@@ -297,6 +303,16 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         config.tool_chain_limit = limit
     if "save" in data:
         config.save = _expect("save", data["save"], bool)
+    if "interrupted" in data:
+        policy = _expect("interrupted", data["interrupted"], str)
+        if policy not in INTERRUPTED_POLICIES:
+            raise ValueError(f"interrupted must be mark, keep or drop, not {policy!r}")
+        config.interrupted = policy
+    if "continue_mode" in data:
+        mode = _expect("continue_mode", data["continue_mode"], str)
+        if mode not in CONTINUE_MODES:
+            raise ValueError(f"continue_mode must be auto, prefill or ask, not {mode!r}")
+        config.continue_mode = mode
 
 
 def split_host_port(entry: str) -> tuple[str, int | None]:

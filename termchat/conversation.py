@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from termchat.backends.base import ChatRequest, ModelInfo
+from termchat.cutreplies import Policy, prepare
 from termchat.messages import Message, Think, ToolCall
 
 
@@ -24,6 +25,7 @@ class Conversation:
     info: ModelInfo | None = None
     session_id: str | None = None
     keep_alive: str | None = None
+    interrupted: Policy = "mark"  # how cut replies go back to the model (see cutreplies)
 
     # --- history -------------------------------------------------------------------------
 
@@ -79,12 +81,19 @@ class Conversation:
             return None
         return self.think
 
-    def request(self, tools: list[dict[str, Any]] | None = None) -> ChatRequest:
-        """The next /api/chat request: system prompt first, then the history.
+    def request(
+        self, tools: list[dict[str, Any]] | None = None, *, continuing: bool = False
+    ) -> ChatRequest:
+        """The next /api/chat request: system prompt first, then the history, cut replies
+        marked, kept or dropped as `interrupted` says.
 
         Tools are sent only to models with the tools capability (or when it is unknown).
+
+        Args:
+            continuing: The last message is the cut reply /continue resumes: it goes last, as
+                it is, for the server to continue.
         """
-        history = list(self.messages)
+        history = prepare(list(self.messages), self.interrupted, open_last=continuing)
         if self.system:
             history.insert(0, Message(role="system", content=self.system))
         if tools and self.info is not None and not self.info.uses_tools:
@@ -96,4 +105,5 @@ class Conversation:
             think=self.effective_think(),
             options=dict(self.options),
             keep_alive=self.keep_alive,
+            continue_final=continuing,
         )

@@ -99,6 +99,11 @@ class Frontend(Protocol):
         """A saved conversation's id picked by the user (/resume); None when cancelled."""
         ...
 
+    async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
+        """One of a few `options` picked by the user (its index; /compare); None when
+        cancelled."""
+        ...
+
     def changed(self) -> None:
         """The chat's state changed (model, thinking, saving): redraw what shows it."""
         ...
@@ -131,6 +136,10 @@ class PlainFrontend:
 
     async def pick_session(self, session: ChatSession) -> str | None:
         """No picker without a terminal."""
+        return None
+
+    async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
+        """No one to ask: nothing is picked."""
         return None
 
     def changed(self) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from termchat.checkpoint import ReplyRow
 from termchat.conversation import Conversation
+from termchat.cutreplies import parse_policy
 from termchat.errors import StoreError
 from termchat.messages import Message
 
@@ -63,6 +64,7 @@ def session_for(
         options=dict(config.options),
         think=config.think,
         keep_alive=config.keep_alive,
+        interrupted=parse_policy(config.interrupted),
     )
     return ChatSession(
         conversation,
@@ -106,6 +108,7 @@ class ChatSession:
         # path is always a prefix of the conversation (what was said while not saving is not).
         self._rows: list[int] = []
         self._reply: ReplyRow | None = None  # the reply streaming now, saved as it streams
+        self._reopened: int | None = None  # the stored row /continue streams on (reopen_reply)
         self._head: Earlier | None = None  # what a resumed conversation has not read yet
 
     # --- state ---------------------------------------------------------------------------
@@ -180,12 +183,25 @@ class ChatSession:
         does nothing when not saving. `finish` completes the row.
         """
         self._close_reply()
+        reopened, self._reopened = self._reopened, None
         conv = self.conversation
         store = self._store if self.saving else None
         if store is None or conv.session_id is None or len(self._rows) != len(conv.messages):
             return lambda message: None  # nothing to follow: the reply is saved when it ends
         self._reply = ReplyRow(store, conv.session_id, self._rows[-1] if self._rows else None)
+        self._reply.row = reopened  # a continued reply goes on in its own row
         return self._reply.save
+
+    def reopen_reply(self) -> Message:
+        """/continue: take the last message (a cut reply) out of the history to stream on. Its
+        stored row is what the next `checkpointer` updates and `finish` completes, so the
+        continued reply stays one message, in its place. Returns the message taken out."""
+        self._read_earlier()
+        conv = self.conversation
+        stored = len(self._rows) == len(conv.messages)
+        message = conv.messages.pop()
+        self._reopened = self._rows.pop() if stored and self.saving else None
+        return message
 
     def finish(self, message: Message) -> Message:
         """Append the reply that just ended and, while saving, commit it: completing the row its
@@ -349,8 +365,9 @@ class ChatSession:
         self.drop_from(len(conv.messages) - 1, undo=True)
         return message
 
-    def switch_alternative(self) -> Switched | None:
-        """/alt: make the next alternative of the last reply the active one.
+    def switch_alternative(self, to: int | None = None) -> Switched | None:
+        """/alt: make the next alternative of the last reply (or the one at position `to`,
+        from 1, oldest first) the active one.
 
         Returns None when the last reply has no other alternative (or it is not saved).
         """
@@ -366,7 +383,9 @@ class ChatSession:
             if len(alternatives) < 2:
                 return None
             current = next((i for i, alt in enumerate(alternatives) if alt.active), -1)
-            position = (current + 1) % len(alternatives)
+            position = (current + 1) % len(alternatives) if to is None else to - 1
+            if not 0 <= position < len(alternatives):
+                return None
             store.activate(conv.session_id, index + 1, alternatives[position].gen)
             rows = store.load_rows(conv.session_id)
         except StoreError as exc:
@@ -375,6 +394,21 @@ class ChatSession:
         conv.messages = [row.message for row in rows]
         self._rows = [row.row_id for row in rows]
         return Switched(position + 1, len(alternatives), index + 1, conv.messages[index + 1 :])
+
+    def alternative_position(self) -> int | None:
+        """Where the last reply stands among its alternatives (from 1, oldest first); None
+        when that is not known (not saved, or the database failed)."""
+        conv = self.conversation
+        index = conv.last_user_index()
+        store = self.store() if self.saving else None
+        if store is None or conv.session_id is None or index is None:
+            return None
+        try:
+            alternatives = store.alternatives(conv.session_id, index + 1)
+        except StoreError as exc:
+            self._failed(exc)
+            return None
+        return next((i + 1 for i, alt in enumerate(alternatives) if alt.active), None)
 
     def alternatives_note(self) -> str:
         """Why /alt has nothing to switch to."""

@@ -175,6 +175,9 @@ class FakeServer:
         self.pull_delay = pull_delay
         self.pull_failure: tuple[int, str] | None = None
         self.version = version
+        # /v1 takes vLLM's extra fields (continue_final_message, add_generation_prompt) as vLLM
+        # does; False: rejects them with 400 as the OpenAI API rejects unknown arguments.
+        self.vllm_fields = True
         self.models: dict[str, FakeModel] = {}
         self.disconnected = threading.Event()
         self.holding = threading.Event()
@@ -428,6 +431,16 @@ def _user_text(body: dict[str, Any]) -> tuple[str, str | None, list[dict[str, An
     if isinstance(content, list):  # OpenAI content parts
         content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
     return str(content), last.get("role"), trailing
+
+
+def _refused_fields(body: dict[str, Any], vllm: bool) -> str | None:
+    """Why a /v1 request with vLLM's extra fields is refused (None: it is not)."""
+    given = [name for name in ("continue_final_message", "add_generation_prompt") if name in body]
+    if given and not vllm:
+        return f"Unrecognized request argument supplied: {given[0]}"
+    if body.get("continue_final_message") and body.get("add_generation_prompt", True):
+        return "Cannot set both `continue_final_message` and `add_generation_prompt` to True."
+    return None
 
 
 def _tool_names(body: dict[str, Any]) -> set[str]:
@@ -757,6 +770,9 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("tools") and "tools" not in model.capabilities:
             message = f"registry.ollama.ai/library/{model.name} does not support tools"
             return self._fail(path, 400, message)
+        refused = _refused_fields(body, fake.vllm_fields) if openai else None
+        if refused is not None:
+            return self._fail(path, 400, refused)
         fake._loaded(model)
 
         script = fake._next_script() or self._default_script(body, thinks and think is not False)
@@ -777,6 +793,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _default_script(self, body: dict[str, Any], thinks: bool) -> Script:
         fake = self.server.fake
         text, role, tool_messages = _user_text(body)
+        if role == "assistant":  # a reply left open for the model to continue
+            return reply(content=" and so the reply goes on to its end.", delay=fake.delay)
         if role == "tool":
             results = "; ".join(str(m.get("content", "")) for m in tool_messages)
             return reply(content=f"The tool returned: {results}", delay=fake.delay)

@@ -184,5 +184,6 @@ def test_continue_after_kill_9_sends_the_partial_reply_back(
     assert result.returncode == 0, result.stderr
     sent = fake_server.last_chat()["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
-    assert sent[1]["content"] == " ".join(WORDS[:120])
+    # Marked as cut (interrupted = "mark", the default): the model is not told it finished.
+    assert sent[1]["content"] == " ".join(WORDS[:120]) + "\n\n[reply interrupted]"
     assert sent[2]["content"] == "go on"

@@ -203,7 +203,7 @@ def test_export_markdown_transcript(store: SessionStore) -> None:
     assert '"city": "Paris"' in text
     assert "<details><summary>Tool result: get_weather</summary>\n\n```\n21 °C, sunny\n```" in text
     assert text.count("<details>") == text.count("</details>") == 4
-    assert "*[interrupted — this reply was cut short]*" in text
+    assert "*[reply cut short by an error]*" in text  # as `interrupted = mark` sends it
     assert "**Error:** stopped" in text
     assert "*[1 image(s) attached]*" in text
     assert "It is **21 °C**." not in text  # inactive alternatives are not in the transcript

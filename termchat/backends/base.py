@@ -20,6 +20,7 @@ class ChatRequest:
     options: dict[str, Any] = field(default_factory=dict)
     format: str | dict[str, Any] | None = None
     keep_alive: str | int | None = None
+    continue_final: bool = False  # the last message is a cut reply for the server to continue
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,11 @@ def build_openai_body(request: ChatRequest) -> dict[str, Any]:
     }
     if request.tools:
         body["tools"] = request.tools
+    if request.continue_final:
+        # vLLM's (and SGLang's, Aphrodite's, llama.cpp's) extra fields: the last message stays
+        # open for the model to continue; vLLM rejects the pair unless both are given so.
+        body["continue_final_message"] = True
+        body["add_generation_prompt"] = False
     for name, field in _OPTIONS.items():
         if request.options.get(name) is not None:
             body[field] = request.options[name]

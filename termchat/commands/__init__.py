@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import chat, models, session
+from termchat.commands import chat, models, replies, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
 
@@ -90,6 +90,7 @@ COMMANDS = CommandTable(
     (),
     groups=(
         ("conversation", session.CONVERSATION),
+        ("replies", replies.COMMANDS),
         ("model", (*chat.COMMANDS, *models.COMMANDS)),
         ("tools", session.TOOLS),
         ("termchat", HELP),

@@ -125,6 +125,11 @@ async def cmd_set(app: ChatApp, args: str) -> None:
     if word == "system" and len(parts) == 2:
         await cmd_system(app, parts[1])
         return
+    if word == "interrupted" and len(parts) == 2:
+        from termchat.commands.replies import set_interrupted
+
+        set_interrupted(app, parts[1])
+        return
     if word == "parameter":
         parts = parts[1].split(maxsplit=1) if len(parts) == 2 else []
     if len(parts) != 2:
@@ -233,6 +238,7 @@ COMMANDS = (
             "parameter",
             "think",
             "nothink",
+            "interrupted",
         ),
     ),
     Command(

@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
@@ -60,14 +61,15 @@ class ReplApprover:
     def _say(self, text: str) -> None:
         print_formatted_text(text, output=self.output)
 
-    async def _key(self, message: str, allowed: str, enter: str = "no") -> str | None:
+    async def _key(
+        self, message: str, allowed: str, words: dict[str, str] | None = None
+    ) -> str | None:
         """One key of `allowed`, or "enter"; None for Ctrl-C or Ctrl-D. The question's line
-        keeps the answer as a word: `Run x? … (Enter: no) → yes` (`enter`: Enter's word)."""
+        keeps the answer as a word: `Run x? … (Enter: no) → yes`."""
         kb = KeyBindings()
 
         def answer(event: KeyPressEvent, key: str) -> None:
-            word = enter if key == "enter" else WORDS[key]
-            event.app.current_buffer.text = f"→ {word}"
+            event.app.current_buffer.text = f"→ {(words or WORDS)[key]}"
             event.app.exit(result=key)
 
         for letter in allowed:
@@ -146,13 +148,25 @@ class ReplApprover:
     async def confirm_pull(self, model: str) -> bool:
         """`Pull NAME now? [Y/n]`: Enter or y is yes."""
         name = escape_for_display(model)  # the user's or a server's words: shown exactly
-        letter = await self._key(f"Pull {name} now? [Y/n] ", "yn", enter="yes")
+        letter = await self._key(f"Pull {name} now? [Y/n] ", "yn", {**WORDS, "enter": "yes"})
         return letter in ("y", "enter")
 
     async def confirm_more(self, rounds: int) -> bool:
         """At the chain limit: go on with more tool rounds?"""
         letter = await self._key(f"{rounds} rounds of tool calls. Continue? [y/n] ", "yn")
         return letter == "y"
+
+    async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
+        """A digit picks one of (at most 9) `options`; Enter the first; None on Ctrl-C."""
+        shown = [escape_for_display(option) for option in options[:9]]
+        keys = "".join(str(number) for number in range(1, len(shown) + 1))
+        words = {key: shown[int(key) - 1] for key in keys}
+        words.update({"enter": shown[0] if shown else "", "": "cancelled"})
+        listed = "  ".join(f"[{key}] {text}" for key, text in zip(keys, shown, strict=True))
+        key = await self._key(f"{question} {listed}  (Enter: 1) ", keys, words)
+        if key is None:
+            return None
+        return 0 if key == "enter" else int(key) - 1
 
 
 def run_editor(text: str) -> str | None:

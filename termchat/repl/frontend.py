@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from prompt_toolkit.application.current import get_app_or_none, get_app_session
@@ -123,6 +123,11 @@ class ReplFrontend:
         """`Pull NAME now? [Y/n]`: Enter or y pulls; n, Ctrl-C or Ctrl-D does not."""
         with self.keys.paused():
             return await self._approver.confirm_pull(model)
+
+    async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
+        """One key, 1 to 9, picks an option; None on Ctrl-C."""
+        with self.keys.paused():
+            return await self._approver.pick_option(question, options)
 
     def changed(self) -> None:
         """Redraw the prompt on screen (its toolbar shows the model and thinking state)."""

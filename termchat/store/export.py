@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from termchat.cutreplies import marker
 from termchat.errors import StoreError
 from termchat.messages import Message, Stats
 from termchat.store import SessionRecord, SessionStore, StoredMessage
@@ -294,7 +295,7 @@ def _message_markdown(message: Message) -> list[str]:
     if message.images:
         parts.append(f"*[{len(message.images)} image(s) attached]*")
     if message.interrupted:
-        parts.append("*[interrupted — this reply was cut short]*")
+        parts.append(f"*{marker(message)}*")  # the words the model is sent (mark)
     if message.error:
         parts.append(f"> **Error:** {_escape(message.error)}")
     return parts
