@@ -24,7 +24,7 @@ from termchat.messages import Message
 
 if TYPE_CHECKING:
     from termchat.config import Config
-    from termchat.store import SessionRecord, SessionStore, SessionSummary
+    from termchat.store import SessionRecord, SessionStore, SessionSummary, StoredMessage
     from termchat.store.tail import Earlier
 
 NOT_SAVING = "This conversation is not being saved"
@@ -375,6 +375,37 @@ class ChatSession:
         conv.messages = [row.message for row in rows]
         self._rows = [row.row_id for row in rows]
         return Switched(position + 1, len(alternatives), index + 1, conv.messages[index + 1 :])
+
+    def branch_rows(self) -> tuple[list[StoredMessage], set[int]]:
+        """/tree: every stored row of this conversation and the ids of those /undo cut (none
+        when it is not saved).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        store = self._existing_store()
+        if store is None or self.session_id is None:
+            return [], set()
+        rows = store.load_rows(self.session_id, include_inactive=True)
+        return rows, store.cut_rows(self.session_id)
+
+    def switch_branch(self, row_id: int) -> bool:
+        """/tree N: make the branch that ends at stored row `row_id` the history, and so the
+        next request. False when it cannot be (not saving, or the database failed)."""
+        conv = self.conversation
+        store = self.store() if self.saving else None
+        if store is None or conv.session_id is None:
+            return False
+        try:
+            store.activate_path(conv.session_id, row_id)
+            rows = store.load_rows(conv.session_id)
+        except StoreError as exc:
+            self._failed(exc)
+            return False
+        conv.messages = [row.message for row in rows]
+        self._rows = [row.row_id for row in rows]
+        self._head = None
+        return True
 
     def alternatives_note(self) -> str:
         """Why /alt has nothing to switch to."""

@@ -53,6 +53,7 @@ from termchat.store.records import (
     Unset,
 )
 from termchat.store.schema import (
+    ANCESTORS,
     SELECT_SESSION,
     VALID_TIME,
     dumps,
@@ -298,6 +299,34 @@ class SessionStore(MessageHistory):
         sql, params = list_query(limit, query, chats_first)
         with self._reading() as conn:
             return [session_summary(row) for row in conn.execute(sql, params)]
+
+    def cut_rows(self, session_id: str) -> set[int]:
+        """The ids of the rows /undo cut (each starts a run that was undone), for /tree."""
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            found = conn.execute("SELECT id FROM messages WHERE session_id = ? AND cut = 1", (sid,))
+            return {int(row[0]) for row in found}
+
+    def activate_path(self, session_id: str, row_id: int) -> None:
+        """Make the branch that ends at row `row_id` the active history (/tree N): that row and
+        every row before it; nothing after it. Cut marks stay, so the tree keeps its shape.
+
+        Raises:
+            StoreError: the conversation has no such row.
+        """
+        with self._write() as conn:
+            sid = self._resolve(session_id)
+            owner = conn.execute("SELECT session_id FROM messages WHERE id = ?", (row_id,))
+            found = owner.fetchone()
+            if found is None or found[0] != sid:
+                raise StoreError(f"Conversation {sid} has no message {row_id}")
+            path = [row[0] for row in conn.execute(ANCESTORS, (row_id,))]
+            conn.execute(
+                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1", (sid,)
+            )
+            for ancestor in path:
+                conn.execute("UPDATE messages SET active = 1 WHERE id = ?", (ancestor,))
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
 
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
         """Conversations with a message whose content or reasoning holds every word of `text`:
