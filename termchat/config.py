@@ -141,6 +141,14 @@ class Config:
     fetch_allow_hosts: list[str] = field(default_factory=list)
     tool_chain_limit: int = 10
     save: bool = True
+    profiles: dict[str, Any] = field(default_factory=dict)
+    """The `[profiles.NAME]` tables as written (checked by `termchat.profiles`)."""
+    presets: dict[str, Any] = field(default_factory=dict)
+    """The `[presets.NAME]` tables as written (checked by `termchat.presets`)."""
+    profile: str | None = None  # the profile in use (--profile, /profile)
+    preset: str | None = None  # the preset applied (--preset, /preset)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request (a profile's)
+    config_file: Path | None = None  # where /preset save writes
     home: Path = field(default_factory=state_dir)
     # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
     env_ollama_host: str | None = None
@@ -199,6 +207,8 @@ _KNOWN_KEYS = {
     "fetch_allow_hosts",
     "tool_chain_limit",
     "save",
+    "profiles",
+    "presets",
 }
 
 
@@ -225,7 +235,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
-    config = Config()
+    config = Config(config_file=path)
     try:
         _apply_file(config, data)
     except (TypeError, ValueError, ConfigError) as exc:
@@ -264,7 +274,7 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
             kind = OPTION_TYPES.get(key)
             if kind is None:
                 raise ValueError(f"unknown option {key!r} in [options]")
-            if not _option_ok(value, kind):
+            if not option_ok(value, kind):
                 raise ValueError(f"option {key} must be a {kind.__name__}, not {value!r}")
         config.options = dict(options)
     if "tools" in data:
@@ -297,6 +307,9 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         config.tool_chain_limit = limit
     if "save" in data:
         config.save = _expect("save", data["save"], bool)
+    for key in ("profiles", "presets"):
+        if key in data:
+            setattr(config, key, dict(_expect(key, data[key], dict)))
 
 
 def split_host_port(entry: str) -> tuple[str, int | None]:
@@ -340,7 +353,8 @@ def _allowed_host(entry: Any) -> str:
     return f"{shown}:{port}" if port else shown
 
 
-def _option_ok(value: Any, kind: type) -> bool:
+def option_ok(value: Any, kind: type) -> bool:
+    """Whether `value` read from TOML is of the option's type."""
     if isinstance(value, bool):
         return False
     if kind is float:

@@ -24,6 +24,7 @@ class Conversation:
     info: ModelInfo | None = None
     session_id: str | None = None
     keep_alive: str | None = None
+    preset: str | None = None  # the preset applied (recorded with the conversation)
 
     # --- history -------------------------------------------------------------------------
 

@@ -63,6 +63,7 @@ def session_for(
         options=dict(config.options),
         think=config.think,
         keep_alive=config.keep_alive,
+        preset=config.preset,
     )
     return ChatSession(
         conversation,
@@ -234,6 +235,7 @@ class ChatSession:
                     options=conv.options,
                     think=conv.think,
                     kind=self.kind,
+                    preset=conv.preset,
                 )
                 conv.session_id = record.id
             while len(self._rows) < len(conv.messages):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import branches, chat, session
+from termchat.commands import branches, chat, profiles, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
 
@@ -77,6 +77,7 @@ COMMANDS = CommandTable(
         *chat.COMMANDS,
         *session.COMMANDS,
         *branches.COMMANDS,
+        *profiles.COMMANDS,
     )
 )
 """Every slash command, in the order /help lists them."""

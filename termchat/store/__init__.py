@@ -189,14 +189,16 @@ class SessionStore(MessageHistory):
         think: Think = None,
         title: str | None = None,
         kind: str = "chat",
+        preset: str | None = None,
     ) -> SessionRecord:
-        """Start a new, empty session and commit it (`kind`: "chat" or "oneshot")."""
+        """Start a new, empty session and commit it (`kind`: "chat" or "oneshot"; `preset`:
+        the preset it starts with)."""
         now = time.time()
         with self._write() as conn:
             session_id = self._new_id(conn, now)
             conn.execute(
                 "INSERT INTO sessions (id, title, model, system, options, think, created_at, "
-                "updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "updated_at, kind, preset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     title or None,
@@ -207,6 +209,7 @@ class SessionStore(MessageHistory):
                     now,
                     now,
                     kind,
+                    preset,
                 ),
             )
             return self._get(conn, session_id)
@@ -255,6 +258,7 @@ class SessionStore(MessageHistory):
         options: dict[str, Any] | Unset | None = UNSET,
         think: Think | Unset = UNSET,
         title: str | Unset | None = UNSET,
+        preset: str | Unset | None = UNSET,
     ) -> SessionRecord:
         """Change only the given settings and commit at once. `title=None` restores the default."""
         changes: dict[str, Any] = {}
@@ -268,6 +272,8 @@ class SessionStore(MessageHistory):
             changes["think"] = dumps(think)
         if not isinstance(title, Unset):
             changes["title"] = title or None
+        if not isinstance(preset, Unset):
+            changes["preset"] = preset
         with self._write() as conn:
             sid = self._resolve(session_id)
             sets = "".join(f"{column} = ?, " for column in changes)
@@ -299,6 +305,13 @@ class SessionStore(MessageHistory):
         sql, params = list_query(limit, query, chats_first)
         with self._reading() as conn:
             return [session_summary(row) for row in conn.execute(sql, params)]
+
+    def session_preset(self, session_id: str) -> str | None:
+        """The preset the conversation was started with or last switched to, if any."""
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            row = conn.execute("SELECT preset FROM sessions WHERE id = ?", (sid,)).fetchone()
+            return row[0] if row is not None and isinstance(row[0], str) else None
 
     def cut_rows(self, session_id: str) -> set[int]:
         """The ids of the rows /undo cut (each starts a run that was undone), for /tree."""

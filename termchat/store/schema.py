@@ -117,6 +117,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 4 -> 5: what kind of conversation it is: "chat" (the REPL) or "oneshot" (-p, a pipe), so
     # that --continue and the picker can prefer chats.
     ("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'",),
+    # 5 -> 6: the preset the conversation was started with or switched to (--preset, /preset).
+    ("ALTER TABLE sessions ADD COLUMN preset TEXT",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 
