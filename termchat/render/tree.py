@@ -11,7 +11,7 @@ from termchat.render.sanitize import sanitize
 TREE_COLUMNS = ("branch", "messages", "where")
 """The table's columns: the numbered tree with each branch's start, its size, its state."""
 
-PREVIEW = 34
+PREVIEW = 24
 """Characters of a message shown in a branch's row (a question and its answer each)."""
 
 
@@ -42,7 +42,7 @@ def tree_rows(branches: Sequence[Branch], here: Branch | None) -> list[tuple[str
         label = f"{indent}{joint}[{branch.number}] {mark} {said}"
         size = f"{len(branch.rows)}" + (f" from #{branch.start + 1}" if branch.start else "")
         states = []
-        if branch.undone:
+        if branch.undone and not branch.on_path:  # brought back by /tree N: no longer undone
             states.append("undone")
         if branch is here:
             states.append("← here")
