@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fakeserver import FakeServer
-from terminal import termchat
+from terminal import Terminal, termchat
 
 from termchat.app import ChatApp
 from termchat.backends.ollama import OllamaBackend
@@ -175,3 +175,33 @@ def test_build_branches_a_deep_chain_of_retries_needs_no_recursion() -> None:
         rows.append(_row(gen + 1, gen, gen, gen - 1, True))
     branches = build_branches(rows)
     assert len(branches) == 3000 and branches[-1].depth == 2999
+
+
+def test_tree_in_a_real_terminal_draws_and_switches(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    term = Terminal(["--host", fake_server.url, "-m", "qwen3"], home=tmp_path, rows=30, cols=100)
+    try:
+        term.wait_for("❯")
+        fake_server.queue_reply(content="first answer")
+        term.line("first question")
+        term.wait_for("first answer")
+        fake_server.queue_reply(content="second answer")
+        term.line("/retry")
+        term.wait_for("second answer")
+        term.line("/tree")
+        term.wait_for("← here")
+        screen = " ".join(term.display().split())
+        assert "[1] ● you: first question → first answer" in screen
+        assert "└─ [2] ● reply: second answer 1 from #2 ← here" in screen
+        term.line("/tree 1")
+        term.wait_for("Branch 1:")
+        fake_server.queue_reply(content="third answer")
+        term.line("next")
+        term.wait_for("third answer")
+        sent = [m["content"] for m in fake_server.last_chat()["messages"]]
+        assert sent == ["first question", "first answer", "next"]
+        term.key("ctrl-d")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()
