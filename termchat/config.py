@@ -147,6 +147,8 @@ class Config:
     """The `[presets.NAME]` tables as written (checked by `termchat.presets`)."""
     profile: str | None = None  # the profile in use (--profile, /profile)
     preset: str | None = None  # the preset applied (--preset, /preset)
+    chosen: frozenset[str] = frozenset()
+    """Settings --profile or --preset set: like flags, they win over a resumed conversation's."""
     headers: dict[str, str] = field(default_factory=dict)  # sent with every request (a profile's)
     config_file: Path | None = None  # where /preset save writes
     home: Path = field(default_factory=state_dir)

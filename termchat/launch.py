@@ -263,7 +263,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
             target = await app.frontend.pick_session(session)
             if target is None:
                 return 0
-        resume(app, target, keep=options.explicit)
+        resume(app, target, keep=options.explicit | app.config.chosen)
     except StoreError as exc:
         app.renderer.error(str(exc))
         return 1

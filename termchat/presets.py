@@ -134,7 +134,18 @@ def apply_preset(config: Config, preset: Preset) -> Config:
         options={**config.options, **preset.options},
         think=preset.think if preset.sets_think else config.think,
         tools=list(dict.fromkeys([*config.tools, *preset.tools])),
+        chosen=config.chosen | {name for name, given in _given(preset).items() if given},
     )
+
+
+def _given(preset: Preset) -> dict[str, bool]:
+    """Which settings the preset sets (they win over a resumed conversation's)."""
+    return {
+        "model": bool(preset.model),
+        "system": preset.system is not None,
+        "options": bool(preset.options),
+        "think": preset.sets_think,
+    }
 
 
 def preset_table(

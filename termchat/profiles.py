@@ -200,7 +200,13 @@ def apply_profile(
         headers=dict(profile.headers),
         model=profile.model or config.model,
         options={**config.options, **profile.options},
+        chosen=config.chosen | _set(model=profile.model, options=profile.options),
     )
+
+
+def _set(**settings: Any) -> frozenset[str]:
+    """The names of the settings that are given (not None, not empty)."""
+    return frozenset(name for name, value in settings.items() if value not in (None, {}, ()))
 
 
 def shown_host(url: str) -> str:

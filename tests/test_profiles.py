@@ -251,3 +251,20 @@ def test_read_key_failures_are_clear_and_never_repeat_the_output(
 def test_read_key_from_an_unset_variable_names_it() -> None:
     with pytest.raises(ConfigError, match=r"\$LAB_KEY is not set"):
         read_key(Profile("lab", api_key_env="LAB_KEY"), {})
+
+
+def test_continue_with_a_profile_uses_its_server_and_model(private_home: Path) -> None:
+    with FakeServer() as local, FakeServer() as cloud:
+        two_servers_config(private_home, local, cloud)
+        local.queue_reply(content="A1")
+        first = termchat("--profile", "local", "-p", "Q1", home=private_home)
+        assert first.returncode == 0, first.stderr
+        cloud.queue_reply(content="A2")
+        again = termchat(
+            "--profile", "cloud", "-c", "-p", "Q2", home=private_home, env={"CLOUD_KEY": SECRET}
+        )
+        assert again.returncode == 0, again.stderr
+        body = cloud.last_chat("/v1/chat/completions")
+        assert body["model"] == "llama3.2"  # the profile's model, not the saved conversation's
+        assert [m["content"] for m in body["messages"]] == ["Q1", "A1", "Q2"]
+        assert len(local.chat_requests()) == 1
