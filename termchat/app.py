@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from termchat.accumulator import Reply
@@ -25,8 +26,10 @@ from termchat.errors import (
     TermchatError,
 )
 from termchat.frontend import Frontend, LiveView, Screen
-from termchat.messages import Message, ToolCall
+from termchat.messages import Message, Stats, ToolCall
 from termchat.modelinfo import ModelLookup
+from termchat.presets import Preset, read_presets
+from termchat.profiles import shown_host
 from termchat.streaming import stream_reply
 
 if TYPE_CHECKING:
@@ -75,12 +78,24 @@ class ChatApp:
         self._lookup = ModelLookup(backend, self.conversation, frontend.changed)
         self.models_cache: list[str] = []
         self.prefill_refused: set[str] = set()  # hosts that /continue has to ask (continuation)
+        self.preset: Preset | None = None
+        """The preset applied (--preset, /preset): its `prompt` shapes the first message."""
+        if config.preset is not None:
+            self.preset = read_presets(config.presets).get(config.preset)
 
     # --- model info ------------------------------------------------------------------------
 
     def start_model_info(self) -> None:
         """Fetch the model's capabilities in the background (the prompt does not wait)."""
         self._lookup.start()
+
+    def use_server(self, config: Config, backend: Backend) -> Backend:
+        """/profile: the next replies come from `backend` (set up by `config`); the
+        conversation goes on. Returns the previous backend, for the caller to close."""
+        previous, self.backend, self.config = self.backend, backend, config
+        self._lookup = ModelLookup(backend, self.conversation, self.frontend.changed)
+        self.conversation.info = None  # the capabilities are the new server's to say
+        return previous
 
     def set_model(self, name: str, info: ModelInfo | None) -> None:
         """Switch to another model (its info, if known, fetched by the caller)."""
@@ -159,6 +174,8 @@ class ChatApp:
                 "The message that was not sent is dropped; this one replaces it "
                 "(Up arrow brings the old one back)."
             )
+        if self.preset is not None and not self.conversation.messages:
+            text = self.preset.fill(text)  # `{{input}}`: what was typed or piped goes there
         self.session.add_user(text)
         await self.run_turn()
 
@@ -361,6 +378,9 @@ class ChatApp:
     def _end_and_keep(self, live: LiveView, reply: Reply) -> Message | None:
         """End the live view, then keep the reply. It is kept even when drawing fails (the
         terminal or the pipe went away): saving never depends on the output."""
+        if self.config.profile is not None:  # each reply says which server gave it
+            host = shown_host(self.backend.host)
+            reply.stats = replace(reply.stats or Stats(), profile=self.config.profile, host=host)
         try:
             self._end_live(live, reply)
         finally:

@@ -145,6 +145,16 @@ class Config:
     save: bool = True
     interrupted: str = "mark"  # cut replies sent back: marked, kept or dropped (cutreplies)
     continue_mode: str = "auto"  # /continue on OpenAI-compatible servers (termchat.continuation)
+    profiles: dict[str, Any] = field(default_factory=dict)
+    """The `[profiles.NAME]` tables as written (checked by `termchat.profiles`)."""
+    presets: dict[str, Any] = field(default_factory=dict)
+    """The `[presets.NAME]` tables as written (checked by `termchat.presets`)."""
+    profile: str | None = None  # the profile in use (--profile, /profile)
+    preset: str | None = None  # the preset applied (--preset, /preset)
+    chosen: frozenset[str] = frozenset()
+    """Settings --profile or --preset set: like flags, they win over a resumed conversation's."""
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request (a profile's)
+    config_file: Path | None = None  # where /preset save writes
     home: Path = field(default_factory=state_dir)
     # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
     env_ollama_host: str | None = None
@@ -205,6 +215,8 @@ _KNOWN_KEYS = {
     "save",
     "interrupted",
     "continue_mode",
+    "profiles",
+    "presets",
 }
 
 
@@ -231,7 +243,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
-    config = Config()
+    config = Config(config_file=path)
     try:
         _apply_file(config, data)
     except (TypeError, ValueError, ConfigError) as exc:
@@ -270,7 +282,7 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
             kind = OPTION_TYPES.get(key)
             if kind is None:
                 raise ValueError(f"unknown option {key!r} in [options]")
-            if not _option_ok(value, kind):
+            if not option_ok(value, kind):
                 raise ValueError(f"option {key} must be a {kind.__name__}, not {value!r}")
         config.options = dict(options)
     if "tools" in data:
@@ -313,6 +325,9 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         if mode not in CONTINUE_MODES:
             raise ValueError(f"continue_mode must be auto, prefill or ask, not {mode!r}")
         config.continue_mode = mode
+    for key in ("profiles", "presets"):
+        if key in data:
+            setattr(config, key, dict(_expect(key, data[key], dict)))
 
 
 def split_host_port(entry: str) -> tuple[str, int | None]:
@@ -356,7 +371,8 @@ def _allowed_host(entry: Any) -> str:
     return f"{shown}:{port}" if port else shown
 
 
-def _option_ok(value: Any, kind: type) -> bool:
+def option_ok(value: Any, kind: type) -> bool:
+    """Whether `value` read from TOML is of the option's type."""
     if isinstance(value, bool):
         return False
     if kind is float:

@@ -26,6 +26,7 @@ class Conversation:
     session_id: str | None = None
     keep_alive: str | None = None
     interrupted: Policy = "mark"  # how cut replies go back to the model (see cutreplies)
+    preset: str | None = None  # the preset applied (recorded with the conversation)
 
     # --- history -------------------------------------------------------------------------
 

@@ -45,7 +45,9 @@ def make_backend(config: Config, *, verbose: bool = False) -> Backend:
         def openai() -> Backend:
             from termchat.backends.openai import OpenAIBackend
 
-            return OpenAIBackend(base, api_key=config.server_api_key(), verbose=verbose)
+            return OpenAIBackend(
+                base, api_key=config.server_api_key(), verbose=verbose, headers=config.headers
+            )
 
         return LazyBackend(base, openai)
     host = parse_ollama_host(config.server_host())
@@ -53,7 +55,9 @@ def make_backend(config: Config, *, verbose: bool = False) -> Backend:
     def ollama() -> Backend:
         from termchat.backends.ollama import OllamaBackend
 
-        return OllamaBackend(host, api_key=config.server_api_key(), verbose=verbose)
+        return OllamaBackend(
+            host, api_key=config.server_api_key(), verbose=verbose, headers=config.headers
+        )
 
     return LazyBackend(host, ollama)
 
@@ -200,7 +204,7 @@ async def _main(
         if listing is not None:
             listing.cancel()
         await tools.aclose()
-        await backend.aclose()
+        await app.backend.aclose()  # /profile may have changed it (and closed this one)
         session.close()
         if warming is not None:
             await warming  # a thread cannot be cancelled; it takes a few tens of milliseconds
@@ -264,7 +268,7 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
             target = await app.frontend.pick_session(session)
             if target is None:
                 return 0
-        resume(app, target, keep=options.explicit)
+        resume(app, target, keep=options.explicit | app.config.chosen)
     except StoreError as exc:
         app.renderer.error(str(exc))
         return 1

@@ -79,6 +79,8 @@ class Stats:
     eval_duration: int | None = None
     counted_tokens: int | None = None
     counted_thinking: int | None = None
+    profile: str | None = None  # the profile whose server answered (see termchat.profiles)
+    host: str | None = None  # that server's address, when a profile is in use
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -125,9 +127,12 @@ class Stats:
                 else None
             )
 
-        reason = data.get("done_reason")
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
         return cls(
-            done_reason=reason if isinstance(reason, str) and reason else None,
+            done_reason=text("done_reason"),
             total_duration=num("total_duration"),
             load_duration=num("load_duration"),
             prompt_eval_count=num("prompt_eval_count"),
@@ -136,6 +141,8 @@ class Stats:
             eval_duration=num("eval_duration"),
             counted_tokens=num("counted_tokens"),
             counted_thinking=num("counted_thinking"),
+            profile=text("profile"),
+            host=text("host"),
         )
 
 

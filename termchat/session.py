@@ -25,7 +25,7 @@ from termchat.messages import Message
 
 if TYPE_CHECKING:
     from termchat.config import Config
-    from termchat.store import SessionRecord, SessionStore, SessionSummary
+    from termchat.store import SessionRecord, SessionStore, SessionSummary, StoredMessage
     from termchat.store.tail import Earlier
 
 NOT_SAVING = "This conversation is not being saved"
@@ -65,6 +65,7 @@ def session_for(
         think=config.think,
         keep_alive=config.keep_alive,
         interrupted=parse_policy(config.interrupted),
+        preset=config.preset,
     )
     return ChatSession(
         conversation,
@@ -250,6 +251,7 @@ class ChatSession:
                     options=conv.options,
                     think=conv.think,
                     kind=self.kind,
+                    preset=conv.preset,
                 )
                 conv.session_id = record.id
             while len(self._rows) < len(conv.messages):
@@ -409,6 +411,37 @@ class ChatSession:
             self._failed(exc)
             return None
         return next((i + 1 for i, alt in enumerate(alternatives) if alt.active), None)
+
+    def branch_rows(self) -> tuple[list[StoredMessage], set[int]]:
+        """/tree: every stored row of this conversation and the ids of those /undo cut (none
+        when it is not saved).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        store = self._existing_store()
+        if store is None or self.session_id is None:
+            return [], set()
+        rows = store.load_rows(self.session_id, include_inactive=True)
+        return rows, store.cut_rows(self.session_id)
+
+    def switch_branch(self, row_id: int) -> bool:
+        """/tree N: make the branch that ends at stored row `row_id` the history, and so the
+        next request. False when it cannot be (not saving, or the database failed)."""
+        conv = self.conversation
+        store = self.store() if self.saving else None
+        if store is None or conv.session_id is None:
+            return False
+        try:
+            store.activate_path(conv.session_id, row_id)
+            rows = store.load_rows(conv.session_id)
+        except StoreError as exc:
+            self._failed(exc)
+            return False
+        conv.messages = [row.message for row in rows]
+        self._rows = [row.row_id for row in rows]
+        self._head = None
+        return True
 
     def alternatives_note(self) -> str:
         """Why /alt has nothing to switch to."""

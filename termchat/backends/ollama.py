@@ -189,6 +189,7 @@ class OllamaBackend:
         connect_timeout: Seconds allowed to connect. There is no read timeout.
         limits: How much of an answer is read (see Limits).
         verbose: Errors carry their raw detail in their message (--verbose).
+        headers: Extra headers sent with every request (a profile's).
 
     Raises:
         ConfigError: The host is not a usable address.
@@ -202,12 +203,13 @@ class OllamaBackend:
         limits: Limits | None = None,
         *,
         verbose: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.host = parse_ollama_host(host)
         self.limits = limits or Limits()
         self.verbose = verbose
         self._connect_timeout = connect_timeout
-        self._client = transport.make_client(self.host, api_key, connect_timeout)
+        self._client = transport.make_client(self.host, api_key, connect_timeout, headers)
 
     def _shown(self, error: BackendError) -> BackendError:
         """The error as this backend reports it: with its detail when verbose."""

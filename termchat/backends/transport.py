@@ -110,16 +110,23 @@ class ErrorAnswer:
 HttpError = Callable[[ErrorAnswer], BackendError]
 
 
-def make_client(base_url: str, api_key: str | None, connect_timeout: float) -> httpx.AsyncClient:
+def make_client(
+    base_url: str,
+    api_key: str | None,
+    connect_timeout: float,
+    extra_headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
     """An AsyncClient for one server: no read timeout, proxies ignored for loopback hosts.
 
     Args:
         base_url: Server base URL; request paths are relative to it.
         api_key: Sent as `Authorization: Bearer` only when set.
         connect_timeout: Seconds allowed to open a connection.
+        extra_headers: Sent with every request (a profile's `headers`).
     """
     # identity: a compressed answer could inflate far past what was sent (see body.py).
     headers = {"User-Agent": f"termchat/{__version__}", "Accept-Encoding": "identity"}
+    headers.update(extra_headers or {})
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
     # httpx honours HTTP_PROXY even for 127.0.0.1; a local server must never go through it.

@@ -29,6 +29,8 @@ class ChatOptions:
     show_thinking: bool = False
     system: str | None = None
     option: tuple[str, ...] = ()
+    profile: str | None = None
+    preset: str | None = None
     theme: str | None = None
     json: bool = False
     verbose: bool = False
@@ -80,8 +82,10 @@ class ChatOptions:
 
         Raises:
             ConfigError: a value the setting does not accept, or two options that set one
-                setting differently (`--think` and `--no-think`).
+                setting differently (`--think` and `--no-think`); a profile or preset that
+                is unknown, wrongly written, or whose key cannot be read.
         """
+        config = _chosen(config, self.profile, self.preset)
         settings: dict[str, Any] = {}
         setters: dict[str, Option] = {}
         for option in CHAT_OPTIONS:
@@ -96,6 +100,31 @@ class ChatOptions:
         if "host" in settings:
             settings["host_given"] = True
         return replace(config, **settings)  # None too: `--think auto` overrides the file
+
+
+def _chosen(config: Config, profile: str | None, preset: str | None) -> Config:
+    """`config` with its profiles and presets checked, and the ones named applied (the file's
+    settings < the profile < the preset < the other options)."""
+    from termchat.presets import apply_preset, read_presets
+    from termchat.profiles import apply_profile, read_profiles
+
+    profiles = read_profiles(config.profiles, config.config_file)
+    presets = read_presets(config.presets, config.config_file)
+    if profile is not None:
+        if profile not in profiles:
+            raise ConfigError(_unknown("profile", profile, profiles, config))
+        config = apply_profile(config, profiles[profile])
+    if preset is not None:
+        if preset not in presets:
+            raise ConfigError(_unknown("preset", preset, presets, config))
+        config = apply_preset(config, presets[preset])
+    return config
+
+
+def _unknown(kind: str, name: str, known: Mapping[str, Any], config: Config) -> str:
+    where = config.config_file or "the config file"
+    choices = ", ".join(sorted(known)) or f"none: add [{kind}s.NAME] tables"
+    return f"No {kind} {name!r} in {where}; {kind}s: {choices}"
 
 
 def _setting(option: Option, value: Any, config: Config) -> Any:

@@ -143,6 +143,16 @@ CHAT_OPTIONS: tuple[Option, ...] = (
         config="options",
         help="Model option, e.g. temperature=0.2 (repeatable)",
     ),
+    Option(
+        "--profile",
+        metavar="NAME",
+        help="Use the server setup [profiles.NAME] of the config file",
+    ),
+    Option(
+        "--preset",
+        metavar="NAME",
+        help="Apply [presets.NAME] of the config file (system prompt, model, options…)",
+    ),
     Option("--theme", metavar="NAME|PATH", config="theme", help="Theme name or .toml file"),
     Option("--json", kind=FLAG, help="Write one JSON object per event (non-interactive)"),
     Option(

@@ -148,14 +148,28 @@ def list_sessions(
 @sessions.command("show", cls=_Command)
 def show(
     session_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unique prefix")],
+    tree: Annotated[
+        bool, typer.Option("--tree", help="Its branches (retries, edits, undos), numbered")
+    ] = False,
 ) -> None:
-    """Show a conversation's transcript."""
+    """Show a conversation's transcript (or, with --tree, its branches as /tree draws them)."""
     with _open() as store:
         try:
             record = store.get_session(session_id)
             messages = store.load_messages(record.id)
+            if tree:
+                rows = store.load_rows(record.id, include_inactive=True)
+                cut = store.cut_rows(record.id)
         except StoreError as exc:
             raise _fail(str(exc)) from None
+    if tree:
+        from termchat.branches import build_branches, current
+        from termchat.render.tree import TREE_COLUMNS, tree_rows
+
+        branches = build_branches(rows, cut)
+        title = f"{record.title or '(untitled)'} · {record.id}"
+        _renderer().table(title, TREE_COLUMNS, tree_rows(branches, current(branches)))
+        return
     from termchat.render.transcript import draw_transcript
 
     renderer = _renderer()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import chat, models, replies, session
+from termchat.commands import branches, chat, models, profiles, replies, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
 
@@ -89,10 +89,11 @@ HELP = (
 COMMANDS = CommandTable(
     (),
     groups=(
-        ("conversation", session.CONVERSATION),
+        ("conversation", (*session.CONVERSATION, *branches.COMMANDS)),
         ("replies", replies.COMMANDS),
         ("model", (*chat.COMMANDS, *models.COMMANDS)),
         ("tools", session.TOOLS),
+        ("settings", profiles.COMMANDS),
         ("termchat", HELP),
     ),
 )

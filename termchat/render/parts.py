@@ -82,6 +82,8 @@ def footer_text(
         parts.append(f"{elapsed:.1f} s")
     if stats is not None and stats.done_reason == "length":
         parts.append("cut off at the length limit")
+    if stats is not None and stats.profile:
+        parts.append(f"via {name_text(stats.profile)}")
     return Text(" · ".join(parts), style="termchat.footer")
 
 
@@ -120,4 +122,9 @@ def stats_rows(model: str | None, stats: Stats | None) -> list[tuple[str, str]]:
         ("reasoning tokens", figure_text(stats.thinking_tokens)),
         ("answer generation", format_duration(stats.eval_duration)),
         ("answer speed", figure_text(stats.speed, "tok/s", digits=1)),
+        *(
+            [("profile", name_text(stats.profile)), ("server", name_text(stats.host or "—"))]
+            if stats.profile
+            else []
+        ),
     ]

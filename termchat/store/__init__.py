@@ -53,6 +53,7 @@ from termchat.store.records import (
     Unset,
 )
 from termchat.store.schema import (
+    ANCESTORS,
     SELECT_SESSION,
     VALID_TIME,
     dumps,
@@ -188,14 +189,16 @@ class SessionStore(MessageHistory):
         think: Think = None,
         title: str | None = None,
         kind: str = "chat",
+        preset: str | None = None,
     ) -> SessionRecord:
-        """Start a new, empty session and commit it (`kind`: "chat" or "oneshot")."""
+        """Start a new, empty session and commit it (`kind`: "chat" or "oneshot"; `preset`:
+        the preset it starts with)."""
         now = time.time()
         with self._write() as conn:
             session_id = self._new_id(conn, now)
             conn.execute(
                 "INSERT INTO sessions (id, title, model, system, options, think, created_at, "
-                "updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "updated_at, kind, preset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     title or None,
@@ -206,6 +209,7 @@ class SessionStore(MessageHistory):
                     now,
                     now,
                     kind,
+                    preset,
                 ),
             )
             return self._get(conn, session_id)
@@ -254,6 +258,7 @@ class SessionStore(MessageHistory):
         options: dict[str, Any] | Unset | None = UNSET,
         think: Think | Unset = UNSET,
         title: str | Unset | None = UNSET,
+        preset: str | Unset | None = UNSET,
     ) -> SessionRecord:
         """Change only the given settings and commit at once. `title=None` restores the default."""
         changes: dict[str, Any] = {}
@@ -267,6 +272,8 @@ class SessionStore(MessageHistory):
             changes["think"] = dumps(think)
         if not isinstance(title, Unset):
             changes["title"] = title or None
+        if not isinstance(preset, Unset):
+            changes["preset"] = preset
         with self._write() as conn:
             sid = self._resolve(session_id)
             sets = "".join(f"{column} = ?, " for column in changes)
@@ -298,6 +305,41 @@ class SessionStore(MessageHistory):
         sql, params = list_query(limit, query, chats_first)
         with self._reading() as conn:
             return [session_summary(row) for row in conn.execute(sql, params)]
+
+    def session_preset(self, session_id: str) -> str | None:
+        """The preset the conversation was started with or last switched to, if any."""
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            row = conn.execute("SELECT preset FROM sessions WHERE id = ?", (sid,)).fetchone()
+            return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def cut_rows(self, session_id: str) -> set[int]:
+        """The ids of the rows /undo cut (each starts a run that was undone), for /tree."""
+        with self._reading() as conn:
+            sid = self._resolve(session_id)
+            found = conn.execute("SELECT id FROM messages WHERE session_id = ? AND cut = 1", (sid,))
+            return {int(row[0]) for row in found}
+
+    def activate_path(self, session_id: str, row_id: int) -> None:
+        """Make the branch that ends at row `row_id` the active history (/tree N): that row and
+        every row before it; nothing after it. Cut marks stay, so the tree keeps its shape.
+
+        Raises:
+            StoreError: the conversation has no such row.
+        """
+        with self._write() as conn:
+            sid = self._resolve(session_id)
+            owner = conn.execute("SELECT session_id FROM messages WHERE id = ?", (row_id,))
+            found = owner.fetchone()
+            if found is None or found[0] != sid:
+                raise StoreError(f"Conversation {sid} has no message {row_id}")
+            path = [row[0] for row in conn.execute(ANCESTORS, (row_id,))]
+            conn.execute(
+                "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1", (sid,)
+            )
+            for ancestor in path:
+                conn.execute("UPDATE messages SET active = 1 WHERE id = ?", (ancestor,))
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
 
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
         """Conversations with a message whose content or reasoning holds every word of `text`:

@@ -154,10 +154,11 @@ def check_stats(value: Any) -> dict[str, Any] | None:
                 check_int(value[key], MAX_COUNT)
             except Invalid as exc:
                 raise Invalid(f"{key} {exc}") from None
-    try:
-        check_text(value.get("done_reason"), MAX_NAME)
-    except Invalid as exc:
-        raise Invalid(f"done_reason {exc}") from None
+    for key in ("done_reason", "profile", "host"):
+        try:
+            check_text(value.get(key), MAX_NAME)
+        except Invalid as exc:
+            raise Invalid(f"{key} {exc}") from None
     return value
 
 
@@ -288,9 +289,10 @@ def read_stats(value: Any) -> Stats | None:
         figure = value.get(key)
         if isinstance(figure, int) and not isinstance(figure, bool) and 0 <= figure <= MAX_COUNT:
             kept[key] = figure
-    reason = value.get("done_reason")
-    if isinstance(reason, str) and len(reason) <= MAX_NAME:
-        kept["done_reason"] = reason
+    for key in ("done_reason", "profile", "host"):
+        text = value.get(key)
+        if isinstance(text, str) and len(text) <= MAX_NAME and valid_unicode(text):
+            kept[key] = text
     return Stats.from_dict(kept)
 
 

@@ -128,6 +128,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (source, source_id))""",
         "CREATE INDEX IF NOT EXISTS imports_session ON imports(session_id)",
     ),
+    # 6 -> 7: the preset the conversation was started with or switched to (--preset, /preset).
+    ("ALTER TABLE sessions ADD COLUMN preset TEXT",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 
