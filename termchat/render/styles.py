@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
+from rich.color import ColorParseError
+from rich.control import Control
 from rich.errors import StyleSyntaxError
+from rich.segment import ControlType, Segment
 from rich.style import Style
 from rich.theme import Theme as RichTheme
+
+if TYPE_CHECKING:
+    from rich.syntax import SyntaxTheme
 
 from termchat.errors import ConfigError
 from termchat.themes import Theme
@@ -46,3 +54,42 @@ def check_code_theme(code_theme: str, theme_name: str = "") -> None:
             f"{where}unknown code_theme {code_theme!r} (any Pygments style name, "
             "e.g. monokai, github-dark, one-dark, or ansi_dark / ansi_light)"
         ) from None
+
+
+CodeTheme: TypeAlias = "str | SyntaxTheme"
+"""What code blocks are drawn with: a Pygments style name, or that style on another
+background (see `code_theme`)."""
+
+
+def code_theme(theme: Theme) -> CodeTheme:
+    """The syntax theme for `theme`'s code blocks: its `code_theme`, on its `code_background`
+    when it sets one (`default`: the terminal's own background).
+
+    Raises:
+        ConfigError: An unknown code theme or a colour rich cannot parse.
+    """
+    check_code_theme(theme.code_theme, theme.name)
+    if not theme.code_background or theme.code_theme in _RICH_CODE_THEMES:
+        return theme.code_theme
+    from rich.syntax import PygmentsSyntaxTheme  # with Pygments: only for such a theme
+
+    try:
+        background = Style(bgcolor=theme.code_background)
+    except ColorParseError:
+        raise ConfigError(
+            f"Theme {theme.name!r}: bad code_background {theme.code_background!r}"
+        ) from None
+    syntax = PygmentsSyntaxTheme(theme.code_theme)
+    syntax._background_style = background  # what rich draws the block on
+    return syntax
+
+
+def raw_control(sequence: str) -> Control:
+    """A control segment carrying `sequence` as it is (rich writes it only to a terminal).
+
+    Only for sequences termchat builds itself (the OSC 52 clipboard write): never for text
+    that came from a model, a tool or a server.
+    """
+    control = Control()
+    control.segment = Segment(sequence, None, [(ControlType.BELL,)])
+    return control
