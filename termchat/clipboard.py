@@ -105,9 +105,8 @@ def choose(
         tool: The local tool (see `local_tool`), or None.
         size: The length of the text.
     """
-    usable = (
-        terminal and environ.get("TERM", "") not in ("dumb", "") and size * 4 // 3 < OSC52_LIMIT
-    )
+    too_long = size * 4 // 3 >= OSC52_LIMIT
+    usable = terminal and environ.get("TERM", "") not in ("dumb", "") and not too_long
     passthrough = False
     if usable and tmux is not None:
         if tmux.set_clipboard == "on":
@@ -118,7 +117,9 @@ def choose(
             usable = False
     if usable or tool is not None:
         return Plan(osc52=usable, passthrough=passthrough, tool=tool)
-    if not terminal:
+    if too_long:
+        reason = "the text is too long for OSC 52 and no clipboard tool (wl-copy, xclip, pbcopy)"
+    elif not terminal:
         reason = "the output is not a terminal and no clipboard tool (wl-copy, xclip, pbcopy)"
     elif tmux is not None:
         reason = (
@@ -126,7 +127,7 @@ def choose(
             "and no clipboard tool (wl-copy, xclip, pbcopy) was found"
         )
     else:
-        reason = "this terminal cannot take OSC 52 and no clipboard tool was found"
+        reason = "TERM says this terminal cannot take OSC 52 and no clipboard tool was found"
     return Plan(reason=reason)
 
 

@@ -42,6 +42,13 @@ def theme_dirs() -> list[Path]:
     return [package / "themes", package.parent / "themes"]
 
 
+def user_theme_dir() -> Path:
+    """The folder of the user's own themes: `themes/` next to config.toml."""
+    from termchat.config import config_path
+
+    return config_path().parent / "themes"
+
+
 def list_themes(extra_dirs: Iterable[Path] = ()) -> list[str]:
     """Names of the available themes, sorted (built-in ones and any in `extra_dirs`)."""
     names = {

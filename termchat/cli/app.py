@@ -17,8 +17,9 @@ import typer
 from typer.core import TyperGroup
 
 from termchat.cli import run
-from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
+from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, WORDS, Option, read_args
 from termchat.cli.sessions import sessions
+from termchat.cli.themes import themes_command
 from termchat.errors import stderr_line
 
 
@@ -84,8 +85,8 @@ chat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     ]
 )
 app.callback()(chat)
-(subcommand,) = SUBCOMMANDS
-app.add_typer(sessions, name=subcommand)
+app.add_typer(sessions, name="sessions")
+app.command("themes")(themes_command)
 
 
 def run_typer(args: list[str]) -> int:
