@@ -81,7 +81,8 @@ def load_theme(name_or_path: str | Path | None = None, extra_dirs: Iterable[Path
     return Theme(
         name=theme.name,
         code_theme=theme.code_theme or base.code_theme or "monokai",
-        code_background=theme.code_background if theme.code_theme else base.code_background,
+        # a theme's own code_theme comes with its own background unless it names another
+        code_background=theme.code_background or ("" if theme.code_theme else base.code_background),
         description=theme.description,
         styles={**base.styles, **theme.styles},
         path=path,

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 from termchat.errors import ConfigError
 from termchat.themes import Theme
 
-# Syntax themes rich provides itself, besides Pygments styles.
+# Syntax themes rich provides itself, besides Pygments styles, and termchat's own `plain`.
 _RICH_CODE_THEMES = {"ansi_dark", "ansi_light"}
+PLAIN_CODE = "plain"
+"""The code theme without colours: Pygments' `bw` style (bold keywords, italic comments)."""
 
 
 def rich_theme(theme: Theme) -> RichTheme:
@@ -41,7 +43,7 @@ def rich_theme(theme: Theme) -> RichTheme:
 
 def check_code_theme(code_theme: str, theme_name: str = "") -> None:
     """Raise ConfigError unless `code_theme` names a Pygments style (or rich's ANSI themes)."""
-    if code_theme in _RICH_CODE_THEMES:
+    if code_theme in _RICH_CODE_THEMES or code_theme == PLAIN_CODE:
         return
     from pygments.styles import get_style_by_name
     from pygments.util import ClassNotFound
@@ -52,7 +54,7 @@ def check_code_theme(code_theme: str, theme_name: str = "") -> None:
         where = f"Theme {theme_name!r}: " if theme_name else ""
         raise ConfigError(
             f"{where}unknown code_theme {code_theme!r} (any Pygments style name, "
-            "e.g. monokai, github-dark, one-dark, or ansi_dark / ansi_light)"
+            "e.g. monokai, github-dark, one-dark; ansi_dark / ansi_light; plain: no colours)"
         ) from None
 
 
@@ -69,6 +71,8 @@ def code_theme(theme: Theme) -> CodeTheme:
         ConfigError: An unknown code theme or a colour rich cannot parse.
     """
     check_code_theme(theme.code_theme, theme.name)
+    if theme.code_theme == PLAIN_CODE:
+        return _plain_code()
     if not theme.code_background or theme.code_theme in _RICH_CODE_THEMES:
         return theme.code_theme
     from rich.syntax import PygmentsSyntaxTheme  # with Pygments: only for such a theme
@@ -82,6 +86,19 @@ def code_theme(theme: Theme) -> CodeTheme:
     syntax = PygmentsSyntaxTheme(theme.code_theme)
     syntax._background_style = background  # what rich draws the block on
     return syntax
+
+
+def _plain_code() -> SyntaxTheme:
+    """Pygments' black-and-white style with its colours left out: on any background."""
+    from pygments.styles import get_style_by_name
+    from rich.syntax import ANSISyntaxTheme
+
+    style_map = {
+        token: Style(bold=rule["bold"], italic=rule["italic"], underline=rule["underline"])
+        for token, rule in get_style_by_name("bw")
+        if rule["bold"] or rule["italic"] or rule["underline"]
+    }
+    return ANSISyntaxTheme(style_map)
 
 
 def raw_control(sequence: str) -> Control:
