@@ -123,8 +123,8 @@ def choose(
         reason = "the output is not a terminal and no clipboard tool (wl-copy, xclip, pbcopy)"
     elif tmux is not None:
         reason = (
-            "tmux keeps OSC 52 from programs (set `set -g set-clipboard on` in tmux.conf) "
-            "and no clipboard tool (wl-copy, xclip, pbcopy) was found"
+            "tmux does not take OSC 52 from programs (add `set -g set-clipboard on` to "
+            "tmux.conf) and no clipboard tool (wl-copy, xclip, pbcopy) was found"
         )
     else:
         reason = "TERM says this terminal cannot take OSC 52 and no clipboard tool was found"
