@@ -94,6 +94,10 @@ _SGR_NEVER = {"5", "6", "8"}  # blink, rapid blink, conceal
 _MOVES = "ABCD"
 
 
+BACKGROUND_QUERY = "\x1b]11;?\x07"
+"""termchat's one OSC of its own at start-up: what colour is the terminal's background?"""
+
+
 def _own_csi(params: str, inter: str, final: str) -> bool:
     """Whether termchat could have written this CSI sequence."""
     if inter:
@@ -113,6 +117,8 @@ def _own_csi(params: str, inter: str, final: str) -> bool:
         return numbers in ([], ["0"], ["2"])
     if final == "n":
         return numbers == ["6"]  # prompt_toolkit asks where the cursor is
+    if final == "c":
+        return not numbers  # termchat asks the terminal what it is, after its background
     return False
 
 
@@ -142,6 +148,8 @@ def foreign_sequences(raw: bytes) -> Counter[str]:
         if match.group("csi") and _own_csi(
             match.group("params"), match.group("inter"), match.group("final")
         ):
+            continue
+        if match.group() == BACKGROUND_QUERY:
             continue
         found[repr(match.group())] += 1
     return found
