@@ -209,3 +209,49 @@ def test_copy_code_block_on_a_real_terminal(spawn: Spawn, fake_server: FakeServe
     again.line("/copy")
     again.wait_for(f"Copied {len(ANSWER)} characters (OSC 52)")
     assert osc52_payloads(bytes(again.raw[start:])) == [ANSWER]
+
+
+SGR = re.compile(rb"\x1b\[([0-9;]*)m")
+
+
+def colours_in(raw: bytes) -> set[str]:
+    """The colour parameters of every SGR sequence in `raw` (defaults 39 and 49 left out)."""
+    found: set[str] = set()
+    for match in SGR.finditer(raw):
+        params = match.group(1).decode().split(";")
+        index = 0
+        while index < len(params):
+            param = params[index]
+            if param in ("38", "48"):
+                found.add(";".join(params[index : index + (3 if params[index + 1] == "5" else 5)]))
+                index += 3 if params[index + 1] == "5" else 5
+                continue
+            if param and (
+                30 <= int(param) <= 37 or 40 <= int(param) <= 47 or 90 <= int(param) <= 107
+            ):
+                found.add(param)
+            index += 1
+    return found
+
+
+def test_monochrome_draws_no_colour_anywhere(spawn: Spawn, fake_server: FakeServer) -> None:
+    """Reasoning, Markdown, code, footer, prompt and toolbar: attributes only."""
+    fake_server.queue_reply(thinking="Let me think.", content=ANSWER)
+    term = spawn("-m", "qwen3", "--theme", "monochrome")
+    term.line("hello")
+    term.wait_for("tok/s")
+    term.line("/copy code 1")
+    term.wait_for("Copied")
+    assert colours_in(bytes(term.raw)) == set()
+
+
+def test_theme_command_recolours_the_prompt_and_toolbar(spawn: Spawn) -> None:
+    term = spawn("-m", "qwen3")
+    before = colours_in(bytes(term.raw))
+    assert {"36", "48;5;236"} <= before  # default: a cyan prompt over a dark grey toolbar
+    start = len(term.raw)
+    term.line("/theme light")
+    term.wait_for("Theme: light")
+    term.wait_for(lambda: "48;5;254" in colours_in(bytes(term.raw[start:])))  # a light toolbar
+    after = colours_in(bytes(term.raw[start:]))
+    assert "34" in after and "48;5;236" not in after  # a blue prompt; the dark bar is gone

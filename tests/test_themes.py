@@ -19,7 +19,7 @@ from termchat.errors import ConfigError
 from termchat.frontend import PlainFrontend
 from termchat.render import Renderer
 from termchat.render.preview import print_preview
-from termchat.render.styles import code_theme, rich_theme
+from termchat.render.styles import code_theme, repl_styles, rich_theme
 from termchat.session import session_for
 from termchat.themes import list_themes, load_theme, user_theme_dir
 
@@ -264,3 +264,16 @@ def test_theme_command_switches_live(tmp_path: Path) -> None:
     assert "Unknown theme 'no-such'" in after
     command = COMMANDS.find("theme")
     assert command is not None and set(SHIPPED) <= set(command.choices(app))
+
+
+def test_repl_styles_follow_the_theme() -> None:
+    """The prompt and toolbar in prompt_toolkit's words; the default theme keeps the REPL's
+    look as it was, monochrome has attributes only."""
+    default = repl_styles(load_theme("default"))
+    assert default["prompt"] == "bold ansicyan"
+    assert default["bottom-toolbar"] == "noreverse #d0d0d0 bg:#303030"
+    assert default["bottom-toolbar.problem"] == "bold #ffaf5f"
+    mono = repl_styles(load_theme("monochrome"))
+    assert mono["bottom-toolbar"] == "reverse"
+    assert all("#" not in rule and "ansi" not in rule for rule in mono.values())
+    assert repl_styles(load_theme("light"))["bottom-toolbar.model"] == "bold ansiblack"

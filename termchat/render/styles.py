@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
-from rich.color import ColorParseError
+from rich.color import Color, ColorParseError, ColorType
 from rich.control import Control
 from rich.errors import StyleSyntaxError
 from rich.segment import ControlType, Segment
@@ -110,3 +110,50 @@ def raw_control(sequence: str) -> Control:
     control = Control()
     control.segment = Segment(sequence, None, [(ControlType.BELL,)])
     return control
+
+
+REPL_CLASSES = {
+    "prompt": "termchat.prompt",
+    "bottom-toolbar": "termchat.toolbar",
+    "bottom-toolbar.model": "termchat.toolbar.model",
+    "bottom-toolbar.key": "termchat.toolbar.key",
+    "bottom-toolbar.problem": "termchat.toolbar.problem",
+    "bottom-toolbar.warning": "termchat.toolbar.problem",
+}
+"""The REPL's prompt_toolkit style classes and the theme's styles they are drawn in."""
+
+
+def repl_styles(theme: Theme) -> dict[str, str]:
+    """prompt_toolkit style strings for the REPL's prompt and toolbar, from `theme` (a style
+    the theme leaves out, or cannot be parsed, is left to the REPL's own)."""
+    out: dict[str, str] = {}
+    for name, key in REPL_CLASSES.items():
+        value = theme.styles.get(key)
+        if value is None:
+            continue
+        try:
+            style = Style.parse(value) if value.strip() else Style.null()
+        except StyleSyntaxError:
+            continue
+        out[name] = _prompt_toolkit_style(style, toolbar=name == "bottom-toolbar")
+    return out
+
+
+def _prompt_toolkit_style(style: Style, *, toolbar: bool) -> str:
+    parts = []
+    for attribute in ("bold", "italic", "underline", "reverse"):
+        if getattr(style, attribute):
+            parts.append(attribute)
+        elif attribute == "reverse" and toolbar:
+            parts.append("noreverse")  # prompt_toolkit draws its toolbar reversed by default
+    if style.color is not None and not style.color.is_default:
+        parts.append(_prompt_toolkit_colour(style.color))
+    if style.bgcolor is not None and not style.bgcolor.is_default:
+        parts.append("bg:" + _prompt_toolkit_colour(style.bgcolor))
+    return " ".join(parts)
+
+
+def _prompt_toolkit_colour(color: Color) -> str:
+    if color.type == ColorType.STANDARD and color.name:  # the terminal's own 16 colours
+        return "ansi" + color.name.replace("_", "")
+    return color.get_truecolor().hex
