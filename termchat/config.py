@@ -131,7 +131,7 @@ class Config:
     api_key: str | None = None
     think: Think = None
     show_thinking: bool = True
-    theme: str = "default"
+    theme: str = ""  # none chosen: light or dark as the terminal's background is
     system: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     keep_alive: str | None = None

@@ -15,6 +15,7 @@ from termchat.tools.policy import ApprovalAnswer
 if TYPE_CHECKING:
     from termchat.accumulator import Reply
     from termchat.session import ChatSession
+    from termchat.themes import Theme
 
 
 class LiveView(Protocol):
@@ -73,6 +74,10 @@ class Screen(Protocol):
         self, model: str, *, show_thinking: bool, number: int | None = None
     ) -> LiveView: ...
     def pull_progress(self) -> PullView: ...
+    def send_clipboard(self, text: str, *, passthrough: bool = False) -> bool: ...
+    def set_theme(self, theme: Theme) -> None: ...
+    @property
+    def theme(self) -> Theme: ...
 
 
 class Frontend(Protocol):

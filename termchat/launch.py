@@ -87,11 +87,11 @@ async def _main(
     config: Config, options: ChatOptions, interactive: bool, question: str | None
 ) -> int:
     from termchat.render import Renderer
-    from termchat.themes import load_theme
+    from termchat.themes import load_theme, user_theme_dir
 
     tty_out = sys.stdout.isatty()
     try:
-        theme = load_theme(config.theme)
+        theme = load_theme(config.theme or _theme_for_terminal(interactive), [user_theme_dir()])
         rich = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
     except TermchatError as exc:
         sys.stderr.write(stderr_line(str(exc)))
@@ -273,6 +273,16 @@ async def _resume(app: ChatApp, options: ChatOptions, interactive: bool) -> int 
         app.renderer.error(str(exc))
         return 1
     return None
+
+
+def _theme_for_terminal(interactive: bool) -> str:
+    """No theme set: light or dark as the terminal's background is (asked only of a
+    terminal on both sides, and not under NO_COLOR, where colours are off anyway)."""
+    if not interactive or os.environ.get("NO_COLOR"):
+        return ""
+    from termchat.background import pick_theme
+
+    return pick_theme(os.environ, sys.stdin.fileno(), sys.stdout.fileno())
 
 
 def _pipe_live_factory(options: ChatOptions) -> Callable[[str, bool], LiveView]:

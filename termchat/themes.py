@@ -10,7 +10,7 @@ from pathlib import Path
 from termchat.errors import ConfigError
 
 DEFAULT_THEME = "default"
-_KEYS = {"name", "description", "code_theme", "styles"}
+_KEYS = {"name", "description", "code_theme", "code_background", "styles"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,9 @@ class Theme:
     Attributes:
         name: The theme's name.
         code_theme: Pygments style for code blocks.
+        code_background: The code blocks' background colour (`default`: the terminal's;
+            empty: the Pygments style's own).
+        description: One line about the theme (for `termchat themes`).
         styles: Semantic style name (`termchat.thinking`, `markdown.h1`, ...) to a rich style
             string. Styles a theme leaves out come from the default theme.
         path: The file it was read from, if any.
@@ -27,6 +30,8 @@ class Theme:
 
     name: str = DEFAULT_THEME
     code_theme: str = "monokai"
+    code_background: str = ""
+    description: str = ""
     styles: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -35,6 +40,13 @@ def theme_dirs() -> list[Path]:
     """Folders holding the built-in themes: the package's (wheel), then the repository's."""
     package = Path(__file__).resolve().parent
     return [package / "themes", package.parent / "themes"]
+
+
+def user_theme_dir() -> Path:
+    """The folder of the user's own themes: `themes/` next to config.toml."""
+    from termchat.config import config_path
+
+    return config_path().parent / "themes"
 
 
 def list_themes(extra_dirs: Iterable[Path] = ()) -> list[str]:
@@ -69,6 +81,9 @@ def load_theme(name_or_path: str | Path | None = None, extra_dirs: Iterable[Path
     return Theme(
         name=theme.name,
         code_theme=theme.code_theme or base.code_theme or "monokai",
+        # a theme's own code_theme comes with its own background unless it names another
+        code_background=theme.code_background or ("" if theme.code_theme else base.code_background),
+        description=theme.description,
         styles={**base.styles, **theme.styles},
         path=path,
     )
@@ -101,14 +116,28 @@ def _read(path: Path) -> Theme:
         raise ConfigError(f"Theme {path}: unknown key {unknown[0]!r}")
     name = data.get("name", path.stem)
     code_theme = data.get("code_theme", "")
+    code_background = data.get("code_background", "")
+    description = data.get("description", "")
     styles = data.get("styles", {})
     if not isinstance(name, str) or not name:
         raise ConfigError(f"Theme {path}: 'name' must be a non-empty string")
-    if not isinstance(code_theme, str):
-        raise ConfigError(f"Theme {path}: 'code_theme' must be a string")
+    for key, value in (
+        ("code_theme", code_theme),
+        ("code_background", code_background),
+        ("description", description),
+    ):
+        if not isinstance(value, str):
+            raise ConfigError(f"Theme {path}: {key!r} must be a string")
     if not isinstance(styles, dict):
         raise ConfigError(f"Theme {path}: [styles] must be a table of name = style strings")
-    return Theme(name=name, code_theme=code_theme, styles=_flatten(styles, "", path), path=path)
+    return Theme(
+        name=name,
+        code_theme=code_theme,
+        code_background=code_background,
+        description=description,
+        styles=_flatten(styles, "", path),
+        path=path,
+    )
 
 
 def _flatten(table: dict[str, object], prefix: str, path: Path) -> dict[str, str]:

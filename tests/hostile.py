@@ -94,6 +94,10 @@ _SGR_NEVER = {"5", "6", "8"}  # blink, rapid blink, conceal
 _MOVES = "ABCD"
 
 
+BACKGROUND_QUERY = "\x1b]11;?\x07"
+"""termchat's one OSC of its own at start-up: what colour is the terminal's background?"""
+
+
 def _own_csi(params: str, inter: str, final: str) -> bool:
     """Whether termchat could have written this CSI sequence."""
     if inter:
@@ -113,6 +117,8 @@ def _own_csi(params: str, inter: str, final: str) -> bool:
         return numbers in ([], ["0"], ["2"])
     if final == "n":
         return numbers == ["6"]  # prompt_toolkit asks where the cursor is
+    if final == "c":
+        return not numbers  # termchat asks the terminal what it is, after its background
     return False
 
 
@@ -152,6 +158,8 @@ def foreign_sequences(raw: bytes) -> Counter[str]:
             continue
         if match.group() == "\b" and _lone_c0(text, match.start()):
             continue  # prompt_toolkit's cursor_backward(1) writes a backspace, not `ESC[D`
+        if match.group() == BACKGROUND_QUERY:
+            continue
         found[repr(match.group())] += 1
     return found
 

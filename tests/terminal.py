@@ -39,8 +39,10 @@ class Terminal:
         rows: int = 30,
         cols: int = 100,
         env: dict[str, str] | None = None,
+        background: str | None = None,
     ) -> None:
         self.rows, self.cols = rows, cols
+        self.background = background  # `rgb:ffff/ffff/ffff`: answered to an OSC 11 query
         self.screen = pyte.HistoryScreen(cols, rows, history=5000)
         self.screen.set_mode(pyte.modes.LNM)
         self.stream = pyte.ByteStream(self.screen)
@@ -78,6 +80,8 @@ class Terminal:
         except pexpect.EOF:
             return False
         self.raw.extend(data)
+        if self.background is not None and b"\x1b]11;?" in data:
+            self.child.send(f"\x1b]11;{self.background}\x1b\\")  # as xterm answers
         # Answer cursor-position requests as a real terminal does (prompt_toolkit asks).
         parts = data.split(b"\x1b[6n")
         for index, part in enumerate(parts):

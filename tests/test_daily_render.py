@@ -279,9 +279,10 @@ def test_daily_code_block_has_one_blank_line_around_and_one_background(
     term.wait_for(lambda: term.transcript().count("tok/s") == 2)
     lines = term.transcript().split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith("Use x like this"))
-    assert lines[at : at + 7] == [
+    assert lines[at : at + 8] == [
         "Use x like this:",
         "",
+        "[1]".rjust(term.cols - 1),  # the block's number (/copy code 1), at the right
         " x = 1  # one",
         "",
         " y = x + 1",

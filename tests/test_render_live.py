@@ -208,7 +208,7 @@ def static(
     if thinking and message.thinking.strip():
         r.thinking_full(message.thinking)
     if message.content.strip():
-        r.markdown(message.content)
+        r.markdown(message.content, number_code=True)
     if extra:
         extra(r)
     r.footer("qwen3", message.stats, run.clock.now - 1000.0, NUMBER)

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from termchat.cli import models, run
 from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
 from termchat.cli.sessions import ArgumentsCommand, sessions
+from termchat.cli.themes import themes_command
 from termchat.errors import stderr_line
 
 
@@ -89,7 +90,8 @@ app.callback()(chat)
 app.add_typer(sessions, name="sessions")
 app.command("models", cls=ArgumentsCommand)(models.models)
 app.command("pull", cls=ArgumentsCommand)(models.pull)
-assert set(SUBCOMMANDS) == {"sessions", "models", "pull"}  # the fast path knows each one
+app.command("themes")(themes_command)
+assert set(SUBCOMMANDS) == {"sessions", "models", "pull", "themes"}  # the fast path knows each
 
 
 def run_typer(args: list[str]) -> int:

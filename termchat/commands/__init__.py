@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import branches, chat, models, profiles, replies, session
+from termchat.commands import branches, chat, look, models, profiles, replies, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
 
@@ -94,6 +94,7 @@ COMMANDS = CommandTable(
         ("model", (*chat.COMMANDS, *models.COMMANDS)),
         ("tools", session.TOOLS),
         ("settings", profiles.COMMANDS),
+        ("screen", look.COMMANDS),
         ("termchat", HELP),
     ),
 )

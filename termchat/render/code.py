@@ -1,15 +1,79 @@
-"""Prints a growing fenced code block line by line, exactly as rich's Markdown draws it whole."""
+"""Code blocks: drawn whole (numbered, padded) and printed line by line while they grow, alike."""
 
 from __future__ import annotations
 
-from rich.console import Console
+from functools import lru_cache
+
+from markdown_it.token import Token
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Markdown
 from rich.segment import Segment
-from rich.syntax import Syntax
+from rich.syntax import Syntax, SyntaxTheme
 from rich.text import Text
 
 from termchat.render.blocks import OpenFence
-from termchat.render.markdown import CODE_PADDING, known_lexer
+from termchat.render.styles import CodeTheme
 from termchat.render.thinking import Row, Rows
+
+CODE_PADDING = (0, 1)
+"""A code block's padding (rows, columns): one column each side, no blank rows above or below
+(the blank line between blocks is the only space around it)."""
+
+
+class PaddedCodeBlock(CodeBlock):
+    """A code block as rich draws it, with `CODE_PADDING` instead of a blank row on each side,
+    under a row with its number (`[2]`, for `/copy code 2`) when the document numbers them."""
+
+    number = 0
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> CodeBlock:
+        block = super().create(markdown, token)
+        start = getattr(markdown, "code_start", 0)  # a SafeMarkdown's
+        if start:
+            block.number = start + markdown.codes_drawn  # type: ignore[attr-defined]
+            markdown.codes_drawn += 1  # type: ignore[attr-defined]
+        return block
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        syntax = Syntax(
+            code, self.lexer_name, theme=self.theme, word_wrap=True, padding=CODE_PADDING
+        )
+        if self.number:
+            yield code_label(self.number, syntax.get_theme(self.theme), options.max_width)
+        yield syntax
+
+
+def code_label(number: int, theme: SyntaxTheme, width: int) -> Text:
+    """The row above a numbered code block: its number at the right, on the block's background."""
+    label = f"[{number}]"
+    side = CODE_PADDING[1]
+    row = Text(" " * max(0, width - len(label) - side), style=theme.get_background_style())
+    row.append(label, style="termchat.code.label")
+    row.append(" " * side)
+    row.stylize(theme.get_background_style())
+    row.no_wrap, row.overflow = True, "crop"
+    return row
+
+
+def count_code_blocks(tokens: list[Token]) -> int:
+    """How many code blocks (fenced or indented, at any depth) parsed `tokens` hold."""
+    return sum(1 for token in tokens if token.type in ("fence", "code_block"))
+
+
+@lru_cache(maxsize=256)
+def known_lexer(name: str) -> bool:
+    """Whether Pygments has a lexer called `name` (cached: a miss scans the plugins)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return False
+    return True
+
 
 # Lines before new code that are highlighted again as context, so code continuing a
 # multi-line string or comment is usually coloured right without lexing the whole block
@@ -34,11 +98,12 @@ class CodeRows:
     that arrived since the last one and for the line in progress.
     """
 
-    def __init__(self, info: str, theme: str) -> None:
+    def __init__(self, info: str, theme: CodeTheme) -> None:
         syntax = Syntax("", lexer_name(info), theme=theme, word_wrap=True, tab_size=TAB_SIZE)
         lexer = syntax.lexer or syntax.default_lexer
         self._syntax = Syntax("", lexer, theme=theme, word_wrap=True, tab_size=TAB_SIZE)
-        self.style = Syntax.get_theme(theme).get_background_style()
+        self.syntax_theme = Syntax.get_theme(theme)
+        self.style = self.syntax_theme.get_background_style()
         self._texts: list[Text] = []  # highlighted complete lines
         self._rows: list[list[Row]] = []  # their wrapped rows at `_width`
         self._width = 0
@@ -104,8 +169,9 @@ class FenceStream:
     from its code with trailing whitespace stripped, which can only change the last lines.
     """
 
-    def __init__(self, fence: OpenFence, theme: str) -> None:
+    def __init__(self, fence: OpenFence, theme: CodeTheme, number: int = 0) -> None:
         self.code = CodeRows(fence.info, theme)
+        self.number = number  # shown above the block (0: not numbered)
         self.printed = 0
         self._last_text = -1  # index of the last non-blank line seen
         self._looked = 0
@@ -136,9 +202,9 @@ class FenceStream:
             rows: list[Row] = []
             for index in range(self.printed, self._last_text):
                 rows.extend(code.rows(console, index))
+            printed = Rows(self._label(console) + rows if not self.printed else rows)
             self.printed = self._last_text
-            printed = Rows(rows)
-        live: list[Row] = []
+        live: list[Row] = [] if self.printed else self._label(console)
         for index in range(self.printed, len(lines)):
             live.extend(code.rows(console, index))
         if text is not None:
@@ -149,5 +215,14 @@ class FenceStream:
         """The rest of the finished block from its final (stripped) lines."""
         code = self.code
         rows = code.fresh_rows(console, final_lines, self.printed)
+        if not self.printed:
+            rows = self._label(console) + rows
         self.printed = len(final_lines)
         return Rows(rows)
+
+    def _label(self, console: Console) -> list[Row]:
+        """The number row above the block, as `PaddedCodeBlock` draws it (none unnumbered)."""
+        if not self.number:
+            return []
+        label = code_label(self.number, self.code.syntax_theme, console.width)
+        return console.render_lines(label, console.options.update(height=None), pad=False)

@@ -17,6 +17,7 @@ from termchat.render.markdown import BlockPrinter
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.pieces import Piece
 from termchat.render.sanitize import sanitize
+from termchat.render.styles import CodeTheme
 from termchat.render.thinking import (
     SPINNER,
     Row,
@@ -67,7 +68,7 @@ class LiveReply:
         model: str,
         *,
         show_thinking: bool,
-        code_theme: str = "monokai",
+        code_theme: CodeTheme = "monokai",
         clock: Callable[[], float] = time.monotonic,
         frame_log: FrameLog | None = None,
         number: int | None = None,
@@ -91,7 +92,7 @@ class LiveReply:
         self._thinking_closed = False
         # answer
         self._splitter = BlockSplitter()
-        self._printer = BlockPrinter(code_theme, self._splitter.references)
+        self._printer = BlockPrinter(code_theme, self._splitter.references, number_code=True)
         self._consumed = 0
         self._raw_line = ""  # the answer's line in progress, not yet sanitized
         self._fence: FenceStream | None = None
@@ -295,7 +296,7 @@ class LiveReply:
         fence = splitter.open_fence
         if fence is not None:
             if self._fence is None:
-                self._fence = FenceStream(fence, self._code_theme)
+                self._fence = FenceStream(fence, self._code_theme, self._printer.codes + 1)
             first = self._fence.printed == 0
             printed, rows = self._fence.step(self.console, fence, partial)
             if printed is not None:
@@ -328,6 +329,7 @@ class LiveReply:
             lines = fence.content.rstrip().split("\n")
             out.append(stream.print_rest(self.console, lines))
             self._printer.note_leaf()
+            self._printer.note_code()
             if fence.map is not None:
                 out.extend(self._printer.block("\n".join(block.split("\n")[fence.map[1] :])))
         return out

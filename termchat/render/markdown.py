@@ -10,33 +10,21 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.markdown import CodeBlock, ListElement, Markdown, MarkdownElement, TableElement
+from rich.markdown import ListElement, Markdown, MarkdownElement, TableElement
 from rich.segment import Segment
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from termchat.render.blocks import make_parser
+from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
 from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize, show_hidden
+from termchat.render.styles import CodeTheme
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     return make_parser()
-
-
-CODE_PADDING = (0, 1)
-"""A code block's padding (rows, columns): one column each side, no blank rows above or below
-(the blank line between blocks is the only space around it)."""
-
-
-class PaddedCodeBlock(CodeBlock):
-    """A code block as rich draws it, with `CODE_PADDING` instead of a blank row on each side."""
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        code = str(self.text).rstrip()
-        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=CODE_PADDING)
 
 
 class PieceList(ListElement):
@@ -160,6 +148,7 @@ class SafeMarkdown(Markdown):
         references: Reference definitions known from earlier blocks of the same answer.
         part: When `text` is a piece of a list or table printed in pieces, how it is drawn
             (a later piece of a table is read under the table's header; see `Part`).
+        code_start: The number of its first code block, shown above it (0: no numbers).
     """
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
@@ -175,9 +164,10 @@ class SafeMarkdown(Markdown):
         self,
         text: str,
         *,
-        code_theme: str = "monokai",
+        code_theme: CodeTheme = "monokai",
         references: dict[str, Any] | None = None,
         part: Part | None = None,
+        code_start: int = 0,
     ) -> None:
         if part is not None and part.kind == "table" and not part.first:
             text = part.head + text
@@ -186,16 +176,19 @@ class SafeMarkdown(Markdown):
         env: dict[str, Any] = {"references": dict(references)} if references else {}
         self.markup = text
         self.parsed = _clean(_parser().parse(text, env))
-        self.code_theme = code_theme
+        self.code_theme = code_theme  # type: ignore[assignment]  # rich takes a SyntaxTheme too
+        self.code_start = code_start
+        self.codes_drawn = 0
         self.justify = None
         self.style = "none"
         self.hyperlinks = False
         self.inline_code_lexer = None
-        self.inline_code_theme = code_theme
+        self.inline_code_theme = code_theme if isinstance(code_theme, str) else "monokai"  # unused
         self.part = part
         self.measuring = False
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        self.codes_drawn = 0  # each drawing numbers its code blocks from `code_start` again
         rendered = iter(super().__rich_console__(console, options))
         if self.part is not None and not self.part.first:
             # a later piece of a block: the blank line before the block was printed already
@@ -217,22 +210,45 @@ class BlockPrinter:
     Args:
         code_theme: Pygments theme for fenced code.
         references: Shared reference definitions (the splitter's), or None.
+        number_code: Number the code blocks (from 1, across the blocks it prints).
     """
 
-    def __init__(self, code_theme: str, references: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code_theme: CodeTheme,
+        references: dict[str, Any] | None = None,
+        *,
+        number_code: bool = False,
+    ) -> None:
         self.code_theme = code_theme
         self.references = references
         self.separator_due = False
+        self.number_code = number_code
+        self.codes = 0  # code blocks printed so far
+
+    def note_code(self, count: int = 1) -> None:
+        """Count code blocks printed without this printer (a fence streamed line by line)."""
+        self.codes += count
 
     def markdown(self, block: str, part: Part | None = None) -> SafeMarkdown:
         """Parse one block (or piece, see `Part`) with this printer's theme and references."""
         return SafeMarkdown(
-            block, code_theme=self.code_theme, references=self.references, part=part
+            block,
+            code_theme=self.code_theme,
+            references=self.references,
+            part=part,
+            code_start=self.codes + 1 if self.number_code else 0,
         )
+
+    def _counted(self, block: str, part: Part | None = None) -> SafeMarkdown:
+        """`markdown`, for a block that is printed now: its code blocks are counted."""
+        markdown = self.markdown(block, part)
+        self.codes += count_code_blocks(markdown.parsed)
+        return markdown
 
     def block(self, block: str) -> list[RenderableType]:
         """Renderables for one finished block, separator included (empty if it shows nothing)."""
-        return self._separated(self.markdown(block))
+        return self._separated(self._counted(block))
 
     def piece(self, piece: Piece) -> list[RenderableType]:
         """Renderables for a finished piece: a whole block, or a part of a list or table."""
@@ -240,11 +256,11 @@ class BlockPrinter:
         if part is None:
             return self.block(piece.text)
         if part.first:
-            return self._separated(self.markdown(piece.text, part))
+            return self._separated(self._counted(piece.text, part))
         if part.kind == "list" and not piece.text.strip():
             return []  # the end of a list: nothing to draw
         self.separator_due = True  # lists and tables bring their own blank line
-        return [self.markdown(piece.text, part)]
+        return [self._counted(piece.text, part)]
 
     def _separated(self, markdown: SafeMarkdown) -> list[RenderableType]:
         leading, trailing = newline_effects(markdown.parsed)
@@ -312,19 +328,6 @@ def _flatten(tokens: list[Token]) -> list[Token]:
         else:
             out.append(token)
     return out
-
-
-@lru_cache(maxsize=256)
-def known_lexer(name: str) -> bool:
-    """Whether Pygments has a lexer called `name` (cached: a miss scans the plugins)."""
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        get_lexer_by_name(name)
-    except ClassNotFound:
-        return False
-    return True
 
 
 def _clean(tokens: list[Token]) -> list[Token]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from termchat.clipboard import osc52
 from termchat.messages import Message, Stats
 from termchat.render.console import SafeConsole
 from termchat.render.framelog import FrameLog
@@ -29,7 +30,7 @@ from termchat.render.sanitize import (
     short_name,
     show_hidden,
 )
-from termchat.render.styles import rich_theme
+from termchat.render.styles import CodeTheme, code_theme, raw_control, rich_theme
 from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
 from termchat.render.trim import Trimmed
 from termchat.themes import Theme, load_theme
@@ -82,6 +83,8 @@ class Renderer:
         color_system: ColorSystem | None = "auto",
     ) -> None:
         self.theme = theme or load_theme()
+        self._theme_pushed = False
+        self._code_theme = code_theme(self.theme)
         self.console: Console = SafeConsole(
             file=file,
             theme=rich_theme(self.theme),
@@ -97,9 +100,35 @@ class Renderer:
         )
 
     @property
-    def code_theme(self) -> str:
-        """The Pygments theme used for code blocks."""
-        return self.theme.code_theme
+    def code_theme(self) -> CodeTheme:
+        """The code blocks' syntax theme: the theme's Pygments style, on its code background."""
+        return self._code_theme
+
+    def set_theme(self, theme: Theme) -> None:
+        """Draw with `theme` from now on (/theme).
+
+        Raises:
+            ConfigError: The theme has a bad style or code theme; the old one stays.
+        """
+        styles, syntax = rich_theme(theme), code_theme(theme)
+        if self._theme_pushed:
+            self.console.pop_theme()
+        self.console.push_theme(styles, inherit=False)  # it holds rich's defaults already
+        self._theme_pushed = True
+        self.theme, self._code_theme = theme, syntax
+
+    def send_clipboard(self, text: str, *, passthrough: bool = False) -> bool:
+        """Put `text` on the terminal's clipboard with OSC 52 (see `clipboard.osc52`); the
+        one raw sequence termchat writes, safe because the text travels as base64.
+
+        Returns:
+            False when the console is not a terminal (nothing was written).
+        """
+        if not self.console.is_terminal:
+            return False
+        self.console.control(raw_control(osc52(text, passthrough=passthrough)))
+        self.console.file.flush()
+        return True
 
     def print(self, *renderables: RenderableType) -> None:
         """Print rich renderables (never untrusted strings: wrap those in `Text`), each line
@@ -128,7 +157,7 @@ class Renderer:
             no_color=self.console.no_color,
         )
         sample = "# x\n\n- a\n\n| a |\n|---|\n| 1 |\n\n```python\nx = 1  # y\n```\n"
-        scratch.print(Markdown(sample, code_theme=self.code_theme, hyperlinks=False))
+        scratch.print(Markdown(sample, code_theme=self.theme.code_theme, hyperlinks=False))
         known_lexer("python")
 
     # --- one-liners ----------------------------------------------------------------------
@@ -188,7 +217,7 @@ class Renderer:
 
         content = sanitize(message.content)
         if content.strip():
-            self.print(SafeMarkdown(content, code_theme=self.code_theme))
+            self.print(SafeMarkdown(content, code_theme=self.code_theme, code_start=1))
         if message.interrupted:
             self.interrupted_marker()
         if message.error:
@@ -200,11 +229,13 @@ class Renderer:
         self.print(header())
         self.print(Ruled(text))
 
-    def markdown(self, text: str) -> None:
-        """Untrusted Markdown, rendered once."""
+    def markdown(self, text: str, *, number_code: bool = False) -> None:
+        """Untrusted Markdown, rendered once; `number_code` numbers its code blocks as a
+        reply's are (for `/copy code N`)."""
         from termchat.render.markdown import SafeMarkdown
 
-        self.print(SafeMarkdown(sanitize(text), code_theme=self.code_theme))
+        start = 1 if number_code else 0
+        self.print(SafeMarkdown(sanitize(text), code_theme=self.code_theme, code_start=start))
 
     def live_reply(
         self,

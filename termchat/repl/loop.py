@@ -26,9 +26,10 @@ from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
 from termchat.errors import ModelNotFound, TermchatError
 from termchat.render.sanitize import name_text
-from termchat.repl.dialogs import STYLE, run_editor
+from termchat.repl.dialogs import run_editor
 from termchat.repl.frontend import ReplFrontend
 from termchat.repl.paste import Pastes, normalize
+from termchat.repl.style import themed_style
 from termchat.repl.toolbar import prompt_label, toolbar
 
 FENCE = '"""'
@@ -112,6 +113,7 @@ class Repl:
     def __init__(self, app: ChatApp, frontend: ReplFrontend, history_file: Path | None) -> None:
         self.app = app
         self.frontend = frontend
+        self.style = themed_style(lambda: app.renderer.theme)
         history: Any = InMemoryHistory()
         if history_file is not None:
             try:
@@ -128,7 +130,7 @@ class Repl:
             bottom_toolbar=self._toolbar,
             enable_open_in_editor=False,  # our own Ctrl-X Ctrl-E: it never sends by itself
             multiline=True,
-            style=STYLE,
+            style=self.style,
             prompt_continuation=lambda width, line, wrap: "." * max(width - 1, 0) + " ",
         )
         self.typeahead = ""
@@ -284,7 +286,7 @@ class Repl:
                 try:
                     if typed is not None:
                         echo = FormattedText([*self._message(), ("", typed)])
-                        print_formatted_text(echo, style=STYLE, output=self.frontend.output)
+                        print_formatted_text(echo, style=self.style, output=self.frontend.output)
                         text = self.pastes.expand(typed)
                         self.session.history.append_string(text)
                     else:
