@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from termchat.accumulator import Reply
+from termchat.attachments import Attachment
 from termchat.backends.base import Backend, ModelInfo
 from termchat.checkpoint import Checkpoints
 from termchat.config import Config, format_think
@@ -72,6 +73,8 @@ class ChatApp:
         self._tools_notice_for: str | None = None
         self._lookup = ModelLookup(backend, self.conversation, frontend.changed)
         self.models_cache: list[str] = []
+        self.pending: list[Attachment] = []
+        """Files attached by /image and /file, sent with the next message."""
 
     # --- model info ------------------------------------------------------------------------
 
@@ -144,8 +147,9 @@ class ChatApp:
 
     # --- a turn ----------------------------------------------------------------------------
 
-    async def send(self, text: str) -> None:
-        """Add the user's message (saved before sending) and run the turn."""
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        """Add the user's message with its attachments (saved before sending) and run the
+        turn. The attachments are checked by the caller (see `termchat.commands.attach`)."""
         if not self.conversation.model:
             self.renderer.error("No model chosen. Use /model NAME (or /models to list them).")
             return
@@ -156,7 +160,7 @@ class ChatApp:
                 "The message that was not sent is dropped; this one replaces it "
                 "(Up arrow brings the old one back)."
             )
-        self.session.add_user(text)
+        self.session.add_user(text, attachments=attachments)
         await self.run_turn()
 
     async def run_turn(self) -> None:

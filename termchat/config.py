@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from termchat.attachments import Limits
 from termchat.errors import ConfigError
 from termchat.filecheck import MAX_NESTING, deeper_than, exposure_warnings, too_deep
 from termchat.messages import Think
@@ -141,6 +142,8 @@ class Config:
     fetch_allow_hosts: list[str] = field(default_factory=list)
     tool_chain_limit: int = 10
     save: bool = True
+    file_limit_kb: int = 200  # the largest text file /file and @path inline
+    image_limit_mb: int = 20  # the largest image /image and image paths attach
     home: Path = field(default_factory=state_dir)
     # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
     env_ollama_host: str | None = None
@@ -171,6 +174,11 @@ class Config:
         """The session database."""
         return self.home / "sessions.db"
 
+    @property
+    def attach_limits(self) -> Limits:
+        """The largest files that may be attached, in bytes."""
+        return Limits(text=self.file_limit_kb * 1000, image=self.image_limit_mb * 1_000_000)
+
     def with_flags(self, **flags: Any) -> Config:
         """A copy with every flag that was given (not None) applied."""
         given = {k: v for k, v in flags.items() if v is not None}
@@ -199,6 +207,8 @@ _KNOWN_KEYS = {
     "fetch_allow_hosts",
     "tool_chain_limit",
     "save",
+    "file_limit_kb",
+    "image_limit_mb",
 }
 
 
@@ -297,6 +307,12 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         config.tool_chain_limit = limit
     if "save" in data:
         config.save = _expect("save", data["save"], bool)
+    for key in ("file_limit_kb", "image_limit_mb"):
+        if key in data:
+            limit = _expect(key, data[key], int)
+            if limit < 1:
+                raise ValueError(f"{key} must be a whole number of at least 1")
+            setattr(config, key, limit)
 
 
 def split_host_port(entry: str) -> tuple[str, int | None]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from termchat.attachments import Attachment
 from termchat.backends.base import ChatRequest, ModelInfo
 from termchat.messages import Message, Think, ToolCall
 
@@ -32,9 +34,13 @@ class Conversation:
         self.messages.append(message)
         return message
 
-    def add_user(self, text: str, images: list[str] | None = None) -> Message:
-        """Append the user's message."""
-        return self.add(Message(role="user", content=text, images=list(images or [])))
+    def add_user(
+        self, text: str, images: list[str] | None = None, attachments: Sequence[Attachment] = ()
+    ) -> Message:
+        """Append the user's message (with the files attached to it)."""
+        message = Message(role="user", content=text, images=list(images or []))
+        message.attachments = list(attachments)
+        return self.add(message)
 
     def clear(self) -> None:
         """Forget the history, keep the settings."""
