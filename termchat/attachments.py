@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ _FILE_SUFFIXES = frozenset(
 ) | frozenset(IMAGE_SUFFIXES)
 _TRAILING = ".,;:!?)]}'\""  # punctuation that may follow a path in a sentence
 _ESCAPABLE = " ()[]{}'\"&;,!$`#|<>*?"  # what a terminal escapes with \ when a path is dropped
-_SCAN_LIMIT = 200  # words of a message that may name files; more are left alone
+_CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -328,8 +329,9 @@ def _exists(typed: str, base: Path) -> bool:
         return False
 
 
-def _unfenced(text: str) -> str:
-    """The text outside ``` fenced blocks (code pasted into a message names no file)."""
+def _prose(text: str) -> str:
+    """The text outside fenced blocks and `code spans`: code in a message names no file (and
+    backticks are how to mention a file without attaching it)."""
     kept, inside = [], False
     for line in text.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
@@ -337,7 +339,7 @@ def _unfenced(text: str) -> str:
             continue
         if not inside:
             kept.append(line)
-    return "\n".join(kept)
+    return _CODE_SPAN.sub(" ", "\n".join(kept))
 
 
 def _candidates(word: Word) -> list[str]:
@@ -349,7 +351,7 @@ def _candidates(word: Word) -> list[str]:
 
 def scan_message(text: str, base: Path, limits: Limits) -> list[Attachment]:
     """The files a message names: `@path` (any text file or image) and words that are paths to
-    existing images (as `ollama run` finds them). Each file once, in order.
+    existing images (as `ollama run` finds them), outside code. Each file once, in order.
 
     An `@word` naming no file stays text unless it clearly meant one (a slash in it, or a file
     extension): then it is an error, so that nothing is sent without the file.
@@ -359,9 +361,7 @@ def scan_message(text: str, base: Path, limits: Limits) -> list[Attachment]:
     """
     found: list[Attachment] = []
     seen: set[tuple[str, str]] = set()
-    for count, word in enumerate(words(_unfenced(text))):
-        if count >= _SCAN_LIMIT:
-            break
+    for word in words(_prose(text)):
         typed = _referenced(word, base)
         if typed is None:
             continue

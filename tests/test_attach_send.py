@@ -46,10 +46,22 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
+class Editor(PlainFrontend):
+    """A frontend whose editor gives back `text`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    async def edit(self, text: str) -> str | None:
+        return self.text
+
+
 def run_app(
     server: FakeServer,
     home: Path,
     script: Callable[[ChatApp], Awaitable[None]],
+    frontend: PlainFrontend | None = None,
     **config: Any,
 ) -> str:
     """Build a ChatApp as launch.py does (real HTTP, real SQLite), run `script`, return what
@@ -62,7 +74,7 @@ def run_app(
         backend = make_backend(cfg)
         renderer = Renderer(out, width=120, force_terminal=False)
         session = session_for(cfg, renderer.warning)
-        app = ChatApp(cfg, backend, renderer, session, frontend=PlainFrontend())
+        app = ChatApp(cfg, backend, renderer, session, frontend=frontend or PlainFrontend())
         try:
             await script(app)
         finally:
@@ -144,6 +156,23 @@ def test_openai_backend_sends_image_url_parts_with_a_data_url(
             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}},
         ],
     }
+
+
+def test_edit_and_retry_send_the_attachments_again(
+    fake_server: FakeServer, files: Path, tmp_path: Path
+) -> None:
+    async def script(app: ChatApp) -> None:
+        assert await send_message(app, "what is cat.png?")
+        await run_command(app, "/retry")
+        await run_command(app, "/edit")
+
+    run_app(fake_server, tmp_path, script, frontend=Editor("and in one word?"))
+    bodies = fake_server.chat_requests()
+    assert [b["messages"] for b in bodies] == [
+        [{"role": "user", "content": "what is cat.png?", "images": [PNG_B64]}],
+        [{"role": "user", "content": "what is cat.png?", "images": [PNG_B64]}],
+        [{"role": "user", "content": "and in one word?", "images": [PNG_B64]}],
+    ]
 
 
 # --- refusals: nothing is sent --------------------------------------------------------------

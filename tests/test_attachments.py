@@ -23,7 +23,8 @@ from termchat.attachments import (
     with_files,
     words,
 )
-from termchat.errors import AttachmentError
+from termchat.config import load_config
+from termchat.errors import AttachmentError, ConfigError
 from termchat.messages import Message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -210,9 +211,16 @@ def test_scan_message_leaves_words_that_name_no_file_as_text(tmp_path: Path) -> 
     assert scan_message(text, tmp_path, LIMITS) == []
 
 
-def test_scan_message_ignores_fenced_code(tmp_path: Path) -> None:
+def test_scan_message_ignores_code(tmp_path: Path) -> None:
     write(tmp_path, "cat.png", PNG)
     assert scan_message("why?\n```\nopen('cat.png')\n@x/y.md\n```", tmp_path, LIMITS) == []
+    assert scan_message("rename `cat.png` and ``@x/y.md``", tmp_path, LIMITS) == []
+
+
+def test_scan_message_reads_a_reference_after_many_words(tmp_path: Path) -> None:
+    write(tmp_path, "notes.md", "n")
+    found = scan_message("word " * 5000 + "@notes.md", tmp_path, LIMITS)
+    assert [a.name for a in found] == ["notes.md"]
 
 
 @pytest.mark.parametrize(
@@ -240,3 +248,12 @@ def test_path_completions(tmp_path: Path) -> None:
     assert path_completions("", tmp_path) == ["notebook/", "notes.md"]
     assert path_completions(".h", tmp_path) == [".hidden"]
     assert path_completions("nothing/here", tmp_path) == []
+
+
+def test_config_sets_the_caps_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    path = write(tmp_path, "config.toml", "file_limit_kb = 500\nimage_limit_mb = 2\n")
+    assert load_config(path, {}).attach_limits == Limits(text=500_000, image=2_000_000)
+    assert load_config(tmp_path / "none.toml", {}).attach_limits == Limits()
+    write(tmp_path, "config.toml", "file_limit_kb = 0\n")
+    with pytest.raises(ConfigError, match="file_limit_kb must be a whole number of at least 1"):
+        load_config(path, {})

@@ -51,7 +51,8 @@ async def may_send(app: ChatApp, attachments: Sequence[Attachment]) -> bool:
         return True
     app.renderer.error(
         f"{app.conversation.model} cannot see images (it has no vision capability); nothing "
-        "was sent. /model NAME switches to one that can; /detach drops waiting images."
+        "was sent. /model NAME switches to one that can; /detach drops waiting images; an "
+        "image's name in `backticks` is sent as text."
     )
     return False
 
