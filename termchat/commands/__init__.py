@@ -24,7 +24,7 @@ KEYS_HELP = (
     ("Up/Down", "earlier messages"),
     ("Ctrl-R", "search them: Enter sends, Esc edits, Ctrl-G gives up"),
     ("Ctrl-X Ctrl-E", "edit the message in $EDITOR, then Enter sends (unchanged: nothing)"),
-    ("Tab", "complete commands and model names"),
+    ("Tab", "complete commands, model names, paths after @, /file, /image"),
     ("Paste", "more than 10 lines shows as [pasted N lines], sent whole"),
 )
 
