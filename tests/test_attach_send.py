@@ -360,3 +360,16 @@ def test_prompt_naming_a_missing_file_exits_2_and_sends_nothing(
     assert ran.returncode == 2
     assert ran.stderr.strip() == "termchat: error: No such file: gone.md. Nothing was sent."
     assert fake_server.chat_requests() == []
+
+
+def test_prompt_with_an_image_for_a_model_without_vision_exits_2(
+    fake_server: FakeServer, files: Path, tmp_path: Path
+) -> None:
+    ran = termchat(
+        "--host", fake_server.url, "-m", "qwen3", "-p", "describe cat.png", home=tmp_path
+    )
+    assert ran.returncode == 2
+    (line,) = ran.stderr.splitlines()
+    assert line.startswith("termchat: error: qwen3 cannot see images")
+    assert "-m NAME picks one that can" in line and "/model" not in line
+    assert fake_server.chat_requests() == []

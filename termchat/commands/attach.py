@@ -49,10 +49,13 @@ async def may_send(app: ChatApp, attachments: Sequence[Attachment]) -> bool:
         return True
     if info is None or info.sees_images:
         return True
+    if app.interactive:
+        hint = "/model NAME switches to one that can; /detach drops waiting images"
+    else:
+        hint = "-m NAME picks one that can"
     app.renderer.error(
         f"{app.conversation.model} cannot see images (it has no vision capability); nothing "
-        "was sent. /model NAME switches to one that can; /detach drops waiting images; an "
-        "image's name in `backticks` is sent as text."
+        f"was sent. {hint}; an image's name in `backticks` is sent as text."
     )
     return False
 

@@ -302,7 +302,7 @@ def _message_markdown(message: Message) -> list[str]:
         parts.append(f"*[{len(message.images)} image(s) attached]*")
     for a in message.attachments:
         shown = _escape(label(a.name, a.size))
-        parts.append(shown if a.is_image else _details(shown, _fenced(a.text())))
+        parts.append(shown if a.is_image else _details(shown, _fenced(a.text().rstrip("\n"))))
     if message.interrupted:
         parts.append("*[interrupted — this reply was cut short]*")
     if message.error:
