@@ -23,75 +23,12 @@ IMAGE_KINDS = "PNG, JPEG, WebP or GIF"
 
 # An `@word` that names no file stays text unless it clearly meant one: a path with a slash, or
 # a name with one of these extensions (so `@pytest.fixture` in pasted code is left alone).
-_FILE_SUFFIXES = frozenset(
-    {
-        ".md",
-        ".txt",
-        ".rst",
-        ".py",
-        ".pyi",
-        ".json",
-        ".jsonl",
-        ".toml",
-        ".yaml",
-        ".yml",
-        ".csv",
-        ".tsv",
-        ".log",
-        ".ini",
-        ".cfg",
-        ".conf",
-        ".env",
-        ".sh",
-        ".bash",
-        ".zsh",
-        ".fish",
-        ".c",
-        ".h",
-        ".cc",
-        ".cpp",
-        ".hpp",
-        ".rs",
-        ".go",
-        ".java",
-        ".kt",
-        ".js",
-        ".mjs",
-        ".ts",
-        ".tsx",
-        ".jsx",
-        ".rb",
-        ".php",
-        ".lua",
-        ".sql",
-        ".html",
-        ".htm",
-        ".css",
-        ".scss",
-        ".xml",
-        ".svg",
-        ".tex",
-        ".org",
-        ".diff",
-        ".patch",
-        ".pdf",
-        ".lock",
-        ".swift",
-        ".r",
-        ".m",
-        ".cs",
-        ".ex",
-        ".exs",
-        ".hs",
-        ".ml",
-        ".scala",
-        ".dart",
-        ".vue",
-        ".proto",
-        ".mk",
-        ".cmake",
-    }
-) | frozenset(IMAGE_SUFFIXES)
+_TEXT_EXTENSIONS = (
+    "md txt rst py pyi json jsonl toml yaml yml csv tsv log ini cfg conf env sh bash zsh fish c "
+    "h cc cpp hpp rs go java kt js mjs ts tsx jsx rb php lua sql html htm css scss xml svg tex "
+    "org diff patch pdf lock swift r m cs ex exs hs ml scala dart vue proto mk cmake"
+)
+_FILE_SUFFIXES = frozenset(f".{e}" for e in _TEXT_EXTENSIONS.split()) | frozenset(IMAGE_SUFFIXES)
 _TRAILING = ".,;:!?)]}'\""  # punctuation that may follow a path in a sentence
 _ESCAPABLE = " ()[]{}'\"&;,!$`#|<>*?"  # what a terminal escapes with \ when a path is dropped
 _CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)

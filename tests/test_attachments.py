@@ -23,6 +23,7 @@ from termchat.attachments import (
     with_files,
     words,
 )
+from termchat.backends.base import ModelInfo
 from termchat.config import load_config
 from termchat.errors import AttachmentError, ConfigError
 from termchat.messages import Message
@@ -257,3 +258,15 @@ def test_config_sets_the_caps_and_refuses_a_bad_one(tmp_path: Path) -> None:
     write(tmp_path, "config.toml", "file_limit_kb = 0\n")
     with pytest.raises(ConfigError, match="file_limit_kb must be a whole number of at least 1"):
         load_config(path, {})
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "sees"),
+    [
+        pytest.param({"completion", "vision"}, True, id="vision"),
+        pytest.param({"completion", "tools"}, False, id="no-vision"),
+        pytest.param(set(), True, id="not-reported"),  # an Ollama older than the list
+    ],
+)
+def test_model_info_sees_images(capabilities: set[str], sees: bool) -> None:
+    assert ModelInfo("m", frozenset(capabilities)).sees_images is sees

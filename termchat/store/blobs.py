@@ -27,7 +27,6 @@ CREATE_TABLE: Final = (
 """The migration step that adds the table."""
 
 DIGEST: Final = re.compile(r"[0-9a-f]{64}")
-_BASE64: Final = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _CHUNK: Final = 500  # hashes per query (well under SQLite's limit on parameters)
 
 Blobs = Mapping[str, tuple[str, bytes]]
@@ -135,9 +134,12 @@ def check_contents(value: Any) -> dict[str, tuple[str, bytes]]:
         if not isinstance(item, dict) or not isinstance(item.get("mime"), str):
             raise Invalid(f"[{digest}] must be an object with a mime and data")
         data = item.get("data")
-        if not isinstance(data, str) or not _BASE64.fullmatch(data):
-            raise Invalid(f"[{digest}].data is not base64")
-        raw = base64.b64decode(data)
+        try:
+            if not isinstance(data, str):
+                raise ValueError(data)
+            raw = base64.b64decode(data, validate=True)
+        except ValueError:  # bad characters or padding (binascii.Error is a ValueError)
+            raise Invalid(f"[{digest}].data is not base64") from None
         if hashlib.sha256(raw).hexdigest() != digest:
             raise Invalid(f"[{digest}].data does not have this SHA-256")
         mime = item["mime"]
