@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from termchat.attachments import Attachment
@@ -88,9 +88,13 @@ class Conversation:
     def request(self, tools: list[dict[str, Any]] | None = None) -> ChatRequest:
         """The next /api/chat request: system prompt first, then the history.
 
-        Tools are sent only to models with the tools capability (or when it is unknown).
+        Tools are sent only to models with the tools capability (or when it is unknown); earlier
+        images only to models that can see them (after a switch to one that cannot, the rest
+        of each message still goes).
         """
         history = list(self.messages)
+        if self.info is not None and not self.info.sees_images:
+            history = [_without_images(m) for m in history]
         if self.system:
             history.insert(0, Message(role="system", content=self.system))
         if tools and self.info is not None and not self.info.uses_tools:
@@ -103,3 +107,10 @@ class Conversation:
             options=dict(self.options),
             keep_alive=self.keep_alive,
         )
+
+
+def _without_images(message: Message) -> Message:
+    if not message.images and not any(a.is_image for a in message.attachments):
+        return message
+    kept = [a for a in message.attachments if not a.is_image]
+    return replace(message, images=[], attachments=kept)

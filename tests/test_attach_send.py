@@ -175,6 +175,24 @@ def test_edit_and_retry_send_the_attachments_again(
     ]
 
 
+def test_after_a_switch_to_a_model_without_vision_earlier_images_are_left_out(
+    fake_server: FakeServer, files: Path, tmp_path: Path
+) -> None:
+    async def script(app: ChatApp) -> None:
+        assert await send_message(app, "what is cat.png? see @notes.md")
+        await run_command(app, "/model qwen3")
+        assert await send_message(app, "and now?")
+
+    run_app(fake_server, tmp_path, script)
+    first, second = fake_server.chat_requests()
+    assert first["messages"][0]["images"] == [PNG_B64]
+    assert second["model"] == "qwen3"
+    assert second["messages"][0] == {
+        "role": "user",
+        "content": f"{BLOCK}\n\nwhat is cat.png? see @notes.md",
+    }
+
+
 # --- refusals: nothing is sent --------------------------------------------------------------
 
 

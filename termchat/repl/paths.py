@@ -9,6 +9,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from termchat.attachments import path_completions
+from termchat.render.sanitize import name_text
 
 PATH_COMMANDS = ("/file ", "/image ")
 
@@ -30,7 +31,8 @@ class PathCompleter(Completer):
         for path in path_completions(typed, Path.cwd()):
             shown = Path(path.rstrip("/")).name + ("/" if path.endswith("/") else "")
             value = f'"{path}"' if " " in path else path
-            yield Completion(value, start_position=-len(word), display=shown)
+            # A file's name is anyone's word: shown sanitized, invisible characters visible.
+            yield Completion(value, start_position=-len(word), display=name_text(shown))
 
 
 def _path_word(text: str) -> str | None:
