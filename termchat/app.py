@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from termchat.accumulator import Reply
+from termchat.attachments import Attachment
 from termchat.backends.base import Backend, ModelInfo
 from termchat.checkpoint import Checkpoints
 from termchat.config import Config, format_think
@@ -82,6 +83,8 @@ class ChatApp:
         """The preset applied (--preset, /preset): its `prompt` shapes the first message."""
         if config.preset is not None:
             self.preset = read_presets(config.presets).get(config.preset)
+        self.pending: list[Attachment] = []
+        """Files attached by /image and /file, sent with the next message."""
 
     # --- model info ------------------------------------------------------------------------
 
@@ -162,8 +165,9 @@ class ChatApp:
 
     # --- a turn ----------------------------------------------------------------------------
 
-    async def send(self, text: str) -> None:
-        """Add the user's message (saved before sending) and run the turn."""
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        """Add the user's message with its attachments (saved before sending) and run the
+        turn. The attachments are checked by the caller (see `termchat.commands.attach`)."""
         if not self.conversation.model:
             self.renderer.error("No model chosen. Use /model NAME (or /models to list them).")
             return
@@ -176,7 +180,7 @@ class ChatApp:
             )
         if self.preset is not None and not self.conversation.messages:
             text = self.preset.fill(text)  # `{{input}}`: what was typed or piped goes there
-        self.session.add_user(text)
+        self.session.add_user(text, attachments=attachments)
         await self.run_turn()
 
     async def run_turn(self, continuation: Continuation | None = None) -> None:

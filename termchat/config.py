@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from termchat.attachments import Limits
 from termchat.errors import ConfigError
 from termchat.filecheck import MAX_NESTING, deeper_than, exposure_warnings, too_deep
 from termchat.messages import Think
@@ -155,6 +156,8 @@ class Config:
     """Settings --profile or --preset set: like flags, they win over a resumed conversation's."""
     headers: dict[str, str] = field(default_factory=dict)  # sent with every request (a profile's)
     config_file: Path | None = None  # where /preset save writes
+    file_limit_kb: int = 200  # the largest text file /file and @path inline
+    image_limit_mb: int = 20  # the largest image /image and image paths attach
     home: Path = field(default_factory=state_dir)
     # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
     env_ollama_host: str | None = None
@@ -184,6 +187,11 @@ class Config:
     def database(self) -> Path:
         """The session database."""
         return self.home / "sessions.db"
+
+    @property
+    def attach_limits(self) -> Limits:
+        """The largest files that may be attached, in bytes."""
+        return Limits(text=self.file_limit_kb * 1000, image=self.image_limit_mb * 1_000_000)
 
     def with_flags(self, **flags: Any) -> Config:
         """A copy with every flag that was given (not None) applied."""
@@ -217,6 +225,8 @@ _KNOWN_KEYS = {
     "continue_mode",
     "profiles",
     "presets",
+    "file_limit_kb",
+    "image_limit_mb",
 }
 
 
@@ -328,6 +338,12 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
     for key in ("profiles", "presets"):
         if key in data:
             setattr(config, key, dict(_expect(key, data[key], dict)))
+    for key in ("file_limit_kb", "image_limit_mb"):
+        if key in data:
+            limit = _expect(key, data[key], int)
+            if limit < 1:
+                raise ValueError(f"{key} must be a whole number of at least 1")
+            setattr(config, key, limit)
 
 
 def split_host_port(entry: str) -> tuple[str, int | None]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from termchat.attachments import Attachment
 from termchat.backends.base import ChatRequest, ModelInfo
 from termchat.cutreplies import Policy, prepare
 from termchat.messages import Message, Think, ToolCall
@@ -35,9 +37,13 @@ class Conversation:
         self.messages.append(message)
         return message
 
-    def add_user(self, text: str, images: list[str] | None = None) -> Message:
-        """Append the user's message."""
-        return self.add(Message(role="user", content=text, images=list(images or [])))
+    def add_user(
+        self, text: str, images: list[str] | None = None, attachments: Sequence[Attachment] = ()
+    ) -> Message:
+        """Append the user's message (with the files attached to it)."""
+        message = Message(role="user", content=text, images=list(images or []))
+        message.attachments = list(attachments)
+        return self.add(message)
 
     def clear(self) -> None:
         """Forget the history, keep the settings."""
@@ -88,13 +94,18 @@ class Conversation:
         """The next /api/chat request: system prompt first, then the history, cut replies
         marked, kept or dropped as `interrupted` says.
 
-        Tools are sent only to models with the tools capability (or when it is unknown).
+        Tools are sent only to models with the tools capability (or when it is unknown); earlier
+        images only to models that can see them (after a switch to one that cannot, the rest
+        of each message still goes).
 
         Args:
             continuing: The last message is the cut reply /continue resumes: it goes last, as
                 it is, for the server to continue.
         """
-        history = prepare(list(self.messages), self.interrupted, open_last=continuing)
+        history = list(self.messages)
+        if self.info is not None and not self.info.sees_images:
+            history = [_without_images(m) for m in history]
+        history = prepare(history, self.interrupted, open_last=continuing)
         if self.system:
             history.insert(0, Message(role="system", content=self.system))
         if tools and self.info is not None and not self.info.uses_tools:
@@ -108,3 +119,10 @@ class Conversation:
             keep_alive=self.keep_alive,
             continue_final=continuing,
         )
+
+
+def _without_images(message: Message) -> Message:
+    if not message.images and not any(a.is_image for a in message.attachments):
+        return message
+    kept = [a for a in message.attachments if not a.is_image]
+    return replace(message, images=[], attachments=kept)

@@ -11,6 +11,7 @@
     │   │   └── CapabilityError   400 "does not support thinking/tools"
     │   └── ProtocolError         a reply we could not read (not JSON, wrong shape)
     ├── StoreError                the session database cannot be opened or written
+    ├── AttachmentError           a file to attach is missing, too big or unsupported   exit 2
     └── ToolError                 a tool failed; its message becomes the tool result
 
 Each error carries the exit status a non-interactive run ends with (`exit_code`); 130 after
@@ -155,6 +156,13 @@ class ProtocolError(BackendError):
 
 class StoreError(TermchatError):
     """The session store cannot be used."""
+
+
+class AttachmentError(TermchatError):
+    """A file to attach cannot be: missing, unreadable, too large, binary, or an image for a
+    model that cannot see. Nothing is sent."""
+
+    exit_code = 2
 
 
 class ToolError(TermchatError):

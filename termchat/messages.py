@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from termchat.attachments import Attachment, with_files
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -151,6 +154,8 @@ class Message:
     """One message of a conversation, with the metadata termchat keeps beside it.
 
     Only role, content, thinking, images, tool_calls, tool_name and tool_call_id go on the wire.
+    `attachments` (files the user attached) go there too: text files inlined into the content,
+    images after `images` (base64 data, as older exports hold them).
     """
 
     role: Role
@@ -160,14 +165,30 @@ class Message:
     tool_name: str | None = None
     tool_call_id: str | None = None
     images: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     # Metadata, never sent to the model.
     model: str | None = None
     stats: Stats | None = None
     interrupted: bool = False
     error: str | None = None
 
+    def wire_content(self) -> str:
+        """The content as sent: attached text files first, then the text."""
+        return with_files(self.content, self.attachments) if self.attachments else self.content
+
+    def wire_images(self) -> list[str]:
+        """Every image as sent (base64): stored ones, then attached ones."""
+        return [*self.images, *(a.base64() for a in self.attachments if a.is_image)]
+
     def to_wire(self) -> dict[str, Any]:
         """The Ollama /api/chat form: empty fields omitted, reasoning only in `thinking`."""
+        out = self._fields()
+        out["content"] = self.wire_content()
+        if self.attachments and self.wire_images():
+            out["images"] = self.wire_images()
+        return out
+
+    def _fields(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "content": self.content}
         if self.thinking:
             out["thinking"] = self.thinking
@@ -183,7 +204,11 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         """Lossless form for storage and JSON export."""
-        out = self.to_wire()
+        out = self._fields()
+        if self.attachments:
+            out["attachments"] = [
+                {"name": a.name, "mime": a.mime, "data": a.base64()} for a in self.attachments
+            ]
         out["model"] = self.model
         out["stats"] = self.stats.to_dict() if self.stats else None
         out["interrupted"] = self.interrupted
@@ -202,6 +227,10 @@ class Message:
             tool_name=data.get("tool_name") or None,
             tool_call_id=data.get("tool_call_id") or None,
             images=list(data.get("images") or []),
+            attachments=[
+                Attachment(a["name"], a["mime"], base64.b64decode(a["data"]))
+                for a in data.get("attachments") or []
+            ],
             model=data.get("model") or None,
             stats=Stats.from_dict(stats) if isinstance(stats, dict) else None,
             interrupted=bool(data.get("interrupted", False)),

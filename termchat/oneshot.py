@@ -79,7 +79,11 @@ async def one_shot(
         return 2
     if "think" in options.explicit:
         await _warn_think(app)
-    await app.send(question)
+    from termchat.commands.attach import send_message
+
+    # Only the prompt may name files: text piped on stdin is sent as it is.
+    if not await send_message(app, question, scan=options.prompt or ""):
+        return 2
     last = app.conversation.messages[-1] if app.conversation.messages else None
     if last is not None and last.role == "assistant":
         if not (last.interrupted or last.error):

@@ -12,11 +12,12 @@ and is said in one sentence, `NOT_SAVING`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from termchat.attachments import Attachment
 from termchat.checkpoint import ReplyRow
 from termchat.conversation import Conversation
 from termchat.cutreplies import parse_policy
@@ -173,9 +174,13 @@ class ChatSession:
             self._write_unsaved()
         return message
 
-    def add_user(self, text: str, images: list[str] | None = None) -> Message:
+    def add_user(
+        self, text: str, images: list[str] | None = None, attachments: Sequence[Attachment] = ()
+    ) -> Message:
         """Append the user's message (committed before it is sent)."""
-        return self.add(Message(role="user", content=text, images=list(images or [])))
+        message = Message(role="user", content=text, images=list(images or []))
+        message.attachments = list(attachments)
+        return self.add(message)
 
     def checkpointer(self) -> Callable[[Message], None]:
         """A function that saves the reply about to stream, given what arrived so far: one row,

@@ -354,8 +354,9 @@ def test_list_models(fake_server: FakeServer) -> None:
     assert fake_server.requests[-1].path == "/v1/models"
 
 
-def test_show_assumes_completion_and_tools(fake_server: FakeServer) -> None:
+def test_show_assumes_completion_tools_and_vision(fake_server: FakeServer) -> None:
     info = with_backend(fake_server.openai_url, lambda b: b.show("anything"))
     assert info.name == "anything"
-    assert info.capabilities == frozenset({"completion", "tools"})
+    assert info.capabilities == frozenset({"completion", "tools", "vision"})
     assert not info.thinks
+    assert info.sees_images  # the API cannot tell: images are sent, the server decides

@@ -74,6 +74,7 @@ def test_export_json_has_every_field(store: SessionStore) -> None:
         "tool_name",
         "tool_call_id",
         "images",
+        "attachments",
         "model",
         "stats",
         "interrupted",

@@ -10,6 +10,7 @@ session behind; what it accepts can be listed, shown, exported and imported agai
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -25,6 +26,9 @@ from termchat.messages import Message, Stats, ToolCall
 from termchat.store import SessionStore
 from termchat.store.export import MAX_IMPORT_CHARS, export_json, import_file, import_json
 
+NOTE_HASH = hashlib.sha256(b"hello").hexdigest()
+NOTE_REF = {"name": "note.txt", "mime": "text/plain", "size": 5, "sha256": NOTE_HASH}
+
 
 def valid_document() -> dict[str, Any]:
     """A small export using every field: two turns, one retried reply, a tool call."""
@@ -39,6 +43,7 @@ def valid_document() -> dict[str, Any]:
             "tool_name": None,
             "tool_call_id": None,
             "images": [],
+            "attachments": [],
             "model": "qwen3" if role == "assistant" else None,
             "stats": None,
             "interrupted": False,
@@ -63,7 +68,7 @@ def valid_document() -> dict[str, Any]:
         "created_at": 1_700_000_000.0,
         "updated_at": 1_700_000_100.0,
         "messages": [
-            message("user", "What time is it?", 0, images=["aW1n"]),
+            message("user", "What time is it?", 0, images=["aW1n"], attachments=[dict(NOTE_REF)]),
             message("assistant", "", 1, thinking="Use the clock.", tool_calls=[call]),
             message("tool", "12:00", 2, tool_name="clock", tool_call_id="c1"),
             message(
@@ -74,6 +79,7 @@ def valid_document() -> dict[str, Any]:
             ),
         ],
         "alternatives": [message("assistant", "It is 12.", 3, gen=1, interrupted=True)],
+        "attachments": {NOTE_HASH: {"mime": "text/plain", "data": "aGVsbG8="}},
     }
 
 
@@ -178,6 +184,15 @@ CRAFTED: list[Any] = [
     pytest.param(at("messages.2.tool_name", 1), "tool_name", id="tool-name-number"),
     pytest.param(at("messages.3.error", ["x"]), "error", id="error-list"),
     pytest.param(at("messages.0", "hello"), "messages[0]", id="message-string"),
+    # attachments: every content must be what its hash and type say, every reference resolve
+    pytest.param(at("attachments", []), "attachments", id="contents-list"),
+    pytest.param(at(f"attachments.{NOTE_HASH}.data", "aGVsbG8"), "base64", id="content-padding"),
+    pytest.param(at(f"attachments.{NOTE_HASH}.data", 5), "base64", id="content-number"),
+    pytest.param(at(f"attachments.{NOTE_HASH}.data", "aGVsbG9v"), "SHA-256", id="content-hash"),
+    pytest.param(at(f"attachments.{NOTE_HASH}.mime", "image/png"), "image/png", id="content-mime"),
+    pytest.param(at("messages.0.attachments", {"a": 1}), "attachments", id="refs-object"),
+    pytest.param(at("messages.0.attachments.0.sha256", "0" * 64), "does not hold", id="ref-gone"),
+    pytest.param(at("messages.0.attachments.0.name", ""), "no name", id="ref-no-name"),
     # bad roles
     pytest.param(at("messages.0.role", "admin"), "role", id="role-unknown"),
     pytest.param(at("messages.0.role", 1), "role", id="role-number"),

@@ -137,6 +137,7 @@ LEAVES = (
     "termchat.messages",
     "termchat.config",
     "termchat.filecheck",
+    "termchat.attachments",  # the Attachment data of a Message, and the pure reading of files
 )
 
 

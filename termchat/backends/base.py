@@ -42,6 +42,12 @@ class ModelInfo:
     def uses_tools(self) -> bool:
         return "tools" in self.capabilities
 
+    @property
+    def sees_images(self) -> bool:
+        """Whether images may be sent: the vision capability, or capabilities not reported
+        at all (servers older than the list)."""
+        return "vision" in self.capabilities or not self.capabilities
+
 
 @dataclass(frozen=True)
 class ModelSummary:

@@ -90,14 +90,12 @@ def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
                 "tool_call_id": call_id or "call_0",
                 "content": message.content,
             }
-        elif message.images:
-            parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
-            parts += [
-                {"type": "image_url", "image_url": {"url": _image_url(i)}} for i in message.images
-            ]
+        elif images := message.wire_images():
+            parts: list[dict[str, Any]] = [{"type": "text", "text": message.wire_content()}]
+            parts += [{"type": "image_url", "image_url": {"url": _image_url(i)}} for i in images]
             entry = {"role": message.role, "content": parts}
         else:
-            entry = {"role": message.role, "content": message.content}
+            entry = {"role": message.role, "content": message.wire_content()}
         out.append(entry)
     return out
 
@@ -293,8 +291,9 @@ class OpenAIBackend:
         return found
 
     async def show(self, model: str) -> ModelInfo:
-        """What can be assumed of `model`: the API cannot tell, so completion and tools."""
-        return ModelInfo(name=model, capabilities=frozenset({"completion", "tools"}))
+        """What can be assumed of `model`: the API cannot tell, so completion, tools and
+        vision (images are sent; a server whose model cannot see them says so)."""
+        return ModelInfo(name=model, capabilities=frozenset({"completion", "tools", "vision"}))
 
     async def list_models(self) -> list[ModelSummary]:
         """The models the server offers (GET {base}/models)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import branches, chat, look, models, profiles, replies, session
+from termchat.commands import attach, branches, chat, look, models, profiles, replies, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
 
@@ -24,7 +24,7 @@ KEYS_HELP = (
     ("Up/Down", "earlier messages"),
     ("Ctrl-R", "search them: Enter sends, Esc edits, Ctrl-G gives up"),
     ("Ctrl-X Ctrl-E", "edit the message in $EDITOR, then Enter sends (unchanged: nothing)"),
-    ("Tab", "complete commands and model names"),
+    ("Tab", "complete commands, model names, paths after @, /file, /image"),
     ("Paste", "more than 10 lines shows as [pasted N lines], sent whole"),
 )
 
@@ -90,6 +90,7 @@ COMMANDS = CommandTable(
     (),
     groups=(
         ("conversation", (*session.CONVERSATION, *branches.COMMANDS)),
+        ("attach", attach.COMMANDS),
         ("replies", replies.COMMANDS),
         ("model", (*chat.COMMANDS, *models.COMMANDS)),
         ("tools", session.TOOLS),

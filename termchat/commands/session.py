@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from termchat.app import ChatApp
+from termchat.commands.attach import send_message
 from termchat.commands.base import Command
 from termchat.errors import UsageError
 from termchat.messages import Message
@@ -122,9 +123,10 @@ async def cmd_edit(app: ChatApp, args: str) -> None:
     if edited.strip() == original.strip():
         app.renderer.notice("Unchanged; nothing sent.")
         return
+    attached = conv.messages[index].attachments  # sent again with the edited text
     app.session.drop_from(index)
     app.renderer.user_message(edited, model=conv.model)
-    await app.send(edited)
+    await send_message(app, edited, keep=attached)
 
 
 async def cmd_title(app: ChatApp, args: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from termchat.attachments import label
 from termchat.messages import Message
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ def draw_transcript(
             answer = next((m for m in messages[index + 1 :] if m.role == "assistant"), None)
             asked = message.model or (answer.model if answer is not None else None)
             renderer.user_message(message.content, model=asked or model)
+            for attachment in message.attachments:
+                renderer.notice(label(attachment.name, attachment.size))
         elif message.role == "assistant":
             number += 1
             renderer.assistant_message(message, show_thinking=show_thinking, number=number)

@@ -13,7 +13,7 @@ from typing import Any
 from prompt_toolkit import PromptSession, print_formatted_text, search
 from prompt_toolkit.application import Application, run_in_terminal
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, merge_completers
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import is_searching
 from prompt_toolkit.formatted_text import FormattedText
@@ -24,11 +24,13 @@ from prompt_toolkit.keys import Keys
 
 from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
+from termchat.commands.attach import send_message
 from termchat.errors import ModelNotFound, TermchatError
 from termchat.render.sanitize import name_text
 from termchat.repl.dialogs import run_editor
 from termchat.repl.frontend import ReplFrontend
 from termchat.repl.paste import Pastes, normalize
+from termchat.repl.paths import PathCompleter
 from termchat.repl.style import themed_style
 from termchat.repl.toolbar import prompt_label, toolbar
 
@@ -124,7 +126,7 @@ class Repl:
             input=frontend.input,
             output=frontend.output,
             history=history,
-            completer=SlashCompleter(app),
+            completer=merge_completers([SlashCompleter(app), PathCompleter()]),
             complete_while_typing=False,
             key_bindings=self._bindings(),
             bottom_toolbar=self._toolbar,
@@ -308,7 +310,7 @@ class Repl:
                     if is_command(text):
                         await self._run_with_keys(run_command(self.app, text))
                     else:
-                        await self._run_with_keys(self.app.send(unescape_message(text)))
+                        await self._run_with_keys(self._send(text))
                 except Exit:
                     return 0
         finally:
@@ -340,6 +342,12 @@ class Repl:
         model = self.app.conversation.model
         if model:
             await offer_pull(self.app, model)
+
+    async def _send(self, text: str) -> None:
+        """Send a message; one that could not go (a file it names cannot be attached, the
+        model cannot see images) comes back to the prompt, to be edited."""
+        if not await send_message(self.app, unescape_message(text)):
+            self.typeahead = text + self.typeahead
 
     async def _load_models(self) -> None:
         """Fill the /model completion list in the background; failures are silent here."""

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from termchat.errors import StoreError
+from termchat.store import blobs
 from termchat.store.database import connect, store_error
 from termchat.store.history import MessageHistory
 from termchat.store.records import (
@@ -291,6 +292,7 @@ class SessionStore(MessageHistory):
         """Delete a session and all its messages."""
         with self._write() as conn:
             conn.execute("DELETE FROM sessions WHERE id = ?", (self._resolve(session_id),))
+            blobs.forget_unused(conn)
 
     def list_sessions(
         self, limit: int | None = 50, query: str | None = None, *, chats_first: bool = False

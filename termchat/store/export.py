@@ -5,10 +5,12 @@ JSON form (`FORMAT` = "termchat-session", `VERSION` = 1)::
     {"format", "version", "id", "title", "model", "system", "options", "think",
      "created_at", "updated_at",
      "messages": [active history, in order],
-     "alternatives": [inactive rows (undone turns, other replies), by (gen, seq)]}
+     "alternatives": [inactive rows (undone turns, other replies), by (gen, seq)],
+     "attachments": {sha256: {"mime", "data": base64}: each attached file's content once}}
 
 Every message object holds every Message field (`role`, `content`, `thinking`, `tool_calls`,
-`tool_name`, `tool_call_id`, `images`, `model`, `stats`, `interrupted`, `error`) plus
+`tool_name`, `tool_call_id`, `images`, `model`, `stats`, `interrupted`, `error`, and
+`attachments`: a list of `{"name", "mime", "size", "sha256"}`) plus
 `created_at` and its place in the history tree: `seq`, `gen` and `parent_gen` (see
 `termchat.store`). Inactive rows are included so that nothing stored is lost: export, import and
 export again give the same document except for `id`. Import also accepts a plain list of
@@ -25,10 +27,11 @@ import time
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from termchat.attachments import label
 from termchat.cutreplies import marker
 from termchat.errors import StoreError
 from termchat.messages import Message, Stats
-from termchat.store import SessionRecord, SessionStore, StoredMessage
+from termchat.store import SessionRecord, SessionStore, StoredMessage, blobs
 from termchat.store.fields import (
     MAX_NAME,
     MAX_POSITION,
@@ -63,6 +66,7 @@ def _message_dict(row: StoredMessage) -> dict[str, Any]:
         "tool_name": m.tool_name,
         "tool_call_id": m.tool_call_id,
         "images": list(m.images),
+        "attachments": blobs.export_refs(m),
         "model": m.model,
         "stats": m.stats.to_dict() if m.stats is not None else None,
         "interrupted": m.interrupted,
@@ -96,6 +100,7 @@ def export_json(store: SessionStore, session_id: str) -> dict[str, Any]:
         "updated_at": session.updated_at,
         "messages": [_message_dict(row) for row in rows if row.active],
         "alternatives": [_message_dict(row) for row in inactive],
+        "attachments": blobs.export_contents(row.message for row in rows),
     }
 
 
@@ -134,7 +139,7 @@ def _flag(value: Any) -> bool:
     raise Invalid(f"must be true or false, not {type(value).__name__}")
 
 
-def _row(data: Any, where: str, active: bool, index: int) -> StoredMessage:
+def _row(data: Any, where: str, active: bool, index: int, contents: blobs.Blobs) -> StoredMessage:
     """One message object of the file, checked field by field."""
     if not isinstance(data, dict):
         raise _fail(where, "must be an object")
@@ -153,6 +158,7 @@ def _row(data: Any, where: str, active: bool, index: int) -> StoredMessage:
         tool_name=_field(data, "tool_name", where, _text(MAX_NAME)) or None,
         tool_call_id=_field(data, "tool_call_id", where, _text(MAX_NAME)) or None,
         images=_field(data, "images", where, check_images),
+        attachments=_field(data, "attachments", where, blobs.check_refs(contents)),
         model=_field(data, "model", where, _text(MAX_NAME)) or None,
         stats=None if stats is None else Stats.from_dict(stats),
         interrupted=_field(data, "interrupted", where, _flag),
@@ -227,8 +233,9 @@ def import_json(store: SessionStore, data: Any) -> str:
         created_at=created if created is not None else now,
         updated_at=updated if updated is not None else now,
     )
-    rows = [_row(m, f"messages[{i}]", True, i) for i, m in enumerate(messages)]
-    rows += [_row(m, f"alternatives[{i}]", False, -1) for i, m in enumerate(alternatives)]
+    contents = _field(data, "attachments", "session", blobs.check_contents)
+    rows = [_row(m, f"messages[{i}]", True, i, contents) for i, m in enumerate(messages)]
+    rows += [_row(m, f"alternatives[{i}]", False, -1, contents) for i, m in enumerate(alternatives)]
     try:
         check_tree(rows)
     except StoreError as exc:
@@ -294,6 +301,9 @@ def _message_markdown(message: Message) -> list[str]:
         parts.append(_details(f"Tool call: {_escape(call.name)}", _fenced(arguments, "json")))
     if message.images:
         parts.append(f"*[{len(message.images)} image(s) attached]*")
+    for a in message.attachments:
+        shown = _escape(label(a.name, a.size))
+        parts.append(shown if a.is_image else _details(shown, _fenced(a.text().rstrip("\n"))))
     if message.interrupted:
         parts.append(f"*{marker(message)}*")  # the words the model is sent (mark)
     if message.error:

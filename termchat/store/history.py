@@ -16,10 +16,13 @@ from typing import Any, Protocol
 
 from termchat.errors import StoreError
 from termchat.messages import Message
+from termchat.store import blobs
+from termchat.store.fields import read_json
 from termchat.store.records import Alternative, SessionRecord, StoredMessage, check_tree
 from termchat.store.records import default_title as _default_title
 from termchat.store.schema import (
     ANCESTORS,
+    IMAGES,
     INSERT_MESSAGE,
     MESSAGE_COLUMNS,
     SELECT_ROWS,
@@ -138,6 +141,7 @@ class MessageHistory:
             gen = conn.execute(
                 "SELECT coalesce(max(gen), -1) + 1 FROM messages WHERE session_id = ?", (sid,)
             ).fetchone()[0]
+        blobs.keep(conn, [message])
         cursor = conn.execute(
             INSERT_MESSAGE, (sid, seq, gen, parent, 1, now, writer, *message_values(message))
         )
@@ -157,6 +161,7 @@ class MessageHistory:
         sets = ", ".join(f"{column} = ?" for column in MESSAGE_COLUMNS)
         writer = os.getpid() if in_progress else 0
         with self._write() as conn:
+            blobs.keep(conn, [message])
             cursor = conn.execute(
                 f"UPDATE messages SET {sets}, writer = ? WHERE id = ?",
                 (*message_values(message), writer, row_id),
@@ -189,7 +194,7 @@ class MessageHistory:
 
     @staticmethod
     def _rows(conn: Connection, where: str, params: Sequence[Any]) -> list[StoredMessage]:
-        return [stored_message(row) for row in conn.execute(SELECT_ROWS + where, params)]
+        return _with_blobs(conn, list(conn.execute(SELECT_ROWS + where, params)))
 
     def load_rows(self, session_id: str, *, include_inactive: bool = False) -> list[StoredMessage]:
         """The active history as rows, in order; `include_inactive`: every row, by (seq, gen)."""
@@ -222,7 +227,7 @@ class MessageHistory:
         with self._reading() as conn:
             prefix, where, params = self._before(conn, self._resolve(session_id), row_id)
             found = conn.execute(prefix + SELECT_ROWS + where + " ORDER BY m.seq", params)
-            return [stored_message(row) for row in found]
+            return _with_blobs(conn, list(found))
 
     def count_replies(self, session_id: str, row_id: int) -> int:
         """How many assistant replies come before row `row_id` in its branch."""
@@ -392,6 +397,7 @@ class MessageHistory:
                 ),
             )
             ids: dict[tuple[int, int], int] = {}
+            blobs.keep(conn, (row.message for row in ordered))
             for row in ordered:
                 parent = None if row.parent_gen is None else ids[(row.seq - 1, row.parent_gen)]
                 values = (sid, row.seq, row.gen, parent, int(row.active), row.created_at, 0)
@@ -404,6 +410,12 @@ class MessageHistory:
                     (*origin, sid, time.time()),
                 )
         return sid
+
+
+def _with_blobs(conn: Connection, found: list[Any]) -> list[StoredMessage]:
+    """SELECT_ROWS rows as records, their attachments' contents read in one go."""
+    contents = blobs.fetch(conn, [read_json(row[IMAGES]) for row in found])
+    return [stored_message(row, contents) for row in found]
 
 
 def _alive(pid: int) -> bool:

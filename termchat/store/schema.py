@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from termchat.messages import Message
+from termchat.store import blobs
 from termchat.store.fields import (
     MAX_TIME,
     read_images,
@@ -130,6 +131,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     ),
     # 6 -> 7: the preset the conversation was started with or switched to (--preset, /preset).
     ("ALTER TABLE sessions ADD COLUMN preset TEXT",),
+    # 7 -> 8: attached files, each content once (see `termchat.store.blobs`).
+    (blobs.CREATE_TABLE,),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 
@@ -147,6 +150,9 @@ MESSAGE_COLUMNS: Final = (
     "error",
 )
 """The columns holding a Message's fields, in `message_values` order."""
+
+IMAGES: Final = 7 + MESSAGE_COLUMNS.index("images")
+"""Where the `images` column is in a SELECT_ROWS row."""
 
 INSERT_MESSAGE: Final = (
     "INSERT INTO messages (session_id, seq, gen, parent_id, active, created_at, writer, "
@@ -195,7 +201,7 @@ def message_values(message: Message) -> tuple[Any, ...]:
         dumps([call.to_dict() for call in message.tool_calls] or None),
         message.tool_name,
         message.tool_call_id,
-        dumps(list(message.images) or None),
+        dumps([*message.images, *blobs.refs(message)] or None),
         message.model,
         dumps(message.stats.to_dict() if message.stats is not None else None),
         int(message.interrupted),
@@ -203,9 +209,9 @@ def message_values(message: Message) -> tuple[Any, ...]:
     )
 
 
-def message_from_values(values: Sequence[Any]) -> Message:
-    """Inverse of `message_values`; a field that is not valid (see `termchat.store.fields`)
-    reads as empty."""
+def message_from_values(values: Sequence[Any], found: blobs.Blobs | None = None) -> Message:
+    """Inverse of `message_values`, with the attachments' contents taken from `found`; a field
+    that is not valid (see `termchat.store.fields`) reads as empty."""
     (
         role,
         content,
@@ -219,6 +225,7 @@ def message_from_values(values: Sequence[Any]) -> Message:
         interrupted,
         error,
     ) = values
+    images = read_json(images)
     return Message(
         role=role,
         content=read_text(content),
@@ -226,7 +233,8 @@ def message_from_values(values: Sequence[Any]) -> Message:
         tool_calls=read_tool_calls(read_json(calls)),
         tool_name=read_optional_text(tool_name),
         tool_call_id=read_optional_text(tool_call_id),
-        images=read_images(read_json(images)),
+        images=read_images(images),
+        attachments=blobs.attachments_of(images, found or {}),
         model=read_optional_text(model),
         stats=read_stats(read_json(stats)),
         interrupted=bool(interrupted),
@@ -234,8 +242,8 @@ def message_from_values(values: Sequence[Any]) -> Message:
     )
 
 
-def stored_message(row: Sequence[Any]) -> StoredMessage:
-    """A SELECT_ROWS row as a record."""
+def stored_message(row: Sequence[Any], found: blobs.Blobs | None = None) -> StoredMessage:
+    """A SELECT_ROWS row as a record (attachments' contents from `found`, see `blobs.fetch`)."""
     return StoredMessage(
         row_id=row[0],
         seq=row[1],
@@ -244,7 +252,7 @@ def stored_message(row: Sequence[Any]) -> StoredMessage:
         active=bool(row[4]),
         created_at=read_time(row[5]),
         in_progress=bool(row[6]),
-        message=message_from_values(row[7:]),
+        message=message_from_values(row[7:], found),
     )
 
 
