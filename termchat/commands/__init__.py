@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from termchat.commands import chat, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
+from termchat.keymap import help_rows
 
 if TYPE_CHECKING:
     from termchat.app import ChatApp
@@ -47,7 +48,8 @@ async def cmd_help(app: ChatApp, args: str) -> None:
         app.renderer.notice("/help NAME: how to use one command · /help keys: the keys")
         return
     if topic == "keys":
-        app.renderer.table("Keys", ["key", "what it does"], list(KEYS_HELP))
+        rows = help_rows(KEYS_HELP, app.config.keys, app.config.edit_mode)
+        app.renderer.table("Keys", ["key", "what it does"], rows)
         return
     command = COMMANDS.find(topic)
     if command is None:
