@@ -17,7 +17,8 @@ import typer
 from typer.core import TyperGroup
 
 from termchat.cli import run
-from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
+from termchat.cli.config_cmd import CHAT_VALUES, config_app
+from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, WORDS, Option, read_args
 from termchat.cli.sessions import sessions
 from termchat.errors import stderr_line
 
@@ -68,12 +69,13 @@ def _parameter(option: Option) -> inspect.Parameter:
 
 def chat(ctx: typer.Context, **given: Any) -> None:
     """Chat with a model: `termchat -m qwen3`; ask once: `termchat -m qwen3 why is the sky blue`."""
-    if ctx.invoked_subcommand is not None and not given["version"]:
-        return
     values: dict[str, object] = {
         o.dest: (given[o.dest] or []) if o.kind == LIST else given[o.dest] for o in CHAT_OPTIONS
     }
     values[WORDS] = list(ctx.meta.get(WORDS, []))
+    if ctx.invoked_subcommand is not None and not given["version"]:
+        ctx.meta[CHAT_VALUES] = values  # `termchat -m x config show` shows the flags
+        return
     raise typer.Exit(run(values))
 
 
@@ -84,8 +86,8 @@ chat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     ]
 )
 app.callback()(chat)
-(subcommand,) = SUBCOMMANDS
-app.add_typer(sessions, name=subcommand)
+app.add_typer(sessions, name="sessions")
+app.add_typer(config_app, name="config")
 
 
 def run_typer(args: list[str]) -> int:

@@ -25,7 +25,7 @@ VALUE = "value"  # --model NAME
 OPTIONAL = "optional"  # --think [LEVEL]
 LIST = "list"  # --tool NAME, repeatable: every value, in order
 
-SUBCOMMANDS = ("sessions",)
+SUBCOMMANDS = ("sessions", "config")
 WORDS = "words"  # the key of the prompt words among the values `read_args` returns
 
 
