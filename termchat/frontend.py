@@ -15,6 +15,7 @@ from termchat.tools.policy import ApprovalAnswer
 if TYPE_CHECKING:
     from termchat.accumulator import Reply
     from termchat.session import ChatSession
+    from termchat.store import SearchHit
 
 
 class LiveView(Protocol):
@@ -68,6 +69,7 @@ class Screen(Protocol):
         self, model: str, *, show_thinking: bool, number: int | None = None
     ) -> LiveView: ...
     def pull_progress(self) -> PullView: ...
+    def search_match(self, label: str, snippet: str, start: str, end: str) -> None: ...
 
 
 class Frontend(Protocol):
@@ -92,6 +94,10 @@ class Frontend(Protocol):
 
     async def pick_session(self, session: ChatSession) -> str | None:
         """A saved conversation's id picked by the user (/resume); None when cancelled."""
+        ...
+
+    async def pick_hit(self, session: ChatSession, words: str) -> SearchHit | None:
+        """A search hit picked by the user (/search WORDS); None when none or cancelled."""
         ...
 
     def changed(self) -> None:
@@ -121,6 +127,10 @@ class PlainFrontend:
         return None
 
     async def pick_session(self, session: ChatSession) -> str | None:
+        """No picker without a terminal."""
+        return None
+
+    async def pick_hit(self, session: ChatSession, words: str) -> SearchHit | None:
         """No picker without a terminal."""
         return None
 

@@ -137,6 +137,8 @@ LEAVES = (
     "termchat.messages",
     "termchat.config",
     "termchat.filecheck",
+    "termchat.configfile",
+    "termchat.keymap",
 )
 
 

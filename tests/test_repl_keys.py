@@ -62,9 +62,7 @@ def test_keys_rebound_toggle_works_at_the_prompt_and_the_toolbar_names_it(
     term.wait_for(lambda: "^O hide thinking" in toolbar(term))
 
 
-def test_keys_rebound_stop_stops_a_streaming_reply(
-    spawn: Spawn, fake_server: FakeServer
-) -> None:
+def test_keys_rebound_stop_stops_a_streaming_reply(spawn: Spawn, fake_server: FakeServer) -> None:
     term = spawn('[keys]\nstop = "c-g"\n')
     ready(term)
     fake_server.queue_reply(content="a b c d e f", hold_after=2)

@@ -245,6 +245,14 @@ class Renderer:
             table.add_row(Text(name), Text(value))
         self.print(table)
 
+    def search_match(self, label: str, snippet: str, start: str, end: str) -> None:
+        """Where a search matched: `label`, then the snippet whose words between `start` and
+        `end` are highlighted (`termchat.search.match`)."""
+        from termchat.render.search import snippet_text
+
+        line = Text(one_line(label) + " ", style="termchat.notice")
+        self.print(line.append_text(snippet_text(snippet, start, end)))
+
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """A table whose every cell is untrusted text."""
         from rich import box
