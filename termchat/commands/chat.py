@@ -8,6 +8,7 @@ from termchat.app import ChatApp
 from termchat.commands.base import Command
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
 from termchat.errors import BackendError, CommandError, ServerError, UsageError
+from termchat.keymap import effective_keys, keys_label
 from termchat.render.sanitize import name_text
 
 
@@ -75,7 +76,8 @@ def _think_state(app: ChatApp) -> str:
     }.get(format_think(conv.think), f"reasoning at level {format_think(conv.think)}")
     if conv.info is not None and not conv.info.thinks:
         asked = f"{conv.model} cannot reason"
-    shown = "shown (Ctrl-T hides it)" if app.show_thinking else "hidden (Ctrl-T shows it)"
+    key = keys_label(effective_keys(app.config.keys, app.config.edit_mode)["toggle_thinking"])
+    shown = f"shown ({key} hides it)" if app.show_thinking else f"hidden ({key} shows it)"
     return f"Thinking: {format_think(conv.think)} — {asked}; reasoning is {shown}."
 
 
