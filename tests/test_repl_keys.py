@@ -87,6 +87,7 @@ def test_keys_rebound_toggle_works_while_a_reply_streams(
     term.line("think")
     term.wait_for(fake_server.holding.is_set)
     term.type(ESCAPE + "t")
+    term.wait_for("(Alt-t shows it)")  # the reasoning folded, the hint naming the key
     fake_server.release()
     term.wait_for("done")
     ready(term)

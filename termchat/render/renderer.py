@@ -58,6 +58,7 @@ class Renderer:
             variable says (set and not empty: no colours, see no-color.org).
         record: Keep what is printed, for `console.export_text()` (tests).
         color_system: rich's colour system; "auto" detects it.
+        toggle_key: The key that shows/hides reasoning, as hints name it (`[keys]`).
 
     Raises:
         ConfigError: The theme has a bad style or code theme.
@@ -74,8 +75,10 @@ class Renderer:
         no_color: bool | None = None,
         record: bool = False,
         color_system: ColorSystem | None = "auto",
+        toggle_key: str = "^T",
     ) -> None:
         self.theme = theme or load_theme()
+        self.toggle_key = toggle_key
         self.console: Console = SafeConsole(
             file=file,
             theme=rich_theme(self.theme),
@@ -223,6 +226,7 @@ class Renderer:
             clock=clock or time.monotonic,
             frame_log=FrameLog.from_env(),
             number=number,
+            toggle_key=self.toggle_key,
         )
 
     def pull_progress(self) -> PullDisplay:
