@@ -73,8 +73,12 @@ def test_keys_rebound_stop_stops_a_streaming_reply(spawn: Spawn, fake_server: Fa
     assert fake_server.wait_for_disconnect()
     fake_server.release()
     ready(term)
+    term.type("a draft")
+    term.wait_for(lambda: "a draft" in term.display())
+    term.type(CTRL_G)  # at the prompt the stop key clears the line, as Ctrl-C does
     term.line("still here")
     term.wait_for("You said: still here")
+    assert "a draftstill here" not in term.transcript()
 
 
 def test_keys_rebound_toggle_works_while_a_reply_streams(

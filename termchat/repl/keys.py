@@ -39,10 +39,20 @@ class KeyMap:
         self.keys = effective_keys(chosen, edit_mode)
         self.editing_mode = EditingMode.VI if edit_mode == "vi" else EditingMode.EMACS
 
-    def bind(self, kb: KeyBindings, action: str, handler: Callable[[Any], None], **kw: Any) -> None:
-        """Bind every key of `action` to `handler` (`kw`: filter, eager…)."""
+    def bind(
+        self,
+        kb: KeyBindings,
+        action: str,
+        handler: Callable[[Any], None],
+        *,
+        besides: tuple[str, ...] = (),
+        **kw: Any,
+    ) -> None:
+        """Bind every key of `action` to `handler` (`kw`: filter, eager…), except those in
+        `besides` (keys prompt_toolkit already gives that meaning)."""
         for spec in self.keys[action]:
-            kb.add(*_names(spec), **kw)(handler)
+            if spec not in besides:
+                kb.add(*_names(spec), **kw)(handler)
 
     def stream_keys(self) -> StreamKeys:
         """A fresh matcher for the keys of a streaming reply."""

@@ -216,7 +216,8 @@ class Repl:
 
         self.keymap.bind(kb, "newline", _newline)
         self.keymap.bind(kb, "toggle_thinking", _toggle)
-        self.keymap.bind(kb, "stop", _clear, filter=~is_searching)  # at the prompt: clears
+        # At the prompt a stop key clears the line, as Ctrl-C does there already.
+        self.keymap.bind(kb, "stop", _clear, besides=("c-c",), filter=~is_searching)
         self.keymap.bind(kb, "editor", _editor, filter=~is_searching)
 
         @kb.add(Keys.BracketedPaste, filter=~is_searching)
