@@ -115,6 +115,13 @@ def parse_keys(table: Any) -> dict[str, list[str]]:
         except BadSetting as exc:
             raise BadSetting(f"[keys] {action}: {exc}", inner=action) from None
         for spec in specs:
+            first = spec.split(" ", 1)[0] if spec.strip() else spec
+            if len(first) == 1:
+                raise BadSetting(
+                    f"[keys] {action}: {spec!r} starts with a plain character, which could no "
+                    "longer be typed (use c-…, escape …, or f1…f24)",
+                    inner=action,
+                )
             why = RESERVED.get(spec)
             if why:
                 raise BadSetting(f"[keys] {action}: {spec!r} is not free ({why})", inner=action)

@@ -50,6 +50,8 @@ def test_parse_keys_normalises(table: dict[str, object], keys: dict[str, list[st
         pytest.param({"stop": ""}, "an empty key", "stop"),
         pytest.param({"stop": "enter"}, "'enter' is not free (Enter sends", "stop"),
         pytest.param({"editor": "c-d"}, "'c-d' is not free (Ctrl-D quits)", "editor"),
+        pytest.param({"editor": "x y"}, "'x y' starts with a plain character", "editor"),
+        pytest.param({"editor": "space"}, "' ' starts with a plain character", "editor"),
         pytest.param({"newline": "c-t"}, "'c-t' clashes with toggle_thinking", "newline"),
         pytest.param({"stop": "escape"}, "'escape' clashes with newline ('escape enter')", "stop"),
     ],
