@@ -169,9 +169,15 @@ class ChatApp:
         try:
             await self.model_info()
         except (ModelNotFound, ConnectError) as exc:
-            self.renderer.error(str(exc))
-            self._kept_hint()
-            return
+            from termchat.pulling import offer_pull, offers_pull
+
+            # Not on the server: the REPL asks to pull it, then the message goes.
+            missing = exc.model if isinstance(exc, ModelNotFound) and offers_pull(self) else None
+            if missing is None:
+                self.renderer.error(str(exc))
+            if missing is None or not await offer_pull(self, missing):
+                self._kept_hint()
+                return
         rounds = 0
         try:
             while True:

@@ -7,7 +7,7 @@
     ├── BackendError              anything from talking to a model server
     │   ├── ConnectError          the server could not be reached at all
     │   ├── ServerError           an HTTP error status with the server's message
-    │   │   ├── ModelNotFound     404 for the model (`ollama pull`, or the served models)
+    │   │   ├── ModelNotFound     404 for the model (`termchat pull`, or the served models)
     │   │   └── CapabilityError   400 "does not support thinking/tools"
     │   └── ProtocolError         a reply we could not read (not JSON, wrong shape)
     ├── StoreError                the session database cannot be opened or written
@@ -122,7 +122,7 @@ class ModelNotFound(ServerError):
     Args:
         model: The model asked for.
         message: The server's own words.
-        hint: What to do; default: pull it with Ollama.
+        hint: What to do; default: pull it (`termchat pull NAME`).
     """
 
     def __init__(
@@ -131,7 +131,7 @@ class ModelNotFound(ServerError):
         self.model = model
         super().__init__(status, message or f"model '{model}' not found")
         if hint is None:
-            hint = f"Pull it with: ollama pull {model}"
+            hint = f"Pull it with: termchat pull {model}"
             self.args = (f"Model '{model}' not found on the server. {hint}",)
         else:
             said = self.server_message.rstrip(".")

@@ -53,7 +53,12 @@ class Screen(Protocol):
     def warning(self, text: str) -> None: ...
     def error(self, text: str) -> None: ...
     def table(
-        self, title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        *,
+        whole: Sequence[str] = (),
     ) -> None: ...
     def markdown(self, text: str) -> None: ...
     def thinking_full(self, text: str) -> None: ...
@@ -104,6 +109,10 @@ class Frontend(Protocol):
         """The chat's state changed (model, thinking, saving): redraw what shows it."""
         ...
 
+    async def confirm_pull(self, model: str) -> bool:
+        """`Pull NAME now? [Y/n]` for a model the server does not have."""
+        ...
+
 
 class PlainFrontend:
     """No one to ask: calls that need approval are refused unless `--yes` was given, the chain
@@ -136,3 +145,7 @@ class PlainFrontend:
 
     def changed(self) -> None:
         """Nothing on screen shows the state."""
+
+    async def confirm_pull(self, model: str) -> bool:
+        """Never: a run without a prompt says `termchat pull NAME` instead."""
+        return False

@@ -75,7 +75,7 @@ async def one_shot(
             no interrupted reply behind to tell by).
     """
     if not app.conversation.model:
-        app.renderer.error("No model: pass --model NAME (and pull it with: ollama pull NAME).")
+        app.renderer.error("No model: pass --model NAME (and pull it with: termchat pull NAME).")
         return 2
     if "think" in options.explicit:
         await _warn_think(app)

@@ -149,6 +149,9 @@ class FakeServer:
         long: Default replies are long Markdown answers (`long_tokens` tokens).
         pull_delay: Seconds between /api/pull status lines.
 
+    `pull_failure = (N, message)` makes the next pulls write `{"error": message}` after their
+    first N status lines (as a registry that fails half-way does).
+
     Attributes:
         url: Base URL of the native API; `openai_url` is `url + "/v1"`.
         requests: Every request received, in order.
@@ -170,6 +173,7 @@ class FakeServer:
         self.long = long
         self.long_tokens = long_tokens
         self.pull_delay = pull_delay
+        self.pull_failure: tuple[int, str] | None = None
         self.version = version
         self.models: dict[str, FakeModel] = {}
         self.disconnected = threading.Event()
@@ -708,25 +712,25 @@ class _Handler(BaseHTTPRequestHandler):
                     if total > 10**6
                     else (0, total)
                 )
-                for done in steps:
-                    lines.append(
-                        {
-                            "status": f"pulling {digest[:12]}",
-                            "digest": f"sha256:{digest}",
-                            "total": total,
-                            "completed": done,
-                        }
-                    )
+                layer = {"status": f"pulling {digest[:12]}", "digest": f"sha256:{digest}"}
+                # Ollama leaves out a zero `completed` (omitempty): a layer's first line.
+                lines += [
+                    {**layer, "total": total, **({"completed": done} if done else {})}
+                    for done in steps
+                ]
             lines += [
                 {"status": "verifying sha256 digest"},
                 {"status": "writing manifest"},
                 {"status": "success"},
             ]
+            if fake.pull_failure is not None:
+                after, message = fake.pull_failure
+                lines[after:] = [{"error": message}]
         for i, line in enumerate(lines):
             if i and fake.pull_delay:
                 self._pause(fake.pull_delay)
             self._write(json.dumps(line).encode() + b"\n")
-        if model is not None:
+        if model is not None and "error" not in lines[-1]:
             model.installed = True
         self._end_stream()
 

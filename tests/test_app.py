@@ -285,7 +285,11 @@ def test_app_pull_shows_progress_and_unknown_model_error(
     assert "pulling manifest" in printed
     assert re.search(r"pulled [0-9a-f]{12} · 1\.0 GB · ", printed)  # each finished layer
     assert "Pulled mistral." in printed
-    assert "Pull of nosuchmodel failed: pull model manifest: file does not exist" in printed
+    folded = " ".join(printed.split())
+    assert (
+        "nosuchmodel is not in the Ollama registry (pull model manifest: file does not exist)"
+        in folded
+    )
     assert printed.count("pulling manifest") == 2
 
 

@@ -152,7 +152,7 @@ def test_cli_failures_one_line_on_stderr_nonzero(
         status = int(str(script["status"]))
         if status == 404:
             result = termchat("--host", fake_server.url, "-m", "nosuch", "-p", "x", home=tmp_path)
-            assert "ollama pull nosuch" in result.stderr
+            assert "termchat pull nosuch" in result.stderr
         else:
             fake_server.queue_error(status)
             result = termchat("--host", fake_server.url, "-m", "qwen3", "-p", "x", home=tmp_path)

@@ -44,13 +44,34 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class ModelSummary:
-    """One row of the model list (/api/tags or /models)."""
+    """One row of the model list (/api/tags or /models); what a server does not say is None.
+
+    `capabilities` is None when the list does not carry them (older Ollama, OpenAI servers);
+    `owner`, `created` and `context_length` come from OpenAI-style lists (`owned_by`, `created`,
+    vLLM's `max_model_len`, llama.cpp's `meta.n_ctx_train`).
+    """
 
     name: str
     size: int | None = None
     parameter_size: str | None = None
     quantization: str | None = None
     modified_at: str | None = None
+    family: str | None = None
+    capabilities: frozenset[str] | None = None
+    context_length: int | None = None
+    owner: str | None = None
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class RunningModel:
+    """One model loaded in memory (/api/ps)."""
+
+    name: str
+    size: int | None = None
+    size_vram: int | None = None
+    context_length: int | None = None
+    expires_at: str | None = None
 
 
 @dataclass(frozen=True)

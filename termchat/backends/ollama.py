@@ -8,7 +8,13 @@ from typing import Any
 import httpx
 
 from termchat.backends import fields, transport
-from termchat.backends.base import ChatRequest, ModelInfo, ModelSummary, PullProgress
+from termchat.backends.base import (
+    ChatRequest,
+    ModelInfo,
+    ModelSummary,
+    PullProgress,
+    RunningModel,
+)
 from termchat.backends.body import BodyTooLong, body_pieces
 from termchat.backends.host import parse_ollama_host
 from termchat.backends.limits import Limits, line_cut, stream_cut
@@ -89,13 +95,9 @@ def model_info(name: str, data: dict[str, Any]) -> ModelInfo:
     if not context:
         found = (fields.count(v) for k, v in info.items() if k.endswith(".context_length"))
         context = next((c for c in found if c), None)
-    capabilities = data.get("capabilities")
-    if not isinstance(capabilities, list):
-        capabilities = []
-    names = (fields.text(c, 64) for c in capabilities[:MAX_CAPABILITIES])
     return ModelInfo(
         name=name,
-        capabilities=frozenset(c for c in names if c),
+        capabilities=_capabilities(data.get("capabilities")) or frozenset(),
         context_length=context or None,
         family=fields.text(details.get("family")),
         parameter_size=fields.text(details.get("parameter_size")),
@@ -129,9 +131,49 @@ def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
                 parameter_size=fields.text(details.get("parameter_size")),
                 quantization=fields.text(details.get("quantization_level")),
                 modified_at=fields.timestamp(row.get("modified_at")),
+                family=fields.text(details.get("family")),
+                capabilities=_capabilities(row.get("capabilities")),
             )
         )
     return summaries
+
+
+def running_models(data: dict[str, Any]) -> list[RunningModel]:
+    """Read an /api/ps reply: the loaded models; rows without a usable name are skipped.
+
+    Raises:
+        ProtocolError: `models` is there but is not a list.
+    """
+    rows = data.get("models")
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise ProtocolError(f"GET /api/ps returned models as {fields.kind(rows)}, not a list")
+    running = []
+    for row in rows[:MAX_MODELS]:
+        if not isinstance(row, dict):
+            continue
+        name = fields.text(row.get("name"), 512) or fields.text(row.get("model"), 512)
+        if name is None:
+            continue
+        running.append(
+            RunningModel(
+                name=name,
+                size=fields.count(row.get("size")),
+                size_vram=fields.count(row.get("size_vram")),
+                context_length=fields.count(row.get("context_length")) or None,
+                expires_at=fields.timestamp(row.get("expires_at")),
+            )
+        )
+    return running
+
+
+def _capabilities(value: Any) -> frozenset[str] | None:
+    """A list of capability names; None when the field is absent or not a list."""
+    if not isinstance(value, list):
+        return None
+    names = (fields.text(c, 64) for c in value[:MAX_CAPABILITIES])
+    return frozenset(c for c in names if c)
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -216,6 +258,10 @@ class OllamaBackend:
     async def list_models(self) -> list[ModelSummary]:
         """The installed models (GET /api/tags)."""
         return model_summaries(await self._json("GET", "/api/tags"))
+
+    async def running(self) -> list[RunningModel]:
+        """The models loaded in memory now (GET /api/ps)."""
+        return running_models(await self._json("GET", "/api/ps"))
 
     async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Download `model`, yielding each status line (POST /api/pull).

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from typing import Any
 
 from termchat.backends import fields, transport
@@ -179,8 +181,33 @@ def model_names(data: Any) -> list[ModelSummary]:
     rows = data.get("data") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise ProtocolError("GET /models did not return a model list")
-    names = (fields.text(row.get("id"), 512) for row in rows[:MAX_MODELS] if isinstance(row, dict))
-    return [ModelSummary(name=name) for name in names if name and not name.endswith("…")]
+    summaries = []
+    for row in rows[:MAX_MODELS]:
+        name = fields.text(row.get("id"), 512) if isinstance(row, dict) else None
+        if name and not name.endswith("…"):
+            summaries.append(_summary(name, row))
+    return summaries
+
+
+def _summary(name: str, row: dict[str, Any]) -> ModelSummary:
+    """What a /models row says beyond its id: owner, creation time, context and size (vLLM's
+    `max_model_len`, llama.cpp's `meta`); a field of the wrong type counts as absent."""
+    meta: dict[str, Any] = row["meta"] if isinstance(row.get("meta"), dict) else {}
+    created = fields.count(row.get("created"))
+    when = None
+    if created:
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            when = datetime.fromtimestamp(created, UTC).isoformat()
+    params = fields.count(meta.get("n_params"))
+    return ModelSummary(
+        name=name,
+        size=fields.count(meta.get("size")),
+        parameter_size=f"{params / 1e9:.1f}B" if params else None,
+        context_length=fields.count(row.get("max_model_len"))
+        or fields.count(meta.get("n_ctx_train")),
+        owner=fields.text(row.get("owned_by")),
+        created=when,
+    )
 
 
 class OpenAIBackend:

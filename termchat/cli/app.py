@@ -1,4 +1,5 @@
-"""The typer application: the chat command generated from the option table, and `sessions`.
+"""The typer application: the chat command generated from the option table, `sessions`,
+`models` and `pull`.
 
 typer reads a function's signature, so the chat command's signature is built from
 `CHAT_OPTIONS` (one typer.Option per row, with its names, metavar and help). The group hands
@@ -16,10 +17,10 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from termchat.cli import run
+from termchat.cli import models, run
 from termchat.cli.config_cmd import CHAT_VALUES, config_app
-from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, WORDS, Option, read_args
-from termchat.cli.sessions import sessions
+from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
+from termchat.cli.sessions import ArgumentsCommand, sessions
 from termchat.errors import stderr_line
 
 
@@ -74,6 +75,7 @@ def chat(ctx: typer.Context, **given: Any) -> None:
     }
     values[WORDS] = list(ctx.meta.get(WORDS, []))
     if ctx.invoked_subcommand is not None and not given["version"]:
+        ctx.obj = values  # `termchat --host URL models`: the server options reach it
         ctx.meta[CHAT_VALUES] = values  # `termchat -m x config show` shows the flags
         return
     raise typer.Exit(run(values))
@@ -87,7 +89,10 @@ chat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
 )
 app.callback()(chat)
 app.add_typer(sessions, name="sessions")
+app.command("models", cls=ArgumentsCommand)(models.models)
+app.command("pull", cls=ArgumentsCommand)(models.pull)
 app.add_typer(config_app, name="config")
+assert set(SUBCOMMANDS) == {"sessions", "models", "pull", "config"}  # the fast path knows each
 
 
 def run_typer(args: list[str]) -> int:

@@ -15,7 +15,8 @@ The rules, the same on both paths because typer is handed what `read_args` has s
   unless it starts with `-`; alone it means its `bare` value;
 - short flags combine (`-yc`); long names are never abbreviated (`--mod` is unknown);
 - the words that are not options are the prompt, joined with spaces, wherever they stand;
-  after `--` everything is prompt; a first word naming a subcommand (`sessions`) starts it.
+  after `--` everything is prompt; a first word naming a subcommand (`sessions`, `models`,
+  `pull`) starts it (`-p "pull …"` asks it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ VALUE = "value"  # --model NAME
 OPTIONAL = "optional"  # --think [LEVEL]
 LIST = "list"  # --tool NAME, repeatable: every value, in order
 
-SUBCOMMANDS = ("sessions", "config")
+SUBCOMMANDS = ("sessions", "models", "pull", "config")
 WORDS = "words"  # the key of the prompt words among the values `read_args` returns
 
 

@@ -1,37 +1,15 @@
-"""The commands about the model and its settings: /model, /think, /system, /set, /stats, /pull…"""
+"""The commands about the model and its settings: /model, /think, /system, /set, /info, /stats…"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from termchat.app import ChatApp
 from termchat.commands.base import Command
+from termchat.commands.models import cmd_models
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
-from termchat.errors import BackendError, CommandError, ServerError, UsageError
+from termchat.errors import BackendError, CommandError, ModelNotFound, UsageError
 from termchat.keymap import effective_keys, keys_label
+from termchat.pulling import offer_pull, offers_pull
 from termchat.render.sanitize import name_text
-
-
-async def cmd_models(app: ChatApp, args: str) -> None:
-    models = await app.backend.list_models()
-    app.models_cache = [m.name for m in models]
-    if not models:
-        app.renderer.notice("The server has no models. Pull one: ollama pull qwen3")
-        return
-    rows = []
-    for m in models:
-        size = f"{m.size / 1e9:.1f} GB" if m.size else ""
-        mark = "●" if _same_model(m.name, app.conversation.model) else ""
-        name = name_text(m.name)  # invisible characters shown: no name passes for another
-        rows.append((mark, name, m.parameter_size or "", m.quantization or "", size))
-    app.renderer.table("Models", ["", "name", "params", "quant", "size"], rows)
-
-
-def _same_model(a: str, b: str) -> bool:
-    def norm(name: str) -> str:
-        return name if ":" in name else name + ":latest"
-
-    return bool(a and b) and norm(a) == norm(b)
 
 
 async def cmd_model(app: ChatApp, args: str) -> None:
@@ -40,6 +18,13 @@ async def cmd_model(app: ChatApp, args: str) -> None:
         return
     name = args.split()[0]
     try:
+        info = await app.backend.show(name)
+    except ModelNotFound as exc:
+        if not offers_pull(app):
+            app.renderer.error(str(exc))
+            return
+        if not await offer_pull(app, name):
+            return  # declined, failed or cancelled: said on screen
         info = await app.backend.show(name)
     except BackendError as exc:
         app.renderer.error(str(exc))
@@ -205,37 +190,6 @@ async def cmd_stats(app: ChatApp, args: str) -> None:
     app.renderer.stats_table(reply.model or app.conversation.model, reply.stats)
 
 
-async def cmd_pull(app: ChatApp, args: str) -> None:
-    if not args:
-        raise UsageError()
-    pull = getattr(app.backend, "pull", None)
-    if pull is None:
-        raise CommandError("This server cannot pull models (only Ollama can).")
-    name = args.split()[0]
-    try:
-        await _show_pull(app, pull(name))
-    except ServerError as exc:
-        app.renderer.error(f"Pull of {name} failed: {exc.server_message}")
-        return
-    if name not in app.models_cache:
-        app.models_cache.append(name)
-    app.renderer.notice(f"Pulled {name}. Switch to it with /model {name}")
-
-
-async def _show_pull(app: ChatApp, progresses: Any) -> None:
-    view = app.renderer.pull_progress()
-    try:
-        async for progress in progresses:
-            view.step(
-                progress.status,
-                digest=progress.digest,
-                total=progress.total,
-                completed=progress.completed,
-            )
-    finally:
-        view.close()
-
-
 COMMANDS = (
     Command(
         "model",
@@ -244,7 +198,6 @@ COMMANDS = (
         cmd_model,
         completions=lambda app: app.models_cache,
     ),
-    Command("models", "/models", "List the server's models", cmd_models),
     Command(
         "think",
         "/think [on|off|auto|low|medium|high]",
@@ -302,5 +255,4 @@ COMMANDS = (
         completions=("info", "system", "parameters"),
     ),
     Command("stats", "/stats", "Full timing of the last reply", cmd_stats),
-    Command("pull", "/pull NAME", "Download a model with Ollama", cmd_pull),
 )

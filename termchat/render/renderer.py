@@ -22,7 +22,13 @@ from termchat.render.parts import (
     one_line,
     stats_rows,
 )
-from termchat.render.sanitize import escape_for_display, name_text, sanitize, show_hidden
+from termchat.render.sanitize import (
+    escape_for_display,
+    name_text,
+    sanitize,
+    short_name,
+    show_hidden,
+)
 from termchat.render.styles import rich_theme
 from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
 from termchat.render.trim import Trimmed
@@ -160,7 +166,7 @@ class Renderer:
 
     def user_message(self, text: str, model: str | None = None) -> None:
         """A user's message as the prompt showed it (for a resumed conversation)."""
-        prompt = f"{name_text(model)} ❯ " if model else "❯ "
+        prompt = f"{short_name(model)} ❯ " if model else "❯ "
         body = Text(sanitize(text), style="termchat.user")
         self.print(Text.assemble((prompt, "termchat.prompt"), body))
 
@@ -257,15 +263,31 @@ class Renderer:
         line = Text(one_line(label) + " ", style="termchat.notice")
         self.print(line.append_text(snippet_text(snippet, start, end)))
 
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """A table whose every cell is untrusted text."""
+    def table(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        whole: Sequence[str] = (),
+    ) -> None:
+        """A table whose every cell is untrusted text; the cells of the `whole` columns (names
+        to read and copy) are not wrapped while they fit a third of the width, the other columns
+        wrap to make room."""
         from rich import box
         from rich.table import Table
 
         table = Table(title=Text(one_line(title)), box=box.SIMPLE_HEAD, title_justify="left")
+        third = max(self.console.width // 3, 20)
         for column in columns:
             # A long cell wraps onto more rows rather than being cut off with an ellipsis.
-            table.add_column(Text(one_line(column)), overflow="fold")
+            kept = column in whole
+            table.add_column(
+                Text(one_line(column)),
+                overflow="fold",
+                no_wrap=kept,
+                max_width=third if kept else None,
+            )
         for row in rows:
             table.add_row(*(Text(sanitize("" if cell is None else str(cell))) for cell in row))
         self.print(table)

@@ -61,13 +61,14 @@ class ReplApprover:
     def _say(self, text: str) -> None:
         print_formatted_text(text, output=self.output)
 
-    async def _key(self, message: str, allowed: str) -> str | None:
+    async def _key(self, message: str, allowed: str, enter: str = "no") -> str | None:
         """One key of `allowed`, or "enter"; None for Ctrl-C or Ctrl-D. The question's line
-        keeps the answer as a word: `Run x? … (Enter: no) → yes`."""
+        keeps the answer as a word: `Run x? … (Enter: no) → yes` (`enter`: Enter's word)."""
         kb = KeyBindings()
 
         def answer(event: KeyPressEvent, key: str) -> None:
-            event.app.current_buffer.text = f"→ {WORDS[key]}"
+            word = enter if key == "enter" else WORDS[key]
+            event.app.current_buffer.text = f"→ {word}"
             event.app.exit(result=key)
 
         for letter in allowed:
@@ -142,6 +143,12 @@ class ReplApprover:
                 self._say("The arguments must be a JSON object {...}. Try again.")
                 continue
             return value
+
+    async def confirm_pull(self, model: str) -> bool:
+        """`Pull NAME now? [Y/n]`: Enter or y is yes."""
+        name = escape_for_display(model)  # the user's or a server's words: shown exactly
+        letter = await self._key(f"Pull {name} now? [Y/n] ", "yn", enter="yes")
+        return letter in ("y", "enter")
 
     async def confirm_more(self, rounds: int) -> bool:
         """At the chain limit: go on with more tool rounds?"""

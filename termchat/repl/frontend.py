@@ -137,6 +137,11 @@ class ReplFrontend:
                 output=self.output,
             )
 
+    async def confirm_pull(self, model: str) -> bool:
+        """`Pull NAME now? [Y/n]`: Enter or y pulls; n, Ctrl-C or Ctrl-D does not."""
+        with self.keys.paused():
+            return await self._approver.confirm_pull(model)
+
     def changed(self) -> None:
         """Redraw the prompt on screen (its toolbar shows the model and thinking state)."""
         app = get_app_or_none()

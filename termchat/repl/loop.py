@@ -24,7 +24,7 @@ from prompt_toolkit.keys import Keys
 
 from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
-from termchat.errors import TermchatError
+from termchat.errors import ModelNotFound, TermchatError
 from termchat.keymap import short_label
 from termchat.render.sanitize import name_text
 from termchat.repl.dialogs import STYLE, run_editor
@@ -139,6 +139,7 @@ class Repl:
         self.typeahead = ""
         self.pastes = Pastes()
         self._task: asyncio.Future[None] | None = None
+        self._ask_pull = False
 
     # --- prompt --------------------------------------------------------------------------
 
@@ -293,6 +294,7 @@ class Repl:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signal.SIGINT, self.app.interrupt)
         models = asyncio.create_task(self._load_models())
+        missing = asyncio.create_task(self._missing_at_start())
         try:
             while True:
                 typed = self._next_typed_line()
@@ -310,6 +312,10 @@ class Repl:
                     continue
                 except EOFError:
                     return 0
+                if self._ask_pull:  # the model given at start is not on the server
+                    self._ask_pull = False
+                    await self._run_with_keys(self._offer_pull())
+                    continue
                 text = strip_fence(self.pastes.expand(text))  # any other way of accepting
                 if not text.strip():
                     continue
@@ -322,8 +328,33 @@ class Repl:
                     return 0
         finally:
             models.cancel()
+            missing.cancel()
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(signal.SIGINT)
+
+    async def _missing_at_start(self) -> None:
+        """When the model asked for at start (--model, or the config's) turns out not to be on
+        the server while the prompt waits, empty, leave the prompt to offer the pull. Otherwise
+        (a resumed conversation's model, something typed already) the first message offers it.
+        """
+        if not self.app.config.model or self.app.config.model != self.app.conversation.model:
+            return
+        try:
+            await self.app.model_info()
+        except ModelNotFound:
+            prompt = self.session.app
+            if prompt.is_running and self._task is None and not self.session.default_buffer.text:
+                self._ask_pull = True
+                prompt.exit(result="")
+        except TermchatError:
+            return  # the toolbar says it; the first message reports it
+
+    async def _offer_pull(self) -> None:
+        from termchat.pulling import offer_pull
+
+        model = self.app.conversation.model
+        if model:
+            await offer_pull(self.app, model)
 
     async def _load_models(self) -> None:
         """Fill the /model completion list in the background; failures are silent here."""

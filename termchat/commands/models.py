@@ -1,0 +1,61 @@
+"""The commands about the server's models: /models (the catalog) and /pull (a download)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from termchat.catalog import catalog_table, gather_catalog
+from termchat.commands.base import Command
+from termchat.errors import UsageError
+from termchat.pulling import pull_in_chat
+
+if TYPE_CHECKING:
+    from termchat.app import ChatApp
+
+
+async def cmd_models(app: ChatApp, args: str) -> None:
+    ollama = app.config.backend != "openai"
+    catalog = await gather_catalog(app.backend, ollama=ollama, current=app.conversation.model)
+    app.models_cache = [row.summary.name for row in catalog.rows]
+    if not catalog.rows:
+        hint = "Pull one with /pull NAME, e.g. /pull qwen3." if ollama else ""
+        app.renderer.notice(f"The server has no models. {hint}".strip())
+        return
+    from termchat.render.sanitize import name_text
+
+    columns, rows = catalog_table(catalog)
+    name_at = columns.index("name")
+    for row in rows:
+        row[name_at] = name_text(
+            row[name_at]
+        )  # invisible characters shown: no name passes for another
+    app.renderer.table("Models", columns, rows, whole=("name",))
+    for problem in catalog.problems:
+        app.renderer.warning(problem)
+
+
+async def cmd_pull(app: ChatApp, args: str) -> None:
+    if not args:
+        raise UsageError()
+    name = args.split()[0]
+    if await pull_in_chat(app, name):
+        from termchat.render.sanitize import name_text
+
+        shown = name_text(name)
+        app.renderer.notice(f"Pulled {shown}. Switch to it with /model {shown}")
+
+
+COMMANDS = (
+    Command(
+        "models",
+        "/models",
+        "The server's models: size, family, parameters, capabilities, loaded",
+        cmd_models,
+    ),
+    Command(
+        "pull",
+        "/pull NAME",
+        "Download a model with Ollama (Ctrl-C cancels)",
+        cmd_pull,
+    ),
+)
