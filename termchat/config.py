@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from termchat.attachments import Limits
+from termchat.configfile import BadSetting, toml_problem, where
 from termchat.errors import ConfigError
 from termchat.filecheck import MAX_NESTING, deeper_than, exposure_warnings, too_deep
+from termchat.keymap import parse_edit_mode, parse_keys
 from termchat.messages import Think
 
 THINK_LEVELS = ("low", "medium", "high", "max")
@@ -158,7 +161,12 @@ class Config:
     config_file: Path | None = None  # where /preset save writes
     file_limit_kb: int = 200  # the largest text file /file and @path inline
     image_limit_mb: int = 20  # the largest image /image and image paths attach
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    """The keys chosen in `[keys]` (see keymap.effective_keys for all of them)."""
+    edit_mode: str = "emacs"
     home: Path = field(default_factory=state_dir)
+    file: Path | None = None
+    """The config file read (None: there was none)."""
     # From the environment, kept apart so that flags chosen later (--backend, --host) decide.
     env_ollama_host: str | None = None
     env_ollama_key: str | None = None
@@ -227,6 +235,8 @@ _KNOWN_KEYS = {
     "presets",
     "file_limit_kb",
     "image_limit_mb",
+    "keys",
+    "edit_mode",
 }
 
 
@@ -239,25 +249,33 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     env = os.environ if environ is None else environ
     path = path or config_path()
     data: dict[str, Any] = {}
+    text = ""
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Cannot read config file {path}: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from None
+            raise ConfigError(toml_problem(path, text, exc)) from None
         except RecursionError:  # tomllib recurses once per level of [[[…]]] or {a = {…}}
             raise ConfigError(too_deep(path)) from None
         if deeper_than(data, MAX_NESTING):  # e.g. [a.b.c.…] headers, which tomllib allows
             raise ConfigError(too_deep(path))
-    unknown = sorted(set(data) - _KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}")
-    config = Config(config_file=path)
-    try:
-        _apply_file(config, data)
-    except (TypeError, ValueError, ConfigError) as exc:
-        raise ConfigError(f"Bad value in {path}: {exc}") from None
+    config = Config(file=path if path.exists() else None, config_file=path)
+    for key in data:  # one at a time, so that a message can point at the key's line
+        if key not in _KNOWN_KEYS:
+            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{where(path, text, key)}: Unknown setting {key!r}{hint}. "
+                f"Known settings: {', '.join(sorted(_KNOWN_KEYS))}"
+            )
+        try:
+            _apply_file(config, {key: data[key]})
+        except (TypeError, ValueError, ConfigError) as exc:
+            line = where(path, text, key, getattr(exc, "inner", None))
+            raise ConfigError(f"{line}: {exc}") from None
     config.warnings += exposure_warnings(path, data)
     if env.get("TERMCHAT_MODEL"):
         config.model = env["TERMCHAT_MODEL"]
@@ -291,9 +309,14 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
         for key, value in options.items():
             kind = OPTION_TYPES.get(key)
             if kind is None:
-                raise ValueError(f"unknown option {key!r} in [options]")
+                known = ", ".join(sorted(OPTION_TYPES))
+                raise BadSetting(
+                    f"unknown option {key!r} in [options]; known options: {known}", inner=key
+                )
             if not option_ok(value, kind):
-                raise ValueError(f"option {key} must be a {kind.__name__}, not {value!r}")
+                raise BadSetting(
+                    f"option {key} must be a {kind.__name__}, not {value!r}", inner=key
+                )
         config.options = dict(options)
     if "tools" in data:
         config.tools = [str(t) for t in _expect("tools", data["tools"], list)]
@@ -344,6 +367,10 @@ def _apply_file(config: Config, data: dict[str, Any]) -> None:
             if limit < 1:
                 raise ValueError(f"{key} must be a whole number of at least 1")
             setattr(config, key, limit)
+    if "keys" in data:
+        config.keys = parse_keys(data["keys"])
+    if "edit_mode" in data:
+        config.edit_mode = parse_edit_mode(data["edit_mode"])
 
 
 def split_host_port(entry: str) -> tuple[str, int | None]:

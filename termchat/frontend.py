@@ -15,6 +15,7 @@ from termchat.tools.policy import ApprovalAnswer
 if TYPE_CHECKING:
     from termchat.accumulator import Reply
     from termchat.session import ChatSession
+    from termchat.store import SearchHit
     from termchat.themes import Theme
 
 
@@ -78,6 +79,7 @@ class Screen(Protocol):
     def set_theme(self, theme: Theme) -> None: ...
     @property
     def theme(self) -> Theme: ...
+    def search_match(self, label: str, snippet: str, start: str, end: str) -> None: ...
 
 
 class Frontend(Protocol):
@@ -107,6 +109,10 @@ class Frontend(Protocol):
     async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
         """One of a few `options` picked by the user (its index; /compare); None when
         cancelled."""
+        ...
+
+    async def pick_hit(self, session: ChatSession, words: str) -> SearchHit | None:
+        """A search hit picked by the user (/search WORDS); None when none or cancelled."""
         ...
 
     def changed(self) -> None:
@@ -145,6 +151,10 @@ class PlainFrontend:
 
     async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
         """No one to ask: nothing is picked."""
+        return None
+
+    async def pick_hit(self, session: ChatSession, words: str) -> SearchHit | None:
+        """No picker without a terminal."""
         return None
 
     def changed(self) -> None:

@@ -19,6 +19,7 @@ from termchat.config import Config
 from termchat.errors import ConfigError, StoreError, TermchatError, stderr_line
 from termchat.filecheck import history_file_problem
 from termchat.frontend import Frontend, LiveView, PlainFrontend, Screen
+from termchat.keymap import effective_keys, short_label
 from termchat.oneshot import ask_with_stdin, one_shot
 from termchat.session import session_for
 
@@ -92,7 +93,12 @@ async def _main(
     tty_out = sys.stdout.isatty()
     try:
         theme = load_theme(config.theme or _theme_for_terminal(interactive), [user_theme_dir()])
-        rich = Renderer(theme=theme) if tty_out else Renderer(file=sys.stderr, theme=theme)
+        key = short_label(effective_keys(config.keys, config.edit_mode)["toggle_thinking"][0])
+        rich = (
+            Renderer(theme=theme, toggle_key=key)
+            if tty_out
+            else Renderer(file=sys.stderr, theme=theme)
+        )
     except TermchatError as exc:
         sys.stderr.write(stderr_line(str(exc)))
         return exc.exit_code

@@ -26,7 +26,13 @@ from termchat.messages import Message
 
 if TYPE_CHECKING:
     from termchat.config import Config
-    from termchat.store import SessionRecord, SessionStore, SessionSummary, StoredMessage
+    from termchat.store import (
+        SearchHit,
+        SessionRecord,
+        SessionStore,
+        SessionSummary,
+        StoredMessage,
+    )
     from termchat.store.tail import Earlier
 
 NOT_SAVING = "This conversation is not being saved"
@@ -527,6 +533,12 @@ class ChatSession:
         if store is None:
             return []
         return store.list_sessions(limit=limit, query=query, chats_first=True)
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        """Saved conversations with a message holding every word of `text`, the last one as a
+        prefix (none when there is no database); see SessionStore.search."""
+        store = self._existing_store()
+        return [] if store is None else store.search(text, limit=limit, prefix=True)
 
     def load(self, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> SessionRecord:
         """Open a saved conversation: its history and (unless given as flags in `keep`) its

@@ -138,6 +138,8 @@ LEAVES = (
     "termchat.config",
     "termchat.filecheck",
     "termchat.attachments",  # the Attachment data of a Message, and the pure reading of files
+    "termchat.configfile",
+    "termchat.keymap",
 )
 
 

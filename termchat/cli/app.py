@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from termchat.cli import models, run
+from termchat.cli.config_cmd import CHAT_VALUES, config_app
 from termchat.cli.options import CHAT_OPTIONS, FLAG, LIST, SUBCOMMANDS, WORDS, Option, read_args
 from termchat.cli.sessions import ArgumentsCommand, sessions
 from termchat.cli.themes import themes_command
@@ -73,10 +74,11 @@ def chat(ctx: typer.Context, **given: Any) -> None:
     values: dict[str, object] = {
         o.dest: (given[o.dest] or []) if o.kind == LIST else given[o.dest] for o in CHAT_OPTIONS
     }
+    values[WORDS] = list(ctx.meta.get(WORDS, []))
     if ctx.invoked_subcommand is not None and not given["version"]:
         ctx.obj = values  # `termchat --host URL models`: the server options reach it
+        ctx.meta[CHAT_VALUES] = values  # `termchat -m x config show` shows the flags
         return
-    values[WORDS] = list(ctx.meta.get(WORDS, []))
     raise typer.Exit(run(values))
 
 
@@ -90,8 +92,9 @@ app.callback()(chat)
 app.add_typer(sessions, name="sessions")
 app.command("models", cls=ArgumentsCommand)(models.models)
 app.command("pull", cls=ArgumentsCommand)(models.pull)
+app.add_typer(config_app, name="config")
 app.command("themes")(themes_command)
-assert set(SUBCOMMANDS) == {"sessions", "models", "pull", "themes"}  # the fast path knows each
+assert set(SUBCOMMANDS) == {"sessions", "models", "pull", "config", "themes"}  # the fast path
 
 
 def run_typer(args: list[str]) -> int:

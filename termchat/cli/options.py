@@ -26,7 +26,7 @@ VALUE = "value"  # --model NAME
 OPTIONAL = "optional"  # --think [LEVEL]
 LIST = "list"  # --tool NAME, repeatable: every value, in order
 
-SUBCOMMANDS = ("sessions", "models", "pull", "themes")
+SUBCOMMANDS = ("sessions", "models", "pull", "config", "themes")
 WORDS = "words"  # the key of the prompt words among the values `read_args` returns
 
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import attach, branches, chat, look, models, profiles, replies, session
+from termchat.commands import (
+    attach,
+    branches,
+    chat,
+    look,
+    models,
+    profiles,
+    replies,
+    search,
+    session,
+)
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
+from termchat.keymap import help_rows
 
 if TYPE_CHECKING:
     from termchat.app import ChatApp
@@ -58,7 +69,8 @@ async def cmd_help(app: ChatApp, args: str) -> None:
         app.renderer.table("Commands", ["command", "what it does"], rows)
         return
     if topic == "keys":
-        app.renderer.table("Keys", ["key", "what it does"], list(KEYS_HELP))
+        rows = help_rows(KEYS_HELP, app.config.keys, app.config.edit_mode)
+        app.renderer.table("Keys", ["key", "what it does"], rows)
         return
     command = COMMANDS.find(topic)
     if command is None:
@@ -89,7 +101,7 @@ HELP = (
 COMMANDS = CommandTable(
     (),
     groups=(
-        ("conversation", (*session.CONVERSATION, *branches.COMMANDS)),
+        ("conversation", (*session.CONVERSATION, *branches.COMMANDS, *search.COMMANDS)),
         ("attach", attach.COMMANDS),
         ("replies", replies.COMMANDS),
         ("model", (*chat.COMMANDS, *models.COMMANDS)),

@@ -7,6 +7,7 @@ from termchat.commands.base import Command
 from termchat.commands.models import cmd_models
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
 from termchat.errors import BackendError, CommandError, ModelNotFound, UsageError
+from termchat.keymap import effective_keys, keys_label
 from termchat.pulling import offer_pull, offers_pull
 from termchat.render.sanitize import name_text
 
@@ -60,7 +61,8 @@ def _think_state(app: ChatApp) -> str:
     }.get(format_think(conv.think), f"reasoning at level {format_think(conv.think)}")
     if conv.info is not None and not conv.info.thinks:
         asked = f"{conv.model} cannot reason"
-    shown = "shown (Ctrl-T hides it)" if app.show_thinking else "hidden (Ctrl-T shows it)"
+    key = keys_label(effective_keys(app.config.keys, app.config.edit_mode)["toggle_thinking"])
+    shown = f"shown ({key} hides it)" if app.show_thinking else f"hidden ({key} shows it)"
     return f"Thinking: {format_think(conv.think)} — {asked}; reasoning is {shown}."
 
 

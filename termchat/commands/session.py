@@ -25,8 +25,8 @@ def replay(app: ChatApp, messages: list[Message], *, replies_before: int = 0) ->
     )
 
 
-def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> None:
-    """Load a saved conversation into the app and show it.
+def open_saved(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> str:
+    """Load a saved conversation into the app and say so (without drawing it); its id.
 
     Args:
         keep: settings given as flags, which win over the saved ones (model, system, think,
@@ -40,18 +40,28 @@ def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset(
     conv = app.conversation
     if conv.model != before:
         app.set_model(conv.model, None)
-    messages = conv.messages
     app.close_dangling_calls("termchat stopped before it ran")
     app.renderer.notice(
         f"Resumed “{record.title or record.id}” ({record.id}) — "
-        f"{len(messages)} messages, model {name_text(conv.model)}."
+        f"{len(conv.messages)} messages, model {name_text(conv.model)}."
     )
     if not app.session.saving:
         app.renderer.notice(app.session.not_saving_text())
+    return record.id
+
+
+def resume(app: ChatApp, id_or_prefix: str, *, keep: frozenset[str] = frozenset()) -> None:
+    """Load a saved conversation into the app and show its last turns (see `open_saved`).
+
+    Raises:
+        StoreError: unknown or ambiguous id, or the database failed.
+    """
+    record_id = open_saved(app, id_or_prefix, keep=keep)
+    messages = app.conversation.messages
     hidden = max(len(messages) - REPLAY_LIMIT, 0)
     if hidden:
         app.renderer.notice(
-            f"… {hidden} earlier messages not shown (see all: termchat sessions show {record.id})"
+            f"… {hidden} earlier messages not shown (see all: termchat sessions show {record_id})"
         )
     replay(app, messages[hidden:], replies_before=app.session.replies_before(hidden))
     app.frontend.changed()

@@ -72,8 +72,10 @@ class LiveReply:
         clock: Callable[[], float] = time.monotonic,
         frame_log: FrameLog | None = None,
         number: int | None = None,
+        toggle_key: str = "^T",
     ) -> None:
         self.console = console
+        self._toggle_key = toggle_key  # the key that shows/hides reasoning, for the hints
         self._frame_log = frame_log
         self.model = model
         self._number = number
@@ -233,7 +235,7 @@ class LiveReply:
     def _toggle_note(self) -> Text:
         """What Ctrl-T did once this reply's reasoning was over: it changes the next reply."""
         shown = "shown" if self._show else "hidden"
-        note = f"^T: reasoning will be {shown} from the next reply"
+        note = f"{self._toggle_key}: reasoning will be {shown} from the next reply"
         if self._show and self._had_thinking:
             number = f" {self._number}" if self._number is not None else ""
             note += f" · /thinking{number} shows this one's"
@@ -267,7 +269,9 @@ class LiveReply:
                 scroll.extend(stream.printable(self.console))
             return []
         if not self._show:
-            return self._rows(spinner_line(self._thinking_seconds(), reply.thinking_tokens))
+            return self._rows(
+                spinner_line(self._thinking_seconds(), reply.thinking_tokens, self._toggle_key)
+            )
         return stream.live_rows(self.console, max(1, self.console.size.height - MARGIN))
 
     def _thinking_seconds(self) -> float:

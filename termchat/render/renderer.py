@@ -65,6 +65,7 @@ class Renderer:
             variable says (set and not empty: no colours, see no-color.org).
         record: Keep what is printed, for `console.export_text()` (tests).
         color_system: rich's colour system; "auto" detects it.
+        toggle_key: The key that shows/hides reasoning, as hints name it (`[keys]`).
 
     Raises:
         ConfigError: The theme has a bad style or code theme.
@@ -81,10 +82,12 @@ class Renderer:
         no_color: bool | None = None,
         record: bool = False,
         color_system: ColorSystem | None = "auto",
+        toggle_key: str = "^T",
     ) -> None:
         self.theme = theme or load_theme()
         self._theme_pushed = False
         self._code_theme = code_theme(self.theme)
+        self.toggle_key = toggle_key
         self.console: Console = SafeConsole(
             file=file,
             theme=rich_theme(self.theme),
@@ -260,6 +263,7 @@ class Renderer:
             clock=clock or time.monotonic,
             frame_log=FrameLog.from_env(),
             number=number,
+            toggle_key=self.toggle_key,
         )
 
     def pull_progress(self) -> PullDisplay:
@@ -281,6 +285,14 @@ class Renderer:
         for name, value in stats_rows(model, stats):
             table.add_row(Text(name), Text(value))
         self.print(table)
+
+    def search_match(self, label: str, snippet: str, start: str, end: str) -> None:
+        """Where a search matched: `label`, then the snippet whose words between `start` and
+        `end` are highlighted (`termchat.search.match`)."""
+        from termchat.render.search import snippet_text
+
+        line = Text(one_line(label) + " ", style="termchat.notice")
+        self.print(line.append_text(snippet_text(snippet, start, end)))
 
     def table(
         self,

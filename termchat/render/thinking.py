@@ -44,11 +44,12 @@ def _show_command(number: int | None) -> str:
     return f"/thinking {number}" if number is not None else "/thinking"
 
 
-def spinner_line(elapsed: float, tokens: int) -> Text:
-    """The collapsed live line: `▸ Thinking… ⠹ 3.2 s · ~120 tokens  (^T shows it)`."""
+def spinner_line(elapsed: float, tokens: int, key: str = "^T") -> Text:
+    """The collapsed live line: `▸ Thinking… ⠹ 3.2 s · ~120 tokens  (^T shows it)`; `key`:
+    the key that shows reasoning."""
     frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
     return Text(
-        f"▸ Thinking… {frame} {elapsed:.1f} s · {tokens_text(tokens)}  (^T shows it)",
+        f"▸ Thinking… {frame} {elapsed:.1f} s · {tokens_text(tokens)}  ({key} shows it)",
         style="termchat.thinking.summary",
     )
 

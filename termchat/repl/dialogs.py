@@ -34,6 +34,7 @@ STYLE = Style.from_dict(
         "picker.chosen": "reverse",
         "picker.hint": "#8a8a8a",
         "picker.problem": "#ffaf5f",
+        "picker.match": "bold ansiyellow",
     }
 )
 

@@ -20,6 +20,7 @@ from termchat.tools.policy import ApprovalAnswer
 
 if TYPE_CHECKING:
     from termchat.session import ChatSession
+    from termchat.store import SearchHit
 
 KeyHandler = Callable[[KeyPress], None]
 
@@ -114,6 +115,23 @@ class ReplFrontend:
             return await pick_session(
                 session.summaries,
                 exclude=current,
+                style=STYLE,
+                inp=self.input,
+                output=self.output,
+            )
+
+    async def pick_hit(self, session: ChatSession, words: str) -> SearchHit | None:
+        """The search picker over the saved conversations; None, said on screen, when nothing
+        matches or the user cancelled."""
+        from termchat.repl.hits import pick_hit
+        from termchat.store import MARK_END, MARK_START
+
+        with self.keys.paused():
+            return await pick_hit(
+                session.search,
+                words,
+                start=MARK_START,
+                end=MARK_END,
                 style=STYLE,
                 inp=self.input,
                 output=self.output,

@@ -26,9 +26,11 @@ from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
 from termchat.commands.attach import send_message
 from termchat.errors import ModelNotFound, TermchatError
+from termchat.keymap import short_label
 from termchat.render.sanitize import name_text
 from termchat.repl.dialogs import run_editor
 from termchat.repl.frontend import ReplFrontend
+from termchat.repl.keys import KeyMap
 from termchat.repl.paste import Pastes, normalize
 from termchat.repl.paths import PathCompleter
 from termchat.repl.style import themed_style
@@ -116,6 +118,8 @@ class Repl:
         self.app = app
         self.frontend = frontend
         self.style = themed_style(lambda: app.renderer.theme)
+        self.keymap = KeyMap(app.config.keys, app.config.edit_mode)
+        self.stream_keys = self.keymap.stream_keys()
         history: Any = InMemoryHistory()
         if history_file is not None:
             try:
@@ -129,6 +133,7 @@ class Repl:
             completer=merge_completers([SlashCompleter(app), PathCompleter()]),
             complete_while_typing=False,
             key_bindings=self._bindings(),
+            editing_mode=self.keymap.editing_mode,
             bottom_toolbar=self._toolbar,
             enable_open_in_editor=False,  # our own Ctrl-X Ctrl-E: it never sends by itself
             multiline=True,
@@ -162,6 +167,7 @@ class Repl:
                 shown=app.show_thinking,
                 saving=app.session.saving,
                 width=self._columns(),
+                toggle_key=short_label(self.keymap.keys["toggle_thinking"][0]),
             )
         )
 
@@ -199,39 +205,50 @@ class Repl:
             else:
                 self._accept(event.app, buffer)
 
-        @kb.add(Keys.Escape, Keys.Enter)
-        @kb.add(Keys.ControlJ)
         def _newline(event: KeyPressEvent) -> None:
             if event.app.layout.is_searching:
                 search.accept_search()
             event.app.current_buffer.insert_text("\n")
 
-        @kb.add(Keys.ControlT)
         def _toggle(event: KeyPressEvent) -> None:
             self.app.toggle_thinking()
+
+        def _clear(event: KeyPressEvent) -> None:
+            event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+        def _editor(event: KeyPressEvent) -> None:
+            event.app.create_background_task(self._edit_in_editor(event.current_buffer))
+
+        self.keymap.bind(kb, "newline", _newline)
+        self.keymap.bind(kb, "toggle_thinking", _toggle)
+        # At the prompt a stop key clears the line, as Ctrl-C does there already.
+        self.keymap.bind(kb, "stop", _clear, besides=("c-c",), filter=~is_searching)
+        self.keymap.bind(kb, "editor", _editor, filter=~is_searching)
 
         @kb.add(Keys.BracketedPaste, filter=~is_searching)
         def _paste(event: KeyPressEvent) -> None:
             event.current_buffer.insert_text(self.pastes.collapse(normalize(event.data)))
-
-        @kb.add(Keys.ControlX, Keys.ControlE, filter=~is_searching)
-        def _editor(event: KeyPressEvent) -> None:
-            event.app.create_background_task(self._edit_in_editor(event.current_buffer))
 
         return kb
 
     # --- streaming keys ------------------------------------------------------------------
 
     def _on_stream_key(self, press: KeyPress) -> None:
-        """Ctrl-T and Ctrl-C act now; other typing is kept for the next prompt (type-ahead)."""
-        key = press.key
-        if key == Keys.ControlT:
+        """The toggle and stop keys (Ctrl-T, Ctrl-C) act now; other typing is kept for the next
+        prompt (type-ahead)."""
+        action, typed = self.stream_keys.feed(press)
+        for earlier in typed:
+            self._type_ahead(earlier)
+        if action == "toggle_thinking":
             self.app.toggle_thinking()
-        elif key == Keys.ControlC:
+        elif action == "stop":
             # On the loop's next step: a Ctrl-C typed in the same burst as Enter reaches us
             # before the task's first step, which adds the message that must not be lost.
             asyncio.get_running_loop().call_soon(self._stop, self._task)
-        elif key in (Keys.ControlM, Keys.Enter):
+
+    def _type_ahead(self, press: KeyPress) -> None:
+        key = press.key
+        if key in (Keys.ControlM, Keys.Enter):
             self.typeahead += "\r"
         elif key in (Keys.ControlH, Keys.Backspace):
             if self.typeahead and not self.typeahead.endswith("\r"):

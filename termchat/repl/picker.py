@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prompt_toolkit import print_formatted_text
 from prompt_toolkit.application import Application
@@ -164,7 +164,18 @@ class SessionPicker:
         return self.rows[self.chosen].id if self.rows else None
 
 
-def _bindings(picker: SessionPicker) -> KeyBindings:
+class Picker(Protocol):
+    """What `run_picker` shows and moves: a filter line, a list and the chosen row."""
+
+    query: Buffer
+
+    def move(self, step: int) -> None: ...
+    def visible(self) -> int: ...
+    def entries(self) -> FormattedText: ...
+    def chosen_id(self) -> str | None: ...
+
+
+def _bindings(picker: Picker) -> KeyBindings:
     kb = KeyBindings()
 
     @kb.add("up")
@@ -236,9 +247,26 @@ async def pick_session(
         other = " other" if exclude else ""
         print_formatted_text(f"No{other} saved conversation to resume.", output=output)
         return None
+    chosen = await run_picker(picker, LABEL, HINT, style=style, inp=inp, output=output)
+    if chosen is None:
+        print_formatted_text("Nothing resumed.", output=output)
+    return chosen
+
+
+async def run_picker(
+    picker: Picker,
+    label_text: str,
+    hint: str,
+    *,
+    style: BaseStyle,
+    inp: Input | None = None,
+    output: Output | None = None,
+) -> str | None:
+    """Show `picker` (its filter line after `label_text`, its list, `hint`) until the user
+    opens a row (its id) or cancels (None)."""
     label = Window(
-        FormattedTextControl(FormattedText([("class:prompt", LABEL)])),
-        width=cells(LABEL),
+        FormattedTextControl(FormattedText([("class:prompt", label_text)])),
+        width=cells(label_text),
         height=1,
         dont_extend_width=True,
     )
@@ -250,7 +278,7 @@ async def pick_session(
                     FormattedTextControl(picker.entries),
                     height=lambda: Dimension.exact(picker.visible()),
                 ),
-                Window(FormattedTextControl(FormattedText([("class:picker.hint", HINT)]))),
+                Window(FormattedTextControl(FormattedText([("class:picker.hint", hint)]))),
             ]
         ),
         focused_element=picker.query,
@@ -263,7 +291,4 @@ async def pick_session(
         input=inp,
         output=output,
     )
-    chosen = await app.run_async()
-    if chosen is None:
-        print_formatted_text("Nothing resumed.", output=output)
-    return chosen
+    return await app.run_async()

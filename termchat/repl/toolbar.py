@@ -74,13 +74,14 @@ def toolbar(
     shown: bool,
     saving: bool,
     width: int,
+    toggle_key: str = "^T",
 ) -> Fragments:
     """The toolbar under the prompt: model │ problem │ thinking │ not saved │ keys.
 
     Dropped first when short of room: `^D quit`, then `/help`, `^T …`, the thinking state;
     the model, a problem reaching it and `not saved` stay.
-    `^T` is offered only for a model that can think; Ctrl-C is not offered (at the prompt it
-    only clears the line).
+    `^T` (or the key `[keys]` chose: `toggle_key`) is offered only for a model that can think;
+    Ctrl-C is not offered (at the prompt it only clears the line).
     """
     key = "class:bottom-toolbar.key"
     name = name_text(model) if model else "no model"
@@ -91,7 +92,8 @@ def toolbar(
     if not saving:
         parts.append(Part((("class:bottom-toolbar.warning", "not saved"),), 2, 3))
     if can_think:
-        parts.append(Part(((key, "^T"), ("", f" {'hide' if shown else 'show'} thinking")), 4, 4))
+        words = f" {'hide' if shown else 'show'} thinking"
+        parts.append(Part(((key, toggle_key), ("", words)), 4, 4))
     parts.append(Part(((key, "^D"), ("", " quit")), 6, 4))
     parts.append(Part((("", "/help"),), 5, 4))
     return fit(parts, width)

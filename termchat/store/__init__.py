@@ -343,14 +343,15 @@ class SessionStore(MessageHistory):
                 conn.execute("UPDATE messages SET active = 1 WHERE id = ?", (ancestor,))
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
 
-    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+    def search(self, text: str, limit: int = 50, *, prefix: bool = False) -> list[SearchHit]:
         """Conversations with a message whose content or reasoning holds every word of `text`:
         one hit each (its best message of the active history), best match first.
 
         Words are matched literally (punctuation is safe). Each snippet marks the matched words as
-        MARK_START + word + MARK_END, that is "\\x02" and "\\x03".
+        MARK_START + word + MARK_END, that is "\\x02" and "\\x03". With `prefix`, the last
+        word also matches longer words (for a search that runs as the user types).
         """
-        query = search_query(text, limit)
+        query = search_query(text, limit, prefix=prefix)
         if query is None:
             return []
         with self._reading() as conn:

@@ -330,9 +330,11 @@ SEARCH: Final = (
 """One hit per conversation: its best-matching message of the active history."""
 
 
-def search_query(text: str, limit: int) -> tuple[str, dict[str, Any]] | None:
+def search_query(
+    text: str, limit: int, *, prefix: bool = False
+) -> tuple[str, dict[str, Any]] | None:
     """SQL and parameters for `SessionStore.search`; None when `text` has no word."""
-    match = fts_query(text)
+    match = fts_query(text, prefix=prefix)
     if match is None:
         return None
     params = {"start": MARK_START, "end": MARK_END, "words": SNIPPET_WORDS}
