@@ -16,6 +16,7 @@ from termchat.accumulator import Reply
 from termchat.backends.base import Backend, ModelInfo
 from termchat.checkpoint import Checkpoints
 from termchat.config import Config, format_think
+from termchat.contextguard import ContextGuard
 from termchat.conversation import Conversation
 from termchat.errors import (
     CapabilityError,
@@ -72,6 +73,7 @@ class ChatApp:
         self._tools_notice_for: str | None = None
         self._lookup = ModelLookup(backend, self.conversation, frontend.changed)
         self.models_cache: list[str] = []
+        self.context = ContextGuard(self)
 
     # --- model info ------------------------------------------------------------------------
 
@@ -82,6 +84,7 @@ class ChatApp:
     def set_model(self, name: str, info: ModelInfo | None) -> None:
         """Switch to another model (its info, if known, fetched by the caller)."""
         self._lookup.switch(name, info)
+        self.context.changed(model=True)
         self.frontend.changed()
 
     async def model_info(self) -> ModelInfo | None:
@@ -275,7 +278,11 @@ class ChatApp:
         if tools and unsupported and self._tools_notice_for != conv.model:
             self._tools_notice_for = conv.model
             self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
-        request = conv.request(tools)
+        guarded = await self.context.before_send(conv.request(tools))
+        if guarded is None:
+            self._kept_hint()
+            return None
+        request = guarded
         reply = Reply(model=conv.model)
         checkpoints = Checkpoints(self.session.checkpointer())
         live = self._new_live()
@@ -320,11 +327,14 @@ class ChatApp:
             live.stop()
             self._live = None
             self.renderer.error(error)
+            await self.context.after_reply(request.messages, None, error)
             self._kept_hint()
             return None
         if error is not None and reply.error is None:
             reply.error = error
         kept = self._end_and_keep(live, reply)
+        if kept is not None:
+            await self.context.after_reply(request.messages, kept, None)
         if kept is None:
             self._kept_hint()
         elif reply.error is not None and self.interactive:

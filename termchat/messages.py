@@ -79,6 +79,11 @@ class Stats:
     eval_duration: int | None = None
     counted_tokens: int | None = None
     counted_thinking: int | None = None
+    # termchat's own clock (nanoseconds): request sent → first piece, first reasoning piece →
+    # first answer piece, first answer piece → end. No server splits its time this way.
+    first_token: int | None = None
+    thinking_duration: int | None = None
+    answer_duration: int | None = None
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -136,6 +141,9 @@ class Stats:
             eval_duration=num("eval_duration"),
             counted_tokens=num("counted_tokens"),
             counted_thinking=num("counted_thinking"),
+            first_token=num("first_token"),
+            thinking_duration=num("thinking_duration"),
+            answer_duration=num("answer_duration"),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.commands import chat, session
+from termchat.commands import chat, context, session
 from termchat.commands.base import Command, CommandTable, is_command, unescape_message
 from termchat.errors import TermchatError, UsageError
 
@@ -76,6 +76,7 @@ COMMANDS = CommandTable(
         Command("exit", "/exit", "Leave termchat", cmd_exit, aliases=("bye", "quit", "q")),
         *chat.COMMANDS,
         *session.COMMANDS,
+        *context.COMMANDS,
     )
 )
 """Every slash command, in the order /help lists them."""

@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
@@ -30,6 +31,9 @@ STYLE = Style.from_dict(
         "bottom-toolbar.key": "bold ansicyan",
         "bottom-toolbar.problem": "bold #ffaf5f",
         "bottom-toolbar.warning": "bold #ffaf5f",
+        "bottom-toolbar.context": "",
+        "bottom-toolbar.context.warn": "bold #ffaf5f",
+        "bottom-toolbar.context.full": "bold #ff5f5f",
         "picker.chosen": "reverse",
         "picker.hint": "#8a8a8a",
         "picker.problem": "#ffaf5f",
@@ -60,13 +64,13 @@ class ReplApprover:
     def _say(self, text: str) -> None:
         print_formatted_text(text, output=self.output)
 
-    async def _key(self, message: str, allowed: str) -> str | None:
+    async def _key(self, message: str, allowed: str, words: dict[str, str] = WORDS) -> str | None:
         """One key of `allowed`, or "enter"; None for Ctrl-C or Ctrl-D. The question's line
         keeps the answer as a word: `Run x? … (Enter: no) → yes`."""
         kb = KeyBindings()
 
         def answer(event: KeyPressEvent, key: str) -> None:
-            event.app.current_buffer.text = f"→ {WORDS[key]}"
+            event.app.current_buffer.text = f"→ {words[key]}"
             event.app.exit(result=key)
 
         for letter in allowed:
@@ -146,6 +150,14 @@ class ReplApprover:
         """At the chain limit: go on with more tool rounds?"""
         letter = await self._key(f"{rounds} rounds of tool calls. Continue? [y/n] ", "yn")
         return letter == "y"
+
+    async def choose(self, question: str, choices: Sequence[tuple[str, str]]) -> str | None:
+        """One key of `choices` (key, what it does), echoed as what it does; Enter, Ctrl-C
+        and Ctrl-D decline (None)."""
+        offered = "  ".join(f"[{key}] {label}" for key, label in choices)
+        words = {**{key: label for key, label in choices}, "enter": "not sent", "": "not sent"}
+        message = f"{question} {offered}  (Enter: not now) "
+        return await self._key(message, "".join(key for key, _ in choices), words)
 
 
 def run_editor(text: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from prompt_toolkit.application.current import get_app_or_none, get_app_session
@@ -99,6 +99,13 @@ class ReplFrontend:
         """At the chain limit: go on?"""
         with self.keys.paused():
             return await self._approver.confirm_more(rounds)
+
+    async def choose(
+        self, question: str, choices: Sequence[tuple[str, str]], *, unattended: str
+    ) -> str | None:
+        """One key of `choices`; Enter or Ctrl-C declines (None)."""
+        with self.keys.paused():
+            return await self._approver.choose(question, choices)
 
     async def edit(self, text: str) -> str | None:
         """`text` in $EDITOR, as saved; None when the editor failed (the caller decides what an

@@ -157,6 +157,7 @@ class Repl:
                 shown=app.show_thinking,
                 saving=app.session.saving,
                 width=self._columns(),
+                context=app.context.toolbar(),
             )
         )
 
