@@ -146,10 +146,15 @@ class ContextGuard:
         if sum(1 for m in conv.messages if m.role == "user") > 1:
             choices.append(("c", "/compact"))
         choices.append(("s", "send anyway"))
+        tail = (
+            "the server would silently drop the oldest part of the conversation."
+            if needed > window.size
+            else "there is no room left for the reply, and the server makes room by silently "
+            "dropping the oldest part of the conversation."
+        )
         app.renderer.warning(
             f"This request is about {needed:,} tokens; the context window is {window.size:,} "
-            f"({contextwin.SOURCE_TEXT[window.source]}). Sent as it is, the server would "
-            "silently drop the oldest part of the conversation."
+            f"({contextwin.SOURCE_TEXT[window.source]}). Sent as it is, {tail}"
         )
         answer = await app.frontend.choose("It will not fit:", choices, unattended="s")
         if answer == "s" and not app.interactive:
