@@ -84,7 +84,7 @@ async def compact(app: Chat, keep: int = KEEP_TURNS) -> list[Message] | None:
         options=dict(conv.options),
         keep_alive=conv.keep_alive,
     )
-    before = contextwin.request_tokens(messages[:cut])
+    before = contextwin.request_tokens(messages[:cut], reasoning=False)  # as it is sent
     app.renderer.notice(f"Summarising the first {cut} messages (~{before:,} tokens)…")
     reply = Reply(model=conv.model)
     live = app.renderer.live_reply(conv.model, show_thinking=False)

@@ -22,6 +22,7 @@ class GuardedChat(Chat, Protocol):
     interactive: bool
 
 
+REASONING_WORTH = 0.1  # old reasoning is offered to drop when it is this share of a request
 PS_WORTH_ASKING = 2048
 """A request smaller than this fits any window a server loads by default: no /api/ps call."""
 
@@ -97,6 +98,16 @@ class ContextGuard:
             rows.append(("earlier reasoning", "left out of requests"))
         return rows
 
+    def ollama(self) -> bool:
+        """Whether the server is Ollama (its native API): it takes `num_ctx` and reads the
+        reasoning sent back; an OpenAI-compatible server does neither."""
+        return getattr(self.app.backend, "loaded_context", None) is not None
+
+    def size(self, messages: list[Message]) -> int:
+        """Our estimate of a request made of `messages` (see `contextwin.estimate`)."""
+        counted = contextwin.request_tokens(messages, reasoning=self.ollama())
+        return contextwin.estimate(counted, self.last)
+
     def changed(self, *, model: bool = False) -> None:
         """The history or the window changed (/compact, /set num_ctx, another model): a
         warning may be given again, and the loaded context is asked again. Another `model`
@@ -115,7 +126,7 @@ class ContextGuard:
         if self.drop_reasoning:
             request.messages = contextwin.without_old_reasoning(request.messages)
         while True:
-            needed = contextwin.estimate(contextwin.request_tokens(request.messages), self.last)
+            needed = self.size(request.messages)
             window = self.window()
             if needed >= PS_WORTH_ASKING and window is not None and window.source == "model":
                 await self._ask_loaded()
@@ -138,12 +149,12 @@ class ContextGuard:
         model_max = conv.info.context_length if conv.info is not None else None
         choices: list[tuple[str, str]] = []
         bigger = contextwin.suggested_num_ctx(needed, window, model_max)
-        if bigger is not None:
+        if bigger is not None and self.ollama():
             choices.append(("n", f"/set num_ctx {bigger}"))
         old = contextwin.old_reasoning_tokens(messages)
-        if old and not self.drop_reasoning:
+        if old >= needed * REASONING_WORTH and not self.drop_reasoning and self.ollama():
             choices.append(("r", f"drop old reasoning (~{contextwin.short_count(old)})"))
-        if sum(1 for m in conv.messages if m.role == "user") > 1:
+        if contextwin.compact_point(conv.messages, 1) is not None:
             choices.append(("c", "/compact"))
         choices.append(("s", "send anyway"))
         tail = (
@@ -179,7 +190,7 @@ class ContextGuard:
             request.messages = contextwin.without_old_reasoning(request.messages)
             app.renderer.notice("Earlier reasoning is left out of requests from now on.")
             return request
-        if not await self.compact():
+        if not await self.compact(keep=1):  # all but the question waiting to be sent
             return None
         return conv.request(request.tools)
 
@@ -192,7 +203,7 @@ class ContextGuard:
         self.changed()
         system = self.app.conversation.system
         head = [Message(role="system", content=system)] if system else []
-        self.estimated = contextwin.request_tokens([*head, *kept])
+        self.estimated = self.size([*head, *kept])
         self.app.frontend.changed()
         return True
 
@@ -229,14 +240,15 @@ class ContextGuard:
             app.renderer.warning(self._too_long("The model sent back an empty reply"))
         if stats is not None:
             self.estimated = None
+            size = self.size(sent)
             measured = contextwin.measure(
-                stats.prompt_eval_count, stats.eval_count, sent, self.last
+                stats.prompt_eval_count, stats.eval_count, sent, self.last, reasoning=self.ollama()
             )
             if measured is not None:
                 self.last = measured
                 if measured.dropped and not self._told:
                     self._told = True
-                    app.renderer.warning(self._dropped(measured))
+                    app.renderer.warning(self._dropped(measured.prompt, size))
                 elif not measured.dropped:
                     self._told = False
             if stats.done_reason == "length" and app.interactive:
@@ -244,14 +256,17 @@ class ContextGuard:
         if app.interactive:
             await self._refresh_loaded()
 
-    def _dropped(self, measured: Measure) -> str:
+    def _dropped(self, prompt: int, size: int) -> str:
         window = self.window()
-        where = f" of {window.size:,}" if window else ""
+        where = (
+            f" The window is {window.size:,} tokens ({contextwin.SOURCE_TEXT[window.source]})."
+            if window
+            else ""
+        )
         return (
-            f"The server read only {measured.prompt:,} tokens of this conversation (about "
-            f"{contextwin.estimate(measured.counted, None):,} were sent) and silently dropped "
-            f"the rest: the model did not see the oldest messages. The window is full{where}. "
-            + self._offers()
+            f"The server read only {prompt:,} tokens of this conversation (about {size:,} were "
+            f"sent) and silently dropped the rest: the model did not see the oldest messages."
+            f"{where} " + self._offers()
         )
 
     def _too_long(self, what: str) -> str:
@@ -263,6 +278,11 @@ class ContextGuard:
         )
 
     def _offers(self) -> str:
+        if not self.ollama():
+            return (
+                "Start the server with a larger context (llama.cpp: -c N), or /compact to "
+                "summarise the oldest turns."
+            )
         return (
             "Raise it with /set num_ctx N, leave old reasoning out with /context drop-reasoning, "
             "or /compact to summarise the oldest turns."

@@ -153,16 +153,26 @@ def was_dropped(prompt: int, floor: int, last: Measure | None) -> bool:
 
 
 def measure(
-    prompt: int | None, output: int | None, sent: Sequence[Message], last: Measure | None
+    prompt: int | None,
+    output: int | None,
+    sent: Sequence[Message],
+    last: Measure | None,
+    *,
+    reasoning: bool = True,
 ) -> Measure | None:
-    """The measurement of a request that got a reply; None when the server gave no count."""
+    """The measurement of a request that got a reply; None when the server gave no count.
+
+    Args:
+        reasoning: The request carried the messages' reasoning (Ollama's API does; the
+            OpenAI form does not).
+    """
     if prompt is None:
         return None
     floor = request_tokens(sent, reasoning=False)
     return Measure(
         prompt=prompt,
         output=output or 0,
-        counted=request_tokens(sent),
+        counted=request_tokens(sent, reasoning=reasoning),
         floor=floor,
         dropped=was_dropped(prompt, floor, last),
     )

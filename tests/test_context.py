@@ -152,16 +152,17 @@ def test_guard_compacts_then_sends(fake_server: FakeServer, tmp_path: Path) -> N
     assert summary_request["messages"] == [
         {"role": "user", "content": f"one {WORDS}"},
         {"role": "assistant", "content": "Answer one."},  # reasoning left out
+        {"role": "user", "content": "two"},
+        {"role": "assistant", "content": "Answer two."},
         {"role": "user", "content": SUMMARY_REQUEST},
     ]
+    # Everything but the question waiting to be sent became the summary.
     assert bodies[3]["messages"] == [
         {"role": "user", "content": SUMMARY_REQUEST},
         {"role": "assistant", "content": "The user said one and two."},
-        {"role": "user", "content": "two"},
-        {"role": "assistant", "content": "Answer two."},
         {"role": "user", "content": f"three {WORDS}"},
     ]
-    assert "Compacted: 2 earlier messages" in flat(printed)
+    assert "Compacted: 4 earlier messages" in flat(printed)
     assert "Another termchat wrote" not in flat(printed)
     assert DROPPED not in flat(printed)
     # The originals stay in the database, inactive; the active path is the compacted one.
@@ -241,6 +242,8 @@ def test_openai_context_error_is_explained(
     assert request["messages"] == [{"role": "user", "content": "hello"}]
     assert LLAMA_CPP in flat(printed)
     assert TOO_LONG in flat(printed)
+    # The server's context is set where it starts: no /set num_ctx to offer.
+    assert "llama.cpp: -c N" in flat(printed) and "/set num_ctx" not in flat(printed)
 
 
 def test_info_shows_the_loaded_context(fake_server: FakeServer, tmp_path: Path) -> None:
@@ -261,3 +264,50 @@ def test_info_shows_the_loaded_context(fake_server: FakeServer, tmp_path: Path) 
     assert "reasoning phase" in text and "answer phase" in text
     level, toolbar = app.context.toolbar() or ("", "")
     assert level == "ok" and toolbar.startswith("ctx ") and toolbar.endswith("/4.1k 1%")
+
+
+def test_compact_command_keeps_the_last_turns(fake_server: FakeServer, tmp_path: Path) -> None:
+    for answer in ("A1.", "A2.", "A3.", "Summary of q1."):
+        fake_server.queue_reply(content=answer)
+
+    async def script(app: ChatApp) -> None:
+        await run_command(app, "/compact")  # nothing yet
+        for question in ("q1", "q2", "q3"):
+            await app.send(question)
+        await run_command(app, "/compact x")
+        await run_command(app, "/compact")
+
+    app, printed = run_app(fake_server, tmp_path, script, think=False)
+    text = flat(printed)
+    assert "Nothing to compact: the conversation has no turns before the last 2." in text
+    assert "Usage: /compact [N]" in text
+    assert fake_server.last_chat()["messages"] == [
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "A1."},
+        {"role": "user", "content": SUMMARY_REQUEST},
+    ]
+    assert [m.content for m in app.conversation.messages] == [
+        SUMMARY_REQUEST,
+        "Summary of q1.",
+        "q2",
+        "A2.",
+        "q3",
+        "A3.",
+    ]
+    _, figure = app.context.toolbar() or ("", "")
+    assert figure.startswith("ctx ~")  # an estimate until the next reply is counted
+
+
+def test_compact_stopped_or_failed_changes_nothing(fake_server: FakeServer, tmp_path: Path) -> None:
+    for answer in ("A1.", "A2.", "A3."):
+        fake_server.queue_reply(content=answer)
+    fake_server.queue_error(500)
+
+    async def script(app: ChatApp) -> None:
+        for question in ("q1", "q2", "q3"):
+            await app.send(question)
+        await run_command(app, "/compact")
+
+    app, printed = run_app(fake_server, tmp_path, script, think=False)
+    assert "/compact failed" in flat(printed)
+    assert [m.content for m in app.conversation.messages][:2] == ["q1", "A1."]

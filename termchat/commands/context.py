@@ -33,10 +33,10 @@ async def cmd_context(app: ChatApp, args: str) -> None:
         messages.insert(0, Message(role="system", content=conv.system))
     if guard.drop_reasoning:
         messages = contextwin.without_old_reasoning(messages)
-    nxt = contextwin.estimate(contextwin.request_tokens(messages), guard.last)
+    nxt = guard.size(messages)
     rows.append(("next request", f"~{nxt:,} tokens before your message"))
     old = contextwin.old_reasoning_tokens(messages)
-    if old:
+    if old and guard.ollama():
         rows.append(("of which old reasoning", f"~{old:,} (/context drop-reasoning)"))
     if not rows:
         app.renderer.notice("Nothing is known of the context window yet.")
