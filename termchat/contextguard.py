@@ -57,7 +57,7 @@ class ContextGuard:
     def used(self) -> tuple[int, bool] | None:
         """Tokens of the window in use: the last request and its reply as the server counted
         them (False), or our estimate after the history changed (True); None when unknown."""
-        if self.estimated is not None:
+        if self.estimated is not None and self.app.conversation.messages:
             return self.estimated, True
         messages = self.app.conversation.messages
         # From the end, by index: a resumed history reads its earlier part only when needed.
@@ -123,6 +123,8 @@ class ContextGuard:
     async def before_send(self, request: ChatRequest) -> ChatRequest | None:
         """The request to send, after asking when it will not fit; None when the user chose
         not to send it now."""
+        if self.last is None:  # a resumed conversation: its last reply was measured
+            self.last = contextwin.from_history(request.messages)
         if self.drop_reasoning:
             request.messages = contextwin.without_old_reasoning(request.messages)
         while True:

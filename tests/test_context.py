@@ -19,6 +19,7 @@ from termchat.backends.openai import OpenAIBackend
 from termchat.commands import run_command
 from termchat.compaction import SUMMARY_REQUEST
 from termchat.config import Config
+from termchat.contextwin import Window
 from termchat.frontend import PlainFrontend
 from termchat.render import Renderer
 from termchat.session import session_for
@@ -311,3 +312,24 @@ def test_compact_stopped_or_failed_changes_nothing(fake_server: FakeServer, tmp_
     app, printed = run_app(fake_server, tmp_path, script, think=False)
     assert "/compact failed" in flat(printed)
     assert [m.content for m in app.conversation.messages][:2] == ["q1", "A1."]
+
+
+def test_resumed_conversation_keeps_its_figures(fake_server: FakeServer, tmp_path: Path) -> None:
+    async def first(app: ChatApp) -> None:
+        await app.send(f"one {WORDS}")
+
+    app, _ = run_app(fake_server, tmp_path, first, think=False, options={"num_ctx": 512})
+    session_id = app.conversation.session_id
+    used = app.context.used()
+    assert session_id is not None and used is not None
+    user = Chooser("s")
+
+    async def second(app: ChatApp) -> None:
+        await run_command(app, f"/resume {session_id}")
+        assert app.context.used() == used  # the toolbar's figure, read back from the store
+        await app.send(f"two {WORDS}")
+
+    app, printed = run_app(fake_server, tmp_path, second, frontend=user, think=False)
+    assert [q for q, _ in user.asked] == ["It will not fit:"]
+    assert app.context.window() == Window(512, "num_ctx")  # the saved option
+    assert DROPPED in flat(printed)

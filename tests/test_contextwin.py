@@ -146,6 +146,7 @@ def test_suggested_num_ctx() -> None:
         "Requested tokens (5000) exceed context window of 4096",
         "the request exceeds the available context size, try increasing it",
         "This model's maximum context length is 4096 tokens.",
+        "the input length exceeds the context length",  # Ollama with truncate: false
     ],
 )
 def test_is_context_error(text: str) -> None:
