@@ -60,14 +60,14 @@ COMMANDS = (
     Command(
         "context",
         "/context [drop-reasoning|keep-reasoning]",
-        "Context window: size, use, next request; leave old reasoning out or not",
+        "The context window: size, use; old reasoning in or out",
         cmd_context,
         completions=("drop-reasoning", "keep-reasoning"),
     ),
     Command(
         "compact",
         "/compact [N]",
-        f"Summarise all but the last N turns (default {KEEP_TURNS}) into one; originals kept",
+        "Summarise the older turns into one (the originals are kept)",
         cmd_compact,
     ),
 )
