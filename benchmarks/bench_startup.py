@@ -1,10 +1,14 @@
-"""Start-up: `--version` against a bare Python, `--help`, and the REPL's prompt with its toolbar.
+"""Start-up: `--version` against a bare Python, `--help`, `-p hi` and the REPL's prompt, each
+beside the least a client built on the same libraries can do.
 
 Each command runs several times after one warm-up run (bytecode compiled, files cached) and the
 median wall time counts, as hyperfine would report it. The REPL runs in a 100x40 pty and is
 timed from spawn until the toolbar (which prompt_toolkit draws once it knows the terminal)
 shows; once against the fake server and once against a server that accepts connections and
 never answers, which shows that fetching the model's capabilities does not delay the prompt.
+Beside it, interleaved run by run, the floor: a bare prompt_toolkit prompt with a toolbar
+(clients.py `prompt`). `-p hi` is measured the same way against the one-process floor client
+(clients.py `floor`: one request, the answer rendered once with rich).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import tempfile
 import time
 
 import ptyrun
-from common import PYTHON, TERMCHAT, Log, Row, median, spread
+from common import CLIENTS, PYTHON, TERMCHAT, Log, Row, median, spread
 from server import StandIn
 
 TOOLBAR = b"thinking:"
@@ -40,34 +44,45 @@ def wall_times(argv: list[str], runs: int) -> list[float]:
     return times
 
 
-def oneshot_cpu(url: str, runs: int) -> list[float]:
-    """CPU seconds of `termchat -p hi` in a pty, start to exit (a short answer)."""
-    times = []
+def oneshot_cpu(url: str, runs: int) -> tuple[list[float], list[float]]:
+    """CPU seconds of `termchat -p hi` and of the floor client, in a pty, start to exit."""
+    times: tuple[list[float], list[float]] = ([], [])
     with tempfile.TemporaryDirectory(prefix="termchat-bench-") as home:
         for index in range(runs + 1):
-            argv = [TERMCHAT, "-m", "qwen3", "--no-think", "-p", "hi", "--host", url]
-            run = ptyrun.run(argv, timeout=30, env={"TERMCHAT_HOME": home})
-            if run.status != 0:
-                raise RuntimeError(f"termchat -p failed ({run.status}): {run.output[-300:]!r}")
-            if index:
-                times.append(run.cpu)
+            termchat = [TERMCHAT, "-m", "qwen3", "--no-think", "-p", "hi", "--host", url]
+            floor = [PYTHON, CLIENTS, "floor", url, "hi"]
+            for argv, kept in zip((termchat, floor), times, strict=True):
+                run = ptyrun.run(argv, timeout=30, env={"TERMCHAT_HOME": home})
+                if run.status != 0:
+                    raise RuntimeError(f"{argv[0]} failed ({run.status}): {run.output[-300:]!r}")
+                if index:
+                    kept.append(run.cpu)
     return times
 
 
-def prompt_times(url: str, runs: int) -> list[float]:
-    """Seconds from spawning the REPL until its toolbar is on the terminal."""
-    times = []
+def _prompt_time(argv: list[str], home: str) -> float:
+    with ptyrun.PtyProcess(argv, env={"TERMCHAT_HOME": home}) as process:
+        seen = process.wait_for(TOOLBAR, timeout=10)
+        process.send("\x04")  # Ctrl-D: leave
+        process.finish(timeout=5)
+    if seen is None:
+        raise RuntimeError(f"{argv[0]}: the prompt's toolbar never showed")
+    return seen - process.started
+
+
+def prompt_times(url: str, runs: int, floor: bool = False) -> tuple[list[float], list[float]]:
+    """Seconds from spawning the REPL until its toolbar is on the terminal; with `floor`, the
+    bare prompt_toolkit prompt's, run by run in between."""
+    times: tuple[list[float], list[float]] = ([], [])
     with tempfile.TemporaryDirectory(prefix="termchat-bench-") as home:
         for index in range(runs + 1):
-            argv = [TERMCHAT, "-m", "qwen3", "--host", url]
-            with ptyrun.PtyProcess(argv, env={"TERMCHAT_HOME": home}) as process:
-                seen = process.wait_for(TOOLBAR, timeout=10)
-                process.send("\x04")  # Ctrl-D: leave
-                process.finish(timeout=5)
-            if seen is None:
-                raise RuntimeError("the REPL's toolbar never showed")
-            if index:
-                times.append(seen - process.started)
+            argvs = [[TERMCHAT, "-m", "qwen3", "--host", url]]
+            if floor:
+                argvs.append([PYTHON, CLIENTS, "prompt", url, ""])
+            for argv, kept in zip(argvs, times, strict=False):
+                took = _prompt_time(argv, home)
+                if index:
+                    kept.append(took)
     return times
 
 
@@ -91,11 +106,11 @@ def run(quick: bool, say: Log) -> list[Row]:
     version = wall_times([TERMCHAT, "--version"], runs)
     help_ = wall_times([TERMCHAT, "--help"], runs)
     with StandIn() as server:
-        prompt = prompt_times(server.url, repl_runs)
-        oneshot = oneshot_cpu(server.url, repl_runs)
+        prompt, prompt_floor = prompt_times(server.url, repl_runs, floor=True)
+        oneshot, oneshot_floor = oneshot_cpu(server.url, repl_runs)
     silent = SilentServer()
     try:
-        hung = prompt_times(silent.url, repl_runs)
+        hung, _ = prompt_times(silent.url, repl_runs)
     finally:
         silent.close()
     ratio = median(version) / median(bare)
@@ -120,14 +135,17 @@ def run(quick: bool, say: Log) -> list[Row]:
             f"{median(oneshot):.2f} s",
             "≤ 0.2 s",
             median(oneshot) <= 0.2,
-            "user + system, start to exit; " + spread(oneshot),
+            f"{median(oneshot) / median(oneshot_floor):.2f} × the floor client "
+            f"({median(oneshot_floor):.2f} s: one request, rendered once); user + system, "
+            "start to exit; " + spread(oneshot),
         ),
         Row(
             "REPL prompt + toolbar ready",
             f"{median(prompt) * ms:.0f} ms",
             "≤ 150 ms",
             median(prompt) <= 0.15,
-            spread(prompt, "ms", ms),
+            f"{median(prompt) / median(prompt_floor):.2f} × a bare prompt_toolkit prompt with a "
+            f"toolbar ({median(prompt_floor) * ms:.0f} ms); " + spread(prompt, "ms", ms),
         ),
         Row(
             "REPL prompt ready, server never answers",

@@ -13,7 +13,10 @@ when shown). MODE one of:
 - naive: `Live(Markdown(text))`, as most rich-based chat clients do: a new Markdown of the
   whole answer on every piece (parsed again each time), the whole of it rendered again on
   every refresh of Live (4 a second; `vertical_overflow="visible"` so long answers scroll).
-  Quadratic: the longer the answer, the more each piece costs.
+  Quadratic: the longer the answer, the more each piece costs;
+- prompt: no request at all — the least a prompt_toolkit REPL does before it can be typed in:
+  a prompt with a one-line bottom toolbar (it reads `thinking:` like termchat's), on asyncio,
+  until Ctrl-D. The floor of "REPL ready".
 
 Each reads Ollama's NDJSON with the standard library only, so the yardsticks carry no client
 cost beyond reading the socket and parsing JSON.
@@ -21,6 +24,7 @@ cost beyond reading the socket and parsing JSON.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import sys
@@ -121,11 +125,26 @@ def naive(url: str, prompt: str, think: str) -> None:
                     live.update(Markdown(text))
 
 
+def prompt_only(url: str, prompt: str, think: str) -> None:
+    """A prompt with a bottom toolbar, until Ctrl-D (no server, no rich)."""
+    import asyncio
+
+    from prompt_toolkit import PromptSession
+
+    async def ask() -> None:
+        session: PromptSession[str] = PromptSession(bottom_toolbar=" qwen3 │ thinking: auto")
+        with contextlib.suppress(EOFError):  # Ctrl-D
+            await session.prompt_async("> ")
+
+    asyncio.run(ask())
+
+
 def main() -> int:
     """Command line entry."""
     mode, url, prompt = sys.argv[1:4]
     think = sys.argv[4] if len(sys.argv) > 4 else "off"
-    {"floor": floor, "raw": raw, "once": once, "naive": naive}[mode](url, prompt, think)
+    modes = {"floor": floor, "raw": raw, "once": once, "naive": naive, "prompt": prompt_only}
+    modes[mode](url, prompt, think)
     return 0
 
 

@@ -69,7 +69,12 @@ def run_chat(config: Config, options: ChatOptions) -> int:
             sys.stderr.write(stderr_line(str(exc)))
             return exc.exit_code
     try:
-        return asyncio.run(_main(config, options, interactive, question))
+        if not interactive:
+            return asyncio.run(_main(config, options, interactive, question))
+        from termchat.repl.typeahead import held_keys  # termios only: no prompt_toolkit yet
+
+        with held_keys(sys.stdin.fileno()):
+            return asyncio.run(_main(config, options, interactive, question))
     except KeyboardInterrupt:
         return 130
 

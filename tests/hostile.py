@@ -133,6 +133,13 @@ def _own_sgr(numbers: list[str]) -> bool:
     return True
 
 
+def _lone_c0(text: str, index: int) -> bool:
+    """No other C0 control beside text[index]: the corpus's backspace travels with its
+    neighbours (`\x07\x08\x0b`), which are reported on their own if they leak."""
+    around = text[max(0, index - 1) : index] + text[index + 1 : index + 2]
+    return not any(ord(char) < 0x20 and char not in "\r\n\x1b" for char in around)
+
+
 def foreign_sequences(raw: bytes) -> Counter[str]:
     """Every escape sequence, C1 or stray C0 control and bidi control in `raw` (a terminal's
     input) that termchat does not write itself, counted by its text (repr'd)."""
@@ -143,6 +150,8 @@ def foreign_sequences(raw: bytes) -> Counter[str]:
             match.group("params"), match.group("inter"), match.group("final")
         ):
             continue
+        if match.group() == "\b" and _lone_c0(text, match.start()):
+            continue  # prompt_toolkit's cursor_backward(1) writes a backspace, not `ESC[D`
         found[repr(match.group())] += 1
     return found
 

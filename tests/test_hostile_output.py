@@ -14,6 +14,7 @@ import asyncio
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -329,8 +330,9 @@ def test_hostile_sessions(fake_server: FakeServer, tmp_path: Path) -> None:
     term = Terminal(["--host", fake_server.url, "-r", sid], home=home)
     try:
         term.wait_for("❯")
+        shown = term.transcript().count(sid + ")")  # the resume banner names it too
         term.line("/title")
-        term.wait_for(sid + ")")
+        term.wait_for(lambda: term.transcript().count(sid + ")") > shown)
         term.line("/new")
         term.wait_for("❯ ")
         term.line("/resume")
@@ -421,3 +423,10 @@ def test_approval_prompt_shows_the_tool_name_exactly() -> None:
     answer = asyncio.run(ask())
     assert answer is not None and answer.kind == "once"
     assert "Run run<U+200B>shell<U+202E>?" in out.getvalue()
+
+
+def test_foreign_sequences_tell_prompt_toolkits_backspace_from_a_leaked_one() -> None:
+    assert foreign_sequences(b"\x1b[0mab\x08c") == Counter()  # cursor one left, as pt writes it
+    assert foreign_sequences(b"ab\x07\x08\x0bc") == Counter(
+        {"'\\x07'": 1, "'\\x08'": 1, "'\\x0b'": 1}
+    )

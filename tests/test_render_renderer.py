@@ -194,3 +194,11 @@ def test_renderer_console_interprets_no_markup() -> None:
     r = renderer()
     r.console.print("[bold]x[/bold]")  # a stray str is printed as is, never as markup
     assert text(r) == "[bold]x[/bold]"
+
+
+def test_replayed_prompt_uses_the_live_prompts_short_label() -> None:
+    # A resumed conversation shows each question as the prompt showed it when typed: the
+    # model's short name (the full name is in the toolbar and the footers).
+    r = renderer()
+    r.user_message("hello", model="hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M")
+    assert text(r) == "Qwen3-8B ❯ hello"

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from termchat.errors import ToolError
-from termchat.tools.web import fetch_url_tool, html_to_text
+from termchat.tools.htmltext import html_to_text
+from termchat.tools.web import fetch_url_tool
 
 PAGE = b"""<!doctype html><html><head><title>The  Title</title>
 <style>body { color: red }</style><script>alert("x")</script></head>

@@ -16,6 +16,11 @@ def main() -> None:
     """Console-script entry point."""
     from termchat.cli.options import read_args
 
+    # httpx's package imports its own command-line client when click and rich are installed
+    # (they are: typer brings them), which loads click, rich.progress and pygments with every
+    # chat. termchat never runs it; without it httpx defines a stand-in, and saves ~30 ms.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
     args = sys.argv[1:]
     reading = read_args(args)
     if reading.rest:  # help, a subcommand or a mistake: typer's part

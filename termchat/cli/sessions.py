@@ -249,8 +249,35 @@ def export(
 
 
 @sessions.command("import", cls=_Command)
-def import_(path: Annotated[Path, typer.Argument(metavar="PATH", help="A JSON export")]) -> None:
-    """Import a conversation exported as JSON (it gets a new id)."""
+def import_(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="A file (or folder) of conversations")
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="FORMAT",
+            help="termchat, llm, oterm, aichat, ollama or chatgpt (default: read from the file)",
+        ),
+    ] = None,
+) -> None:
+    """Import conversations: a termchat JSON export (it gets a new id), llm's logs.db, oterm's
+    store.db, aichat session YAML, an ollama /save'd model, a ChatGPT conversations.json.
+
+    Importing the same conversations again adds nothing.
+    """
+    from termchat.store.importers import FORMATS, detect
+
+    if source is not None and source not in FORMATS:
+        raise _fail(f"--from must be one of {', '.join(FORMATS)}", 2)
+    try:
+        fmt = source or detect(path)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if fmt != "termchat":
+        _import_history(path, fmt)
+        return
     from termchat.store.export import import_file
 
     try:
@@ -270,6 +297,30 @@ def import_(path: Annotated[Path, typer.Argument(metavar="PATH", help="A JSON ex
     title = _shown(record.title or "untitled")
     noun = "message" if count == 1 else "messages"
     sys.stdout.write(f"Imported “{title}” as {new_id} ({count} {noun}) — termchat -r {new_id}\n")
+
+
+def _import_history(path: Path, fmt: str) -> None:
+    """Another client's conversations: a summary, and each one skipped as unreadable, why.
+    Scripts get the new ids on stdout (the summary goes to stderr)."""
+    from termchat.store.importers import import_history
+
+    with _open_or_create() as store:
+        try:
+            report = import_history(store, path, fmt)
+        except StoreError as exc:
+            raise _fail(str(exc)) from None
+    notes = [f"  skipped {_shown(reason)}" for reason in report.unreadable[:20]]
+    if len(report.unreadable) > 20:
+        notes.append(f"  … and {len(report.unreadable) - 20} more")
+    summary = "\n".join([_shown(report.summary()), *notes]) + "\n"
+    if sys.stdout.isatty():
+        hint = " — termchat sessions list" if report.session_ids else ""
+        sys.stdout.write(summary.replace("\n", hint + "\n", 1))
+    else:
+        sys.stdout.write("".join(f"{new_id}\n" for new_id in report.session_ids))
+        sys.stderr.write(summary)
+    if report.unreadable and not (report.session_ids or report.already or report.empty):
+        raise typer.Exit(1)
 
 
 def _open_or_create() -> Any:

@@ -40,11 +40,22 @@ def _described(command: Command) -> str:
 
 async def cmd_help(app: ChatApp, args: str) -> None:
     # One row per command, keys on their own page: the whole answer fits a 35-row terminal.
+    # Alone, it names every command by group (one row each, so that it fits however many
+    # there are); `/help all` gives each its own row with what it does.
     topic = args.strip().lower().removeprefix("/")
     if not topic:
+        rows = [
+            (heading, "  ".join("/" + command.name for command in members))
+            for heading, members in COMMANDS.groups
+        ]
+        app.renderer.table("Commands", ["", "commands"], rows)
+        app.renderer.notice(
+            "/help NAME: one command · /help all: what each does · /help keys: the keys"
+        )
+        return
+    if topic == "all":
         rows = [("/" + command.name, _described(command)) for command in COMMANDS.commands]
         app.renderer.table("Commands", ["command", "what it does"], rows)
-        app.renderer.notice("/help NAME: how to use one command · /help keys: the keys")
         return
     if topic == "keys":
         app.renderer.table("Keys", ["key", "what it does"], list(KEYS_HELP))
@@ -56,28 +67,34 @@ async def cmd_help(app: ChatApp, args: str) -> None:
 
 
 def _help_topics(app: ChatApp) -> list[str]:
-    return ["keys", *(command.name for command in COMMANDS.commands)]
+    return ["all", "keys", *(command.name for command in COMMANDS.commands)]
 
 
 async def cmd_exit(app: ChatApp, args: str) -> None:
     raise Exit
 
 
+HELP = (
+    Command(
+        "help",
+        "/help [NAME|all|keys]",
+        "Name the commands; how to use one; every command with what it does; the keys",
+        cmd_help,
+        aliases=("?",),
+        completions=_help_topics,
+    ),
+    Command("exit", "/exit", "Leave termchat", cmd_exit, aliases=("bye", "quit", "q")),
+)
+
 COMMANDS = CommandTable(
-    (
-        Command(
-            "help",
-            "/help [NAME|keys]",
-            "Show the commands; one command; the keys",
-            cmd_help,
-            aliases=("?",),
-            completions=_help_topics,
-        ),
-        Command("exit", "/exit", "Leave termchat", cmd_exit, aliases=("bye", "quit", "q")),
-        *chat.COMMANDS,
-        *session.COMMANDS,
-        *context.COMMANDS,
-    )
+    (),
+    groups=(
+        ("conversation", session.CONVERSATION),
+        ("model", chat.COMMANDS),
+        ("context", context.COMMANDS),
+        ("tools", session.TOOLS),
+        ("termchat", HELP),
+    ),
 )
 """Every slash command, in the order /help lists them."""
 

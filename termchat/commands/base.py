@@ -41,11 +41,19 @@ class Command:
         return list(self.completions(app) if callable(self.completions) else self.completions)
 
 
-class CommandTable:
-    """The commands by name and alias."""
+Group = tuple[str, Sequence[Command]]
+"""A heading of /help and the commands under it, in the order /help lists them."""
 
-    def __init__(self, commands: Sequence[Command]) -> None:
-        self.commands = tuple(commands)
+
+class CommandTable:
+    """The commands by name and alias, in groups for /help."""
+
+    def __init__(self, commands: Sequence[Command], groups: Sequence[Group] = ()) -> None:
+        """Commands alone, or `groups` (their commands are added after `commands`)."""
+        self.groups: tuple[tuple[str, tuple[Command, ...]], ...] = tuple(
+            (heading, tuple(members)) for heading, members in groups
+        )
+        self.commands = tuple(commands) + tuple(c for _, members in self.groups for c in members)
         self._by_name: dict[str, Command] = {}
         for command in self.commands:
             for name in (command.name, *command.aliases):

@@ -186,7 +186,7 @@ async def cmd_tools(app: ChatApp, args: str) -> None:
     app.renderer.table("Tools", ["name", "source", "policy", "enabled", "description"], rows)
 
 
-COMMANDS = (
+CONVERSATION = (
     Command("clear", "/clear", "Start the conversation over (same settings)", cmd_clear),
     Command("new", "/new", "Start a new conversation (same settings)", cmd_new),
     Command(
@@ -207,6 +207,9 @@ COMMANDS = (
     Command(
         "incognito", "/incognito", "Stop saving this conversation; again: save it", cmd_incognito
     ),
+)
+
+TOOLS = (
     Command(
         "tools",
         "/tools [enable|disable NAME]",

@@ -22,7 +22,13 @@ from termchat.render.parts import (
     one_line,
     stats_rows,
 )
-from termchat.render.sanitize import escape_for_display, name_text, sanitize, show_hidden
+from termchat.render.sanitize import (
+    escape_for_display,
+    name_text,
+    sanitize,
+    short_name,
+    show_hidden,
+)
 from termchat.render.styles import rich_theme
 from termchat.render.thinking import Ruled, header, stored_summary_line, thinking_lines
 from termchat.render.trim import Trimmed
@@ -157,7 +163,7 @@ class Renderer:
 
     def user_message(self, text: str, model: str | None = None) -> None:
         """A user's message as the prompt showed it (for a resumed conversation)."""
-        prompt = f"{name_text(model)} ❯ " if model else "❯ "
+        prompt = f"{short_name(model)} ❯ " if model else "❯ "
         body = Text(sanitize(text), style="termchat.user")
         self.print(Text.assemble((prompt, "termchat.prompt"), body))
 

@@ -158,3 +158,19 @@ def name_text(text: str) -> str:
     """A name from outside (a model, a file) as one line: sanitized, line breaks as spaces, and
     its invisible characters shown (`<U+200B>`), so that no name passes for another."""
     return show_hidden(" ".join(sanitize(text).split()))
+
+
+_QUANTIZATION = re.compile(r"(?i)i?q\d\w*|b?f\d+|fp\d+|int\d+|mxfp\d+|latest")
+"""Tag parts that name a file format rather than a model (`Q4_K_M`, `bf16`, `latest`)."""
+
+
+def short_name(model: str) -> str:
+    """A model's name without what the user rarely needs to read: the path before its last
+    part, the quantization tag and a `-GGUF` suffix (`hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M` →
+    `Qwen3-8B`, `qwen3:latest` → `qwen3`; `qwen3:8b` stays), sanitized, its invisible
+    characters shown (`<U+200B>`)."""
+    name = name_text(model).rsplit("/", 1)[-1]
+    base, colon, tag = name.partition(":")
+    kept = [part for part in tag.split("-") if part and not _QUANTIZATION.fullmatch(part)]
+    base = re.sub(r"(?i)[-._]gguf$", "", base) or base
+    return base + (":" + "-".join(kept) if colon and kept else "")

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from termchat.render.sanitize import name_text
+from termchat.render.sanitize import name_text, short_name
 from termchat.repl.cells import cells, clip, one_line
 
-_QUANTIZATION = re.compile(r"(?i)i?q\d\w*|b?f\d+|fp\d+|int\d+|mxfp\d+|latest")
-"""Tag parts that name a file format rather than a model (`Q4_K_M`, `bf16`, `latest`)."""
-
 Fragments = list[tuple[str, str]]
-
-
-def short_name(model: str) -> str:
-    """A model's name without what the user rarely needs to read: the path before its last
-    part, the quantization tag and a `-GGUF` suffix (`hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M` →
-    `Qwen3-8B`, `qwen3:latest` → `qwen3`; `qwen3:8b` stays), sanitized, its invisible
-    characters shown (`<U+200B>`)."""
-    name = name_text(model).rsplit("/", 1)[-1]
-    base, colon, tag = name.partition(":")
-    kept = [part for part in tag.split("-") if part and not _QUANTIZATION.fullmatch(part)]
-    base = re.sub(r"(?i)[-._]gguf$", "", base) or base
-    return base + (":" + "-".join(kept) if colon and kept else "")
 
 
 def prompt_label(model: str | None, columns: int) -> str:

@@ -351,11 +351,17 @@ class MessageHistory:
             )
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (time.time(), sid))
 
-    def import_session(self, session: SessionRecord, rows: Sequence[StoredMessage]) -> str:
+    def import_session(
+        self,
+        session: SessionRecord,
+        rows: Sequence[StoredMessage],
+        origin: tuple[str, str] | None = None,
+    ) -> str:
         """Store a whole session (e.g. from an export) under a new id in one transaction.
 
         `session.id` and each `row_id` are ignored; everything else, timestamps included, is
-        kept. Returns the new id.
+        kept. Returns the new id. With `origin` (source, id there), a conversation imported
+        from there before is not stored again: the result is "" then.
 
         Raises:
             StoreError: the rows do not form a valid history (see `check_tree`).
@@ -365,6 +371,10 @@ class MessageHistory:
         users = (r.message.content for r in ordered if r.active and r.message.role == "user")
         auto_title = _default_title(next(users, "")) or None
         with self._write() as conn:
+            if origin is not None:
+                seen = "SELECT 1 FROM imports WHERE source = ? AND source_id = ?"
+                if conn.execute(seen, origin).fetchone() is not None:
+                    return ""
             sid = self._new_id(conn, session.created_at)
             conn.execute(
                 "INSERT INTO sessions (id, title, auto_title, model, system, options, think, "
@@ -387,6 +397,12 @@ class MessageHistory:
                 values = (sid, row.seq, row.gen, parent, int(row.active), row.created_at, 0)
                 cursor = conn.execute(INSERT_MESSAGE, (*values, *message_values(row.message)))
                 ids[(row.seq, row.gen)] = int(cursor.lastrowid or 0)
+            if origin is not None:
+                conn.execute(
+                    "INSERT INTO imports (source, source_id, session_id, imported_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (*origin, sid, time.time()),
+                )
         return sid
 
 

@@ -117,6 +117,17 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 4 -> 5: what kind of conversation it is: "chat" (the REPL) or "oneshot" (-p, a pipe), so
     # that --continue and the picker can prefer chats.
     ("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'",),
+    # 5 -> 6: where an imported conversation came from (a source and its own id there), so
+    # that importing the same file again adds nothing. Deleting the conversation forgets it.
+    (
+        """CREATE TABLE IF NOT EXISTS imports (
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            imported_at REAL NOT NULL,
+            PRIMARY KEY (source, source_id))""",
+        "CREATE INDEX IF NOT EXISTS imports_session ON imports(session_id)",
+    ),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from termchat.errors import ToolError
 from termchat.tools.confined import open_under
@@ -159,6 +158,8 @@ def current_time(timezone: str | None = None) -> str:
         timezone: An IANA time zone such as "Europe/Paris" or "UTC"; the local zone if omitted.
     """
     if timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a zone is asked for
+
         try:
             now = datetime.now(ZoneInfo(timezone))
         except (ZoneInfoNotFoundError, ValueError, OSError):

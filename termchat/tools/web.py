@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
-import urllib.request
 from collections.abc import AsyncIterator, Sequence
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
@@ -35,60 +32,6 @@ _TEXT_TYPES = {
     "application/toml",
 }
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
-_SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
-_BLOCK = {
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-    "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
-}  # fmt: skip
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the visible text of an HTML page, one block element per line."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag in _SKIP:
-            self._skip += 1
-        elif tag in _BLOCK:
-            self.parts.append("\n- " if tag == "li" else "\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in _SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title.append(data)
-        elif not self._skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-    def text(self) -> str:
-        lines = [line.strip() for line in "".join(self.parts).splitlines()]
-        text = "\n".join(lines)
-        return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def html_to_text(html: str) -> str:
-    """The readable text of an HTML document, with its title as the first line."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    title = " ".join("".join(parser.title).split())
-    body = parser.text()
-    return f"{title}\n\n{body}" if title else body
 
 
 def _is_text(mime: str, head: bytes) -> bool:
@@ -145,6 +88,8 @@ def fetch_url_tool(
         if mime in _HTML_TYPES or (
             not mime and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
         ):
+            from termchat.tools.htmltext import html_to_text  # only when a page is HTML
+
             text = html_to_text(text)
         if len(text) > max_chars:
             text = text[:max_chars] + f"\n[truncated: showing the first {max_chars} characters]"
@@ -159,6 +104,8 @@ def _env_proxy(target: Target) -> str | None:
     """The proxy the environment names for this hop (never for loopback), or None."""
     if any(address_kind(a) == "loopback" for a in target.addresses):
         return None
+    import urllib.request  # http.client and email with it: only when a tool fetches
+
     proxies = urllib.request.getproxies_environment()
     if not proxies or urllib.request.proxy_bypass(target.host):
         return None
