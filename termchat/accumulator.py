@@ -125,6 +125,7 @@ class Reply:
         self.content_tokens = 0
         self._undecided = 0  # content pieces before the splitter knew: whitespace, `<thi`…
         self._splitter = ThinkSplitter()
+        self._clock: list[float | None] = [None, None, None, None]  # sent, first, answer, last
 
     # --- reading -------------------------------------------------------------------------
 
@@ -196,6 +197,32 @@ class Reply:
             self._flush()
             self.error = event.message
 
+    def mark(self, now: float) -> None:
+        """Note the time (seconds, any monotonic clock): first when the request is sent, then
+        after each event fed; `figures` turns the marks into the split timing of `Stats`."""
+        clock = self._clock
+        if clock[0] is None:
+            clock[0] = now
+            return
+        if clock[1] is None and (self.thinking_tokens or self.content_tokens):
+            clock[1] = now
+        if clock[2] is None and self.content_tokens:
+            clock[2] = now
+        clock[3] = now
+
+    def _split_timing(self, stats: Stats) -> Stats:
+        sent, first, answer, last = self._clock
+        if sent is None or first is None or last is None:
+            return stats
+        return replace(
+            stats,
+            first_token=int((first - sent) * 1e9),
+            thinking_duration=(
+                int(((answer or last) - first) * 1e9) if self.thinking_tokens else None
+            ),
+            answer_duration=int((last - answer) * 1e9) if answer is not None else None,
+        )
+
     def feed_all(self, events: list[Event]) -> Reply:
         """Apply several events; returns self for chaining in tests."""
         for event in events:
@@ -234,11 +261,12 @@ class Reply:
         total = self.thinking_tokens + self.content_tokens + self._undecided
         if self.stats is None and not total:
             return None
-        return replace(
+        counted = replace(
             self.stats or Stats(),
             counted_tokens=total or None,
             counted_thinking=self.thinking_tokens or None,
         )
+        return self._split_timing(counted)
 
     def to_message(self) -> Message:
         """The ONE assistant message this reply becomes in the history."""

@@ -18,6 +18,7 @@ from termchat.attachments import Attachment
 from termchat.backends.base import Backend, ModelInfo
 from termchat.checkpoint import Checkpoints
 from termchat.config import Config, format_think
+from termchat.contextguard import ContextGuard
 from termchat.conversation import Conversation
 from termchat.errors import (
     CapabilityError,
@@ -85,6 +86,7 @@ class ChatApp:
             self.preset = read_presets(config.presets).get(config.preset)
         self.pending: list[Attachment] = []
         """Files attached by /image and /file, sent with the next message."""
+        self.context = ContextGuard(self)
 
     # --- model info ------------------------------------------------------------------------
 
@@ -103,6 +105,7 @@ class ChatApp:
     def set_model(self, name: str, info: ModelInfo | None) -> None:
         """Switch to another model (its info, if known, fetched by the caller)."""
         self._lookup.switch(name, info)
+        self.context.changed(model=True)
         self.frontend.changed()
 
     async def model_info(self) -> ModelInfo | None:
@@ -309,7 +312,11 @@ class ChatApp:
             self._tools_notice_for = conv.model
             self.renderer.notice(f"{conv.model} does not support tools; none are offered.")
         if plan is None:
-            request, reply = conv.request(tools), Reply(model=conv.model)
+            guarded = await self.context.before_send(conv.request(tools))
+            if guarded is None:
+                self._kept_hint()
+                return None
+            request, reply = guarded, Reply(model=conv.model)
         else:
             request, reply = plan.request, plan.seeded(conv.model)
             self.session.reopen_reply()  # it streams on in its own place (and row)
@@ -368,11 +375,14 @@ class ChatApp:
             live.stop()
             self._live = None
             self.renderer.error(error)
+            await self.context.after_reply(request.messages, None, error)
             self._kept_hint()
             return None
         if error is not None and reply.error is None:
             reply.error = error
         kept = self._end_and_keep(live, reply)
+        if kept is not None:
+            await self.context.after_reply(request.messages, kept, None)
         if kept is None:
             self._kept_hint()
         elif reply.error is not None and self.interactive:

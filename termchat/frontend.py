@@ -102,6 +102,13 @@ class Frontend(Protocol):
         """The text edited by the user (/edit); None when cancelled or impossible."""
         ...
 
+    async def choose(
+        self, question: str, choices: Sequence[tuple[str, str]], *, unattended: str
+    ) -> str | None:
+        """One of `choices` (key letter, what it does) picked by the user; None when the user
+        declined (Enter, Ctrl-C). `unattended` is the key taken when no one can be asked."""
+        ...
+
     async def pick_session(self, session: ChatSession) -> str | None:
         """A saved conversation's id picked by the user (/resume); None when cancelled."""
         ...
@@ -144,6 +151,12 @@ class PlainFrontend:
     async def edit(self, text: str) -> str | None:
         """No editor without a terminal."""
         return None
+
+    async def choose(
+        self, question: str, choices: Sequence[tuple[str, str]], *, unattended: str
+    ) -> str | None:
+        """No one to ask: the unattended choice."""
+        return unattended
 
     async def pick_session(self, session: ChatSession) -> str | None:
         """No picker without a terminal."""

@@ -84,6 +84,11 @@ class Stats:
     counted_thinking: int | None = None
     profile: str | None = None  # the profile whose server answered (see termchat.profiles)
     host: str | None = None  # that server's address, when a profile is in use
+    # termchat's own clock (nanoseconds): request sent → first piece, first reasoning piece →
+    # first answer piece, first answer piece → end. No server splits its time this way.
+    first_token: int | None = None
+    thinking_duration: int | None = None
+    answer_duration: int | None = None
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -146,6 +151,9 @@ class Stats:
             counted_thinking=num("counted_thinking"),
             profile=text("profile"),
             host=text("host"),
+            first_token=num("first_token"),
+            thinking_duration=num("thinking_duration"),
+            answer_duration=num("answer_duration"),
         )
 
 

@@ -356,6 +356,14 @@ class ChatSession:
         except StoreError as exc:
             self._failed(exc)
 
+    def replace_history(self, messages: list[Message]) -> None:
+        """Make `messages` the whole history (/compact); the stored messages it replaces stay
+        in the database, inactive (an alternative of the first message)."""
+        self._read_earlier()
+        self.drop_from(0)
+        for message in messages:
+            self.add(message)
+
     def undo(self) -> Message | None:
         """Drop the last exchange (from the last user message on); returns that message."""
         index = self.conversation.last_user_index()

@@ -37,11 +37,13 @@ async def stream_reply(
 
     async def pump() -> bool:
         nonlocal heard
+        reply.mark(time.monotonic())
         try:
             async for event in events:
                 reply.feed(event)
                 live.update(reply)
                 heard = time.monotonic()
+                reply.mark(heard)
         finally:
             await events.aclose()
         return True

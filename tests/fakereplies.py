@@ -57,6 +57,9 @@ class Script:
         headers: Extra response headers (a redirect's `Location`, ...); a 3xx status with
             them is sent as it is.
         newline: OpenAI only: the line ending of the SSE stream ("\r" or "\r\n" instead of "\n").
+        auto_prompt: The server puts its own count of the request's prompt on the final chunk
+            (`prompt_eval_count`, OpenAI `prompt_tokens`), after dropping the oldest messages
+            that do not fit the context, as Ollama does.
     """
 
     chunks: list[dict[str, Any]] = field(default_factory=list)
@@ -84,6 +87,7 @@ class Script:
     gzip_bomb: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     newline: str = "\n"
+    auto_prompt: bool = False
 
     def raw_answer(self) -> bool:
         """Whether this is an answer sent as it is (not a chat stream nor a plain error)."""
@@ -194,7 +198,34 @@ def reply(
     chunks.append(final)
     if tps and "delay" not in stream:
         stream["delay"] = 1.0 / tps
+    stream.setdefault("auto_prompt", stats == AUTO)
     return Script(chunks=chunks, decorate=True, **stream)
+
+
+def prompt_count(messages: list[Any], context: int) -> int:
+    """The prompt tokens of a request as the fake counts them (four characters a token, four
+    per message; reasoning only after the last question, as chat templates do), after
+    dropping the oldest messages that do not fit `context`, keeping system messages and the
+    last one, as Ollama does silently."""
+    rows = [m for m in messages if isinstance(m, dict)]
+    last_user = max((i for i, m in enumerate(rows) if m.get("role") == "user"), default=0)
+
+    def size(index: int) -> int:
+        message = rows[index]
+        text = message.get("content")
+        total = 4 + (len(text) + 3) // 4 if isinstance(text, str) else 4
+        thinking = message.get("thinking")
+        if index > last_user and isinstance(thinking, str):
+            total += (len(thinking) + 3) // 4
+        return total
+
+    kept = list(range(len(rows)))
+    while sum(size(i) for i in kept) > context and len(kept) > 1:
+        oldest = next((i for i in kept[:-1] if rows[i].get("role") != "system"), None)
+        if oldest is None:
+            break
+        kept.remove(oldest)
+    return sum(size(i) for i in kept)
 
 
 def default_reply(text: str, thinks: bool) -> Script:

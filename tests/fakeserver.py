@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -53,6 +54,7 @@ from fakereplies import (
     echo_content,
     long_markdown,
     ndjson_plan,
+    prompt_count,
     reply,
     sse_plan,
     tokens,
@@ -138,6 +140,7 @@ class _State:
     loaded: dict[str, float] = field(default_factory=dict)
     serial: int = 0
     overrides: dict[str, deque[Script]] = field(default_factory=dict)
+    contexts: dict[str, int] = field(default_factory=dict)
 
 
 class FakeServer:
@@ -388,9 +391,16 @@ class FakeServer:
     def _wait_release(self, timeout: float) -> bool:
         return self._release.acquire(timeout=timeout)
 
-    def _loaded(self, model: FakeModel) -> None:
+    def _loaded(self, model: FakeModel, context: int) -> None:
         with self._lock:
             self._state.loaded[model.name] = time.time()
+            self._state.contexts[model.name] = context
+
+    def loaded_context(self, model: FakeModel) -> int:
+        """The context a loaded model runs with: the last request's num_ctx, else Ollama's
+        default of 4096 (at most the model's own)."""
+        with self._lock:
+            return self._state.contexts.get(model.name, min(model.context_length, 4096))
 
     def _loaded_models(self) -> list[FakeModel]:
         with self._lock:
@@ -661,7 +671,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "details": m.details(),
                 "expires_at": expires,
                 "size_vram": m.size,
-                "context_length": min(m.context_length, 4096),
+                "context_length": self.server.fake.loaded_context(m),
             }
             for m in self.server.fake._loaded_models()
         ]
@@ -773,9 +783,16 @@ class _Handler(BaseHTTPRequestHandler):
         refused = _refused_fields(body, fake.vllm_fields) if openai else None
         if refused is not None:
             return self._fail(path, 400, refused)
-        fake._loaded(model)
+        options = body.get("options")
+        num_ctx = options.get("num_ctx") if isinstance(options, dict) else None
+        context = num_ctx if isinstance(num_ctx, int) and num_ctx > 0 else None
+        fake._loaded(model, context or min(model.context_length, 4096))
 
         script = fake._next_script() or self._default_script(body, thinks and think is not False)
+        if script.auto_prompt and script.chunks and script.chunks[-1].get("done") is True:
+            count = prompt_count(body.get("messages") or [], fake.loaded_context(model))
+            final = {**script.chunks[-1], "prompt_eval_count": count}
+            script = dataclasses.replace(script, chunks=[*script.chunks[:-1], final])
         if script.raw_answer():
             return self._raw_answer(script)
         if script.status >= 400:

@@ -156,8 +156,11 @@ def test_models_shows_every_column_and_which_model_is_loaded(
 ) -> None:
     fake_server.add_model("tiny", ["completion"], family="tinyllama", size=638_000_000)
 
+    before: list[int] = []
+
     async def script(app: ChatApp) -> None:
         await app.send("hello")  # loads qwen3
+        before.append(len(fake_server.requests))  # (the context window asked /api/ps too)
         await run_command(app, "/models")
 
     printed = in_app(fake_server, tmp_path, script)
@@ -192,7 +195,7 @@ def test_models_shows_every_column_and_which_model_is_loaded(
     ]
     assert rows["tiny:latest"][1:3] == ["638 MB", "tinyllama"]
     assert "phi4-mini:latest" not in rows  # not pulled
-    assert [r.path for r in fake_server.requests].count("/api/ps") == 1
+    assert [r.path for r in fake_server.requests[before[0] :]].count("/api/ps") == 1
 
 
 def test_models_asks_each_model_its_capabilities_when_the_list_lacks_them(

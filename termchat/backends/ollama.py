@@ -176,6 +176,16 @@ def _capabilities(value: Any) -> frozenset[str] | None:
     return frozenset(c for c in names if c)
 
 
+def loaded_context(data: dict[str, Any], model: str) -> int | None:
+    """Read an /api/ps reply: the context `model` is loaded with, None when it is not loaded
+    (a name without a tag is the `latest` one)."""
+    wanted = model if ":" in model.rsplit("/", 1)[-1] else model + ":latest"
+    for running in running_models(data):
+        if running.name == wanted:
+            return running.context_length
+    return None
+
+
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -256,6 +266,10 @@ class OllamaBackend:
     async def show(self, model: str) -> ModelInfo:
         """Capabilities, context length and details of `model` (POST /api/show)."""
         return model_info(model, await self._json("POST", "/api/show", {"model": model}))
+
+    async def loaded_context(self, model: str) -> int | None:
+        """The context the server loaded `model` with (GET /api/ps); None when not loaded."""
+        return loaded_context(await self._json("GET", "/api/ps"), model)
 
     async def list_models(self) -> list[ModelSummary]:
         """The installed models (GET /api/tags)."""

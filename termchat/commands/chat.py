@@ -139,6 +139,8 @@ async def cmd_set(app: ChatApp, args: str) -> None:
     key, value = parts[0], parts[1]
     conv.options[key] = parse_option(key, value)
     app.session.change_settings(options=dict(conv.options))
+    if key == "num_ctx":
+        app.context.changed()
     app.renderer.notice(f"{key} = {option_text(conv.options[key])}")
 
 
@@ -150,6 +152,8 @@ async def cmd_unset(app: ChatApp, args: str) -> None:
         raise CommandError(f"Option {args!r} is not set.")
     del conv.options[args]
     app.session.change_settings(options=dict(conv.options))
+    if args == "num_ctx":
+        app.context.changed()
     app.renderer.notice(f"{args} unset")
 
 
@@ -170,6 +174,8 @@ async def cmd_info(app: ChatApp, args: str) -> None:
         ):
             if value:
                 rows.append((label, value))
+    await app.context.refresh()
+    rows.extend(app.context.describe())
     rows.append(("thinking", format_think(conv.think)))
     rows.extend((key, option_text(value)) for key, value in sorted(conv.options.items()))
     app.renderer.table("Model", ["", ""], rows)
@@ -193,6 +199,9 @@ async def cmd_stats(app: ChatApp, args: str) -> None:
         app.renderer.notice("No finished reply yet.")
         return
     app.renderer.stats_table(reply.model or app.conversation.model, reply.stats)
+    context = app.context.describe()
+    if context:
+        app.renderer.notice(" · ".join(f"{label}: {value}" for label, value in context))
 
 
 COMMANDS = (

@@ -31,6 +31,9 @@ STYLE = Style.from_dict(
         "bottom-toolbar.key": "bold ansicyan",
         "bottom-toolbar.problem": "bold #ffaf5f",
         "bottom-toolbar.warning": "bold #ffaf5f",
+        "bottom-toolbar.context": "",
+        "bottom-toolbar.context.warn": "bold #ffaf5f",
+        "bottom-toolbar.context.full": "bold #ff5f5f",
         "picker.chosen": "reverse",
         "picker.hint": "#8a8a8a",
         "picker.problem": "#ffaf5f",
@@ -168,6 +171,14 @@ class ReplApprover:
         if key is None:
             return None
         return 0 if key == "enter" else int(key) - 1
+
+    async def choose(self, question: str, choices: Sequence[tuple[str, str]]) -> str | None:
+        """One key of `choices` (key, what it does), echoed as what it does; Enter, Ctrl-C
+        and Ctrl-D decline (None)."""
+        offered = "  ".join(f"[{key}] {label}" for key, label in choices)
+        words = {**{key: label for key, label in choices}, "enter": "not sent", "": "not sent"}
+        message = f"{question} {offered}  (Enter: not now) "
+        return await self._key(message, "".join(key for key, _ in choices), words)
 
 
 def run_editor(text: str) -> str | None:

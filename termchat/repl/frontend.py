@@ -101,6 +101,13 @@ class ReplFrontend:
         with self.keys.paused():
             return await self._approver.confirm_more(rounds)
 
+    async def choose(
+        self, question: str, choices: Sequence[tuple[str, str]], *, unattended: str
+    ) -> str | None:
+        """One key of `choices`; Enter or Ctrl-C declines (None)."""
+        with self.keys.paused():
+            return await self._approver.choose(question, choices)
+
     async def edit(self, text: str) -> str | None:
         """`text` in $EDITOR, as saved; None when the editor failed (the caller decides what an
         unchanged or empty text means)."""

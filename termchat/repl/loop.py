@@ -168,6 +168,7 @@ class Repl:
                 saving=app.session.saving,
                 width=self._columns(),
                 toggle_key=short_label(self.keymap.keys["toggle_thinking"][0]),
+                context=app.context.toolbar(),
             )
         )
 

@@ -75,11 +75,13 @@ def toolbar(
     saving: bool,
     width: int,
     toggle_key: str = "^T",
+    context: tuple[str, str] | None = None,
 ) -> Fragments:
-    """The toolbar under the prompt: model │ problem │ thinking │ not saved │ keys.
+    """The toolbar under the prompt: model │ problem │ thinking │ context │ not saved │ keys.
 
-    Dropped first when short of room: `^D quit`, then `/help`, `^T …`, the thinking state;
-    the model, a problem reaching it and `not saved` stay.
+    Dropped first when short of room: `^D quit`, then `/help`, `^T …`, the thinking state,
+    the context figure (kept longer when it warns); the model, a problem reaching it and
+    `not saved` stay. `context` is (level "ok" | "warn" | "full", text).
     `^T` (or the key `[keys]` chose: `toggle_key`) is offered only for a model that can think;
     Ctrl-C is not offered (at the prompt it only clears the line).
     """
@@ -89,6 +91,10 @@ def toolbar(
     if problem:
         parts.append(Part((("class:bottom-toolbar.problem", one_line(problem)),), 1, 1))
     parts.append(Part((("", thinking),), 3, 2))
+    if context is not None:
+        how, text = context
+        style = "class:bottom-toolbar.context" + ("" if how == "ok" else f".{how}")
+        parts.append(Part(((style, text),), 3 if how == "ok" else 2, 5))
     if not saving:
         parts.append(Part((("class:bottom-toolbar.warning", "not saved"),), 2, 3))
     if can_think:

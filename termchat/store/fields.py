@@ -41,6 +41,9 @@ STAT_FIELDS: Final = (
     "eval_duration",
     "counted_tokens",
     "counted_thinking",
+    "first_token",
+    "thinking_duration",
+    "answer_duration",
 )
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
 
