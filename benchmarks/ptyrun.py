@@ -15,6 +15,13 @@ from pathlib import Path
 
 CPR_REQUEST = b"\x1b[6n"  # prompt_toolkit asks where the cursor is; a terminal answers at once
 CPR_ANSWER = b"\x1b[1;1R"
+# A terminal's answers to what termchat asks at start when no theme is set: the background
+# colour (OSC 11; a dark one) and its device attributes (DA1). Every terminal answers at once.
+ANSWERS = {
+    b"\x1b]11;?\x07": b"\x1b]11;rgb:0000/0000/0000\x07",
+    b"\x1b[c": b"\x1b[?62;22c",
+    CPR_REQUEST: CPR_ANSWER,
+}
 
 
 @dataclass
@@ -104,9 +111,11 @@ class PtyProcess:
                 with self._got:
                     self._got.notify_all()
                 return
-            if CPR_REQUEST in tail[-3:] + data:
-                os.write(self.master, CPR_ANSWER)
-            tail = data[-3:]
+            seen = tail + data
+            for question, answer in ANSWERS.items():
+                if question in seen and question not in tail:
+                    os.write(self.master, answer)
+            tail = data[-8:]
             with self._got:
                 self.result.chunks.append((now, data))
                 self._got.notify_all()

@@ -202,3 +202,11 @@ def test_replayed_prompt_uses_the_live_prompts_short_label() -> None:
     r = renderer()
     r.user_message("hello", model="hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M")
     assert text(r) == "Qwen3-8B ❯ hello"
+
+
+def test_a_table_without_headings_draws_no_empty_header_row() -> None:
+    r = renderer()
+    r.table("Model", ["", ""], [("family", "qwen3"), ("parameters", "8.2B")])
+    lines = [line for line in text(r).splitlines() if line.strip()]
+    assert lines[0].strip() == "Model"
+    assert lines[1].split() == ["family", "qwen3"]  # the rows come right under the title

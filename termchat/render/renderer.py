@@ -308,7 +308,13 @@ class Renderer:
         from rich import box
         from rich.table import Table
 
-        table = Table(title=Text(one_line(title)), box=box.SIMPLE_HEAD, title_justify="left")
+        headed = any(columns)  # a table of name/value pairs has no header row to draw
+        table = Table(
+            title=Text(one_line(title)),
+            box=box.SIMPLE_HEAD if headed else None,
+            show_header=headed,
+            title_justify="left",
+        )
         third = max(self.console.width // 3, 20)
         for column in columns:
             # A long cell wraps onto more rows rather than being cut off with an ellipsis.
