@@ -16,12 +16,16 @@ _FOREIGN = ("OLLAMA_", "OPENAI_", "TERMCHAT_", "NO_COLOR", "EDITOR", "VISUAL")
 @pytest.fixture(autouse=True)
 def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own TERMCHAT_HOME and none of the caller's OLLAMA_*/OPENAI_* settings,
-    so no test reads or writes real state, and none depends on the shell it was started from."""
+    so no test reads or writes real state, and none depends on the shell it was started from
+    (TERM included)."""
     for name in list(os.environ):
         if name.startswith(_FOREIGN):
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("termchat-home")
     monkeypatch.setenv("TERMCHAT_HOME", str(home))
+    # The tests draw for a terminal: the runner's own TERM must not decide (bash sets it to
+    # "dumb" when it is unset, and rich then draws nothing live, even when told it is a terminal).
+    monkeypatch.setenv("TERM", "xterm-256color")
     return home
 
 
