@@ -118,7 +118,9 @@ def memory_rows(turns: int, budget: Budget, say: Log) -> list[Row]:
         StandIn() as server,
         tempfile.TemporaryDirectory(prefix="termchat-bench-") as home,
     ):
-        argv = [TERMCHAT, "-m", "qwen3", "--no-think", "--host", server.url]
+        # a window the whole conversation fits, so the context guard never stops to ask
+        window = ["-o", f"num_ctx={2 * turns * TURN_TOKENS}"]
+        argv = [TERMCHAT, "-m", "qwen3", "--no-think", *window, "--host", server.url]
         with ptyrun.PtyProcess(argv, env={"TERMCHAT_HOME": home}) as process:
             if process.wait_for(b"thinking:", timeout=10) is None:
                 raise RuntimeError("the REPL did not start")
