@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from termchat.config import format_think, parse_think
 from termchat.errors import ConfigError
 from termchat.messages import Think
-from termchat.profiles import check_options, where_in
+from termchat.profiles import check_options, checked_tables, where_in
 
 if TYPE_CHECKING:
     from termchat.config import Config
@@ -86,15 +86,7 @@ def read_presets(tables: Mapping[str, Any], path: Path | None = None) -> dict[st
             with the valid choices.
     """
     out: dict[str, Preset] = {}
-    for name, table in tables.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"{_where(path, name)} must be a table ([presets.{name}])")
-        unknown = sorted(set(table) - set(PRESET_KEYS))
-        if unknown:
-            raise ConfigError(
-                f"{_where(path, name)}: unknown key {unknown[0]!r}; "
-                f"valid keys: {', '.join(PRESET_KEYS)}"
-            )
+    for name, table in checked_tables("presets", tables, PRESET_KEYS, path):
         texts: dict[str, str] = {}
         for key in ("system", "prompt", "model"):
             if key in table:

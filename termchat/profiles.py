@@ -65,6 +65,28 @@ def where_in(table: str, path: Path | None, name: str, key: str | None = None) -
     return f"{path} {place}" if path else place
 
 
+def checked_tables(
+    kind: str, tables: Mapping[str, Any], keys: tuple[str, ...], path: Path | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The `[KIND.NAME]` tables of a config file, each a table with only `keys` in it.
+
+    Raises:
+        ConfigError: a value that is not a table, or an unknown key (naming the valid ones).
+    """
+    checked = []
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where_in(kind, path, name)} must be a table ([{kind}.{name}])")
+        unknown = sorted(set(table) - set(keys))
+        if unknown:
+            raise ConfigError(
+                f"{where_in(kind, path, name)}: unknown key {unknown[0]!r}; "
+                f"valid keys: {', '.join(keys)}"
+            )
+        checked.append((name, table))
+    return checked
+
+
 def check_options(value: Any, place: str) -> dict[str, Any]:
     """A table of model options, each a known one of the right type.
 
@@ -91,15 +113,7 @@ def read_profiles(tables: Mapping[str, Any], path: Path | None = None) -> dict[s
             with the valid choices.
     """
     out: dict[str, Profile] = {}
-    for name, table in tables.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"{where(path, name)} must be a table ([profiles.{name}])")
-        unknown = sorted(set(table) - set(PROFILE_KEYS))
-        if unknown:
-            raise ConfigError(
-                f"{where(path, name)}: unknown key {unknown[0]!r}; "
-                f"valid keys: {', '.join(PROFILE_KEYS)}"
-            )
+    for name, table in checked_tables("profiles", tables, PROFILE_KEYS, path):
         texts: dict[str, str] = {}
         for key in ("backend", "host", "api_key_env", "api_key_cmd", "model"):
             if key in table:
