@@ -105,8 +105,9 @@ def model_info(name: str, data: dict[str, Any]) -> ModelInfo:
     )
 
 
-def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
-    """Read an /api/tags reply: rows without a usable name are skipped, bad fields left out.
+def _named_rows(data: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of a `models` list (/api/tags, /api/ps) with their names; rows that are not
+    objects or have no usable name are skipped (a name that had to be cut cannot be asked for).
 
     Raises:
         ProtocolError: `models` is there but is not a list.
@@ -115,14 +116,25 @@ def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
     if rows is None:
         return []
     if not isinstance(rows, list):
-        raise ProtocolError(f"GET /api/tags returned models as {fields.kind(rows)}, not a list")
-    summaries = []
+        raise ProtocolError(f"GET {path} returned models as {fields.kind(rows)}, not a list")
+    named = []
     for row in rows[:MAX_MODELS]:
         if not isinstance(row, dict):
             continue
         name = fields.text(row.get("name"), 512) or fields.text(row.get("model"), 512)
-        if name is None or name.endswith("…"):
-            continue  # a name that had to be cut cannot be asked for
+        if name is not None and not name.endswith("…"):
+            named.append((name, row))
+    return named
+
+
+def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
+    """Read an /api/tags reply: rows without a usable name are skipped, bad fields left out.
+
+    Raises:
+        ProtocolError: `models` is there but is not a list.
+    """
+    summaries = []
+    for name, row in _named_rows(data, "/api/tags"):
         details = _object(row.get("details"))
         summaries.append(
             ModelSummary(
@@ -144,18 +156,8 @@ def running_models(data: dict[str, Any]) -> list[RunningModel]:
     Raises:
         ProtocolError: `models` is there but is not a list.
     """
-    rows = data.get("models")
-    if rows is None:
-        return []
-    if not isinstance(rows, list):
-        raise ProtocolError(f"GET /api/ps returned models as {fields.kind(rows)}, not a list")
     running = []
-    for row in rows[:MAX_MODELS]:
-        if not isinstance(row, dict):
-            continue
-        name = fields.text(row.get("name"), 512) or fields.text(row.get("model"), 512)
-        if name is None:
-            continue
+    for name, row in _named_rows(data, "/api/ps"):
         running.append(
             RunningModel(
                 name=name,
