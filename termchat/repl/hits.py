@@ -19,7 +19,7 @@ from prompt_toolkit.styles import BaseStyle
 from termchat.errors import TermchatError
 from termchat.render.sanitize import sanitize
 from termchat.repl.cells import cells, clip, one_line, pad
-from termchat.repl.picker import VISIBLE, run_picker, when
+from termchat.repl.picker import ListState, run_picker, when
 
 if TYPE_CHECKING:
     from termchat.store import SearchHit
@@ -55,7 +55,7 @@ def snippet_fragments(
     return out
 
 
-class HitPicker:
+class HitPicker(ListState["SearchHit"]):
     """The search picker's state: the words, the hits and the chosen one.
 
     Args:
@@ -65,12 +65,9 @@ class HitPicker:
     """
 
     def __init__(self, search: Search, words: str, start: str, end: str) -> None:
+        super().__init__()
         self.search = search
         self.start, self.end = start, end
-        self.rows: list[SearchHit] = []
-        self.chosen = 0
-        self.top = 0
-        self.problem: str | None = None
         self.failure: TermchatError | None = None
         self.query = Buffer(
             multiline=False,
@@ -89,16 +86,6 @@ class HitPicker:
             self.problem = None
         self.chosen = self.top = 0
 
-    def move(self, step: int) -> None:
-        """Choose another hit."""
-        if self.rows:
-            self.chosen = max(0, min(len(self.rows) - 1, self.chosen + step))
-
-    def visible(self) -> int:
-        """How many hits to show at once (fewer on a short terminal)."""
-        rows = get_app().output.get_size().rows
-        return max(1, min(VISIBLE, rows - 4, len(self.rows) or 1))
-
     def line(self, hit: SearchHit, width: int, style: str) -> list[tuple[str, str]]:
         """One hit: when, title, where it matched and the snippet, in `width` cells."""
         title = one_line(hit.session_title) or "untitled"
@@ -113,19 +100,13 @@ class HitPicker:
 
     def entries(self) -> FormattedText:
         """The hits as shown: the chosen one marked and highlighted."""
-        if self.problem:
-            return FormattedText([("class:picker.problem", f"  {one_line(self.problem)}")])
-        if not self.rows:
-            return FormattedText([("class:picker.hint", "  no conversation matches")])
-        height = self.visible()
-        if self.chosen < self.top:
-            self.top = self.chosen
-        elif self.chosen >= self.top + height:
-            self.top = self.chosen - height + 1
+        shown = self.shown("no conversation matches")
+        if isinstance(shown, FormattedText):
+            return shown
         width = get_app().output.get_size().columns - 2
         out: list[tuple[str, str]] = []
-        for index in range(self.top, min(self.top + height, len(self.rows))):
-            if index > self.top:
+        for index in shown:
+            if index > shown.start:
                 out.append(("", "\n"))
             chosen = index == self.chosen
             style = "class:picker.chosen" if chosen else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from prompt_toolkit import print_formatted_text
 from prompt_toolkit.application import Application
@@ -90,7 +90,46 @@ def entry_lines(rows: list[SessionSummary], width: int) -> list[str]:
     return lines
 
 
-class SessionPicker:
+R = TypeVar("R")
+
+
+class ListState(Generic[R]):
+    """A picker's rows, the chosen one, and the first one shown (scrolled to keep the chosen
+    one in sight); `problem` stands in for the rows when listing failed."""
+
+    def __init__(self) -> None:
+        self.rows: list[R] = []
+        self.chosen = 0
+        self.top = 0
+        self.problem: str | None = None
+
+    def move(self, step: int) -> None:
+        """Choose another row (Up/Down); `shown` scrolls the list to keep it in sight."""
+        if self.rows:
+            self.chosen = max(0, min(len(self.rows) - 1, self.chosen + step))
+
+    def visible(self) -> int:
+        """How many rows to show: at most VISIBLE, leaving room for the filter line and the
+        hint on a short terminal."""
+        rows = get_app().output.get_size().rows
+        return max(1, min(VISIBLE, rows - 4, len(self.rows) or 1))
+
+    def shown(self, empty: str) -> range | FormattedText:
+        """The indexes of the rows to draw, scrolled so that the chosen one is in sight; or
+        the one line that stands for a failed or (`empty`) list."""
+        if self.problem:
+            return FormattedText([("class:picker.problem", f"  {one_line(self.problem)}")])
+        if not self.rows:
+            return FormattedText([("class:picker.hint", f"  {empty}")])
+        height = self.visible()
+        if self.chosen < self.top:
+            self.top = self.chosen
+        elif self.chosen >= self.top + height:
+            self.top = self.chosen - height + 1
+        return range(self.top, min(self.top + height, len(self.rows)))
+
+
+class SessionPicker(ListState["SessionSummary"]):
     """The picker's state: the filter, the matching conversations and the chosen one.
 
     Args:
@@ -99,12 +138,9 @@ class SessionPicker:
     """
 
     def __init__(self, find: Finder, exclude: str | None) -> None:
+        super().__init__()
         self.find = find
         self.exclude = exclude
-        self.rows: list[SessionSummary] = []
-        self.chosen = 0
-        self.top = 0
-        self.problem: str | None = None
         self.query = Buffer(multiline=False, on_text_changed=lambda _: self.refresh())
 
     def refresh(self) -> None:
@@ -125,35 +161,18 @@ class SessionPicker:
         self.rows = [row for row in rows if row.id != self.exclude][:FETCH]
         self.chosen = self.top = 0
 
-    def move(self, step: int) -> None:
-        """Choose another row (Up/Down); `entries` scrolls the list to keep it in sight."""
-        if self.rows:
-            self.chosen = max(0, min(len(self.rows) - 1, self.chosen + step))
-
-    def visible(self) -> int:
-        """How many rows to show: at most VISIBLE, leaving room for the filter line and the
-        hint on a short terminal."""
-        rows = get_app().output.get_size().rows
-        return max(1, min(VISIBLE, rows - 4, len(self.rows) or 1))
-
     def entries(self) -> FormattedText:
         """The list as shown: the chosen row marked and highlighted."""
-        if self.problem:
-            return FormattedText([("class:picker.problem", f"  {one_line(self.problem)}")])
-        if not self.rows:
-            return FormattedText([("class:picker.hint", "  no conversation matches")])
-        height = self.visible()
-        if self.chosen < self.top:
-            self.top = self.chosen
-        elif self.chosen >= self.top + height:
-            self.top = self.chosen - height + 1
-        shown = self.rows[self.top : self.top + height]
+        shown = self.shown("no conversation matches")
+        if isinstance(shown, FormattedText):
+            return shown
         width = get_app().output.get_size().columns
         out: list[tuple[str, str]] = []
-        for offset, line in enumerate(entry_lines(shown, width)):
-            if offset:
+        lines = entry_lines([self.rows[index] for index in shown], width)
+        for index, line in zip(shown, lines, strict=True):
+            if index > shown.start:
                 out.append(("", "\n"))
-            if self.top + offset == self.chosen:
+            if index == self.chosen:
                 out.append(("class:picker.chosen", f"❯ {line}"))
             else:
                 out.append(("", f"  {line}"))
