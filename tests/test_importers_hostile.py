@@ -208,3 +208,20 @@ def test_odd_values_in_an_oterm_store_db_never_crash(
     conn.close()
     with SessionStore.open(tmp_path / "sessions.db") as store:
         check_import(store, path, "oterm")
+
+
+@pytest.mark.parametrize("odd", [[], {"a2": 1}], ids=["list", "object"])
+def test_every_value_of_a_chatgpt_export_replaced_by_a_container(
+    tmp_path: Path, chatgpt_seed: Any, odd: Any
+) -> None:
+    """Deterministic sweep of the case hypothesis once found (current_node a list made
+    `current not in mapping` raise TypeError): every value, one at a time, made a list or an
+    object — unhashable where an id is expected."""
+    for number, at in enumerate(places(chatgpt_seed)[1:]):
+        doc = mutate(json.loads(json.dumps(chatgpt_seed)), at, odd, False)
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        path = folder / "conversations.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        with SessionStore.open(folder / "sweep.db") as store:
+            check_import(store, path, "chatgpt")

@@ -80,7 +80,7 @@ def _conversation(item: Any) -> Conversation:
     if not conversation.source_id:
         raise Invalid("has no id")
     current = item.get("current_node")
-    if current not in mapping:
+    if not isinstance(current, str) or current not in mapping:
         raise Invalid("its current_node is not in its mapping")
     active = _path(mapping, current)
     conversation.turns = _turns(mapping, active, conversation)
