@@ -79,7 +79,7 @@ async def one_shot(
         return 2
     if "think" in options.explicit:
         await _warn_think(app)
-    from termchat.commands.attach import send_message
+    from termchat.outgoing import send_message
 
     # Only the prompt may name files: text piped on stdin is sent as it is.
     if not await send_message(app, question, scan=options.prompt or ""):

@@ -19,10 +19,10 @@ from terminal import termchat
 
 from termchat.app import ChatApp
 from termchat.commands import run_command
-from termchat.commands.attach import send_message
 from termchat.config import Config
 from termchat.frontend import PlainFrontend
 from termchat.launch import make_backend
+from termchat.outgoing import send_message
 from termchat.render import Renderer
 from termchat.session import session_for
 from termchat.store import SessionStore

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from termchat.app import ChatApp
-from termchat.commands.attach import send_message
 from termchat.commands.base import Command
 from termchat.errors import UsageError
 from termchat.messages import Message
+from termchat.outgoing import send_message
 from termchat.render.sanitize import escape_for_display, name_text
 from termchat.render.transcript import draw_transcript
 

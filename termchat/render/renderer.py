@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from termchat.clipboard import osc52
 from termchat.messages import Message, Stats
 from termchat.render.console import SafeConsole
 from termchat.render.framelog import FrameLog
@@ -129,6 +128,8 @@ class Renderer:
         """
         if not self.console.is_terminal:
             return False
+        from termchat.clipboard import osc52
+
         self.console.control(raw_control(osc52(text, passthrough=passthrough)))
         self.console.file.flush()
         return True

@@ -24,9 +24,9 @@ from prompt_toolkit.keys import Keys
 
 from termchat.app import ChatApp
 from termchat.commands import COMMANDS, Exit, is_command, run_command, unescape_message
-from termchat.commands.attach import send_message
 from termchat.errors import ModelNotFound, TermchatError
 from termchat.keymap import short_label
+from termchat.outgoing import send_message
 from termchat.render.sanitize import name_text
 from termchat.repl.dialogs import run_editor
 from termchat.repl.frontend import ReplFrontend
