@@ -185,6 +185,47 @@ def bullets(rng: random.Random) -> str:
     return ("\n\n" if rng.random() < 0.4 else "\n").join(items)
 
 
+def deep_bullets(rng: random.Random) -> str:
+    """A bulleted list nested up to 8 deep, as models write them and as they should not: any
+    indent a level (0-2 spaces past the content column), mixed markers, lazy and indented
+    continuation lines, blank lines, code, a quote, a numbered list or a tab inside."""
+    lines: list[str] = []
+    columns = [0]  # the content column of each open level
+    for _ in range(rng.randint(2, 16)):
+        depth = min(rng.randint(0, len(columns)), 8)
+        del columns[depth + 1 :]
+        indent = columns[depth - 1] if depth else 0
+        indent += rng.choice([0, 0, 0, 1, 2]) if depth else 0
+        marker = rng.choice("--*+") if rng.random() < 0.2 else "-"
+        gap = " " * rng.choice([1, 1, 1, 2])
+        roll = rng.random()
+        if roll < 0.05:
+            lines.append(" " * indent + marker)  # an empty item
+        else:
+            lines.append(" " * indent + marker + gap + words(rng, rng.randint(1, 9)))
+        content = indent + 1 + len(gap)
+        columns[depth:] = [content]
+        roll = rng.random()
+        pad = " " * content
+        if roll < 0.08:
+            lines.append(words(rng, 3))  # lazy continuation
+        elif roll < 0.16:
+            lines.append(pad + words(rng, 3))
+        elif roll < 0.22:
+            lines += ["", pad + words(rng, 4)]
+        elif roll < 0.26:
+            lines += [pad + "```", pad + "x = 1", "", pad + "```"]
+        elif roll < 0.29:
+            lines.append(pad + "> " + words(rng, 3))
+        elif roll < 0.32:
+            lines += [pad + "1. " + words(rng, 2), pad + "2. " + words(rng, 2)]
+        elif roll < 0.34:
+            lines.append("\t" + words(rng, 2))
+        elif roll < 0.40:
+            lines.append("")
+    return "\n".join(lines)
+
+
 def ordered(rng: random.Random) -> str:
     start, end = rng.randint(1, 3), rng.randint(2, 13)
     return "\n".join(f"{i}{rng.choice('.)')} " + words(rng, 3) for i in range(start, end))
@@ -256,8 +297,8 @@ def long_line(rng: random.Random) -> str:
 
 
 CONSTRUCTS: list[Callable[[random.Random], str]] = [
-    paragraph, atx, setext, bullets, ordered, quote, fence, indented, table, rule, html,
-    hostile, long_line,
+    paragraph, atx, setext, bullets, deep_bullets, deep_bullets, ordered, quote, fence,
+    indented, table, rule, html, hostile, long_line,
 ]  # fmt: skip
 
 

@@ -14,12 +14,12 @@ import random
 
 import pytest
 from rich.console import Console
-from test_blocks import render_streamed, render_whole
+from test_blocks import deep_bullets, render_streamed, render_whole
 from test_render_live import DONE, chars, stream
 
 from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
-from termchat.render.markdown import with_room_to_grow
+from termchat.render.markdown import BlockPrinter, with_room_to_grow
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
 
@@ -45,7 +45,8 @@ def test_list_items_finish_as_the_next_one_starts() -> None:
     text = "- one\n- two\n  - nested\n- three\n\nafter\n"
     assert pieces_of(text) == [
         ("- one\n", "list<"),
-        ("- two\n  - nested\n", "list"),
+        ("- two\n", "list"),
+        ("  - nested\n", "list"),  # a nested item prints too once the next one starts
         ("- three\n\n", "list>"),
         ("after\n", None),
     ]
@@ -184,3 +185,50 @@ def test_line_in_progress_wraps_from_its_last_row_exactly_like_a_whole_wrap(widt
             if not sanitize(line[:done]).strip():
                 expected = []
             assert got == expected, (seed, done, line[:done])
+
+
+def _shown(console: Console, renderables: list[object]) -> None:
+    for renderable in renderables:
+        console.print(renderable)
+
+
+def _live_at_line_ends(text: str, width: int) -> list[tuple[str, str, str]]:
+    """At each line end: the text so far, what the committed pieces and the live preview
+    show, and what the text so far shows drawn at once."""
+    console = Console(file=io.StringIO(), record=True, width=width, color_system=None)
+    splitter = BlockSplitter()
+    printer = BlockPrinter("monokai", splitter.references)
+    fed, out = "", []
+    for char in text:
+        fed += char
+        for piece in splitter.feed(char):
+            _shown(console, printer.piece(piece))
+        if char == "\n":
+            committed = console.export_text(clear=False)
+            preview = Console(file=io.StringIO(), record=True, width=width, color_system=None)
+            if splitter.tail.strip():
+                _shown(preview, printer.preview(splitter.tail, splitter.tail_part))
+            out.append((fed, committed + preview.export_text(), render_whole(fed, width)))
+    return out
+
+
+@pytest.mark.parametrize("width", [24, 60, 100])
+def test_deep_list_items_print_one_by_one_and_the_live_tail_matches_the_whole(
+    width: int,
+) -> None:
+    """A list 8 levels deep: every nested item prints once the next starts, drawn as its own
+    list below padding, and what shows at every line end is the text so far drawn at once."""
+    depths = [*range(8), *range(6, 0, -1), 0]
+    text = "".join("  " * d + f"- item {n} at depth {d} with words\n" for n, d in enumerate(depths))
+    pieces = [p for p in pieces_of(text) if p[1] is not None]
+    assert [text.count("\n") for text, _ in pieces] == [1] * len(depths)  # one item each
+    for fed, shown, whole in _live_at_line_ends(text, width):
+        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+@pytest.mark.parametrize("width", [30, 80])
+def test_random_deep_lists_show_at_every_line_end_what_the_whole_shows(width: int) -> None:
+    for seed in range(40):
+        text = sanitize(deep_bullets(random.Random(seed)) + "\n")
+        for fed, shown, whole in _live_at_line_ends(text, width):
+            assert shown.rstrip("\n") == whole.rstrip("\n"), (seed, fed)

@@ -84,6 +84,7 @@ class BlockSplitter:
         self._fence: OpenFence | None = None
         self._open: Part | None = None  # the list or table the tail continues
         self._table = False  # the tail's last block is a table
+        self._item_cut = 0  # where `_split_open_step` cut the tail after a list item
         self.references: dict[str, Any] = {}
 
     @property
@@ -223,16 +224,32 @@ class BlockSplitter:
             if part is not None:
                 finished.append(Piece(tail[start:end], part))
                 start, self._open = end, rest
+            elif rest is not None:
+                self._open = rest
         self._tail = tail[start:]
         return finished
 
     def _split_open(self, complete_end: int) -> list[Piece]:
-        """The tail continues a list or table printed in pieces: its next finished piece, and
-        whatever follows once it ended."""
+        """The tail continues a list or table printed in pieces: its finished pieces (a list's
+        one item each, so that each can be drawn on its own), and whatever follows once it
+        ended."""
+        finished: list[Piece] = []
+        while True:
+            self._item_cut = 0
+            finished += self._split_open_step(complete_end)
+            if not self._item_cut or self._open is None:
+                return finished
+            complete_end -= self._item_cut
+
+    def _split_open_step(self, complete_end: int) -> list[Piece]:
         part = self._open
         assert part is not None
         tail = self._tail
         complete = tail[:complete_end]
+        if part.depth:
+            nested = self._split_nested(complete)
+            if nested is not None:
+                return nested
         env: dict[str, Any] = {}
         source = part.head + complete
         tokens = self._md.parse(source, env)
@@ -251,12 +268,120 @@ class BlockSplitter:
         if part.kind == "table":
             self._tail = tail[complete_end:]
             return [Piece(complete, part)] if complete else []
-        items = [t for t in tokens if t.type == "list_item_open" and t.level == 1]
-        if len(items) < 2:
+        items = [t for t in tokens if t.type == "list_item_open" and _first_line(t) > head_lines]
+        if not items:
             return []
-        cut = offsets[_first_line(items[-1])]
-        self._open, self._tail = replace(part, number=part.number + len(items) - 1), tail[cut:]
+        if items[0].level > 1 and blocks[0].type == "bullet_list_open":
+            source = part.head + complete
+            nested = self._cut_nested(tokens, _line_offsets(source), source, head_lines, ())
+            if nested:
+                return nested
+        tops = [t for t in items if t.level == 1]
+        if not tops:
+            return []
+        cut = offsets[_first_line(tops[0]) - head_lines]  # the next top-level item started
+        self._open = replace(part, first=False, number=part.number + 1, head="", holders=())
+        self._tail, self._item_cut = tail[cut:], cut
         return [Piece(complete[:cut], part)]
+
+    def _split_nested(self, complete: str) -> list[Piece] | None:
+        """The tail is inside a nested item (`Part.holders`): read it on its own, the holder's
+        content column off each line, which reads as it does in the whole list while every line is
+        indented that far and it stays one bulleted list; None when it does not."""
+        part = self._open
+        assert part is not None
+        text = dedent(complete, part.column)
+        if text is None:
+            return self._outdent(complete)
+        env: dict[str, Any] = {}
+        tokens = self._md.parse(text, env)
+        blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+        offsets = _line_offsets(text)
+        if (
+            len(blocks) != 1
+            or blocks[0].type != "bullet_list_open"
+            or _lines(blocks[0])[1] < len(offsets) - 1  # something after the list
+        ):
+            return None
+        self._merge_references(env)
+        return self._cut_nested(tokens, offsets, text, 0, part.holders)
+
+    def _outdent(self, complete: str) -> list[Piece] | None:
+        """A complete line less indented than the tail's item: when it starts an item of an
+        outer nested list (a bullet with text, as far in as that list's holder's content,
+        at most 3 more), the lines before it are that item's last piece; None otherwise (the
+        whole item is read again)."""
+        part = self._open
+        assert part is not None
+        offset = 0
+        for line in complete.splitlines(keepends=True):
+            if dedent(line, part.column) is None:
+                break
+            offset += len(line)
+        else:
+            return None
+        marker = _OUTER_ITEM.match(line)
+        if not offset or marker is None or _THEMATIC_BREAK.fullmatch(line.strip()):
+            return None
+        column = len(marker.group(1))
+        outer = tuple(c for c in part.holders if c <= column)
+        if not outer or column - outer[-1] > 3:
+            return None
+        before = self._split_nested(complete[:offset])
+        if before is None or before:
+            return before
+        tail = self._tail
+        self._open = replace(part, first=False, head=part.head + tail[:offset], holders=outer)
+        self._tail, self._item_cut = tail[offset:], offset
+        return [Piece(tail[:offset], part)]
+
+    def _cut_nested(
+        self,
+        tokens: list[Any],
+        offsets: list[int],
+        source: str,
+        head_lines: int,
+        outer: tuple[int, ...],
+    ) -> list[Piece]:
+        """Print the tail up to the last item (at any depth) that started after its first line,
+        when the list so far is bulleted only: nothing after can change how it looks (a
+        numbered list's width can). `tokens` parse `source`; its first `head_lines` lines
+        were printed already; `outer`: the content columns of the items that hold it."""
+        part = self._open
+        assert part is not None
+        if any(t.type == "ordered_list_open" for t in tokens):
+            return []
+        items = [t for t in tokens if t.type == "list_item_open" and _first_line(t) > head_lines]
+        if not items:
+            return []
+        last = items[0]  # one item a piece: each piece is drawn on its own, at its depth
+        ancestors: list[Any] = []
+        for token in tokens[: tokens.index(last)]:
+            if token.nesting == 1:
+                ancestors.append(token)
+            elif token.nesting == -1:
+                ancestors.pop()
+        if any(t.type not in ("bullet_list_open", "list_item_open") for t in ancestors):
+            return []  # inside a quote: drawn with more than padding
+        holders = [t for t in ancestors if t.type == "list_item_open"]
+        at = tokens.index(last)
+        base = outer[-1] if outer else 0
+        columns = list(outer)
+        for holder in holders:
+            if all(t.type in _LIST_TOKENS for t in tokens[tokens.index(holder) + 1 : at]):
+                return []  # no row of the item drawn yet: its bullet goes on the item's row
+            first = _first_line(holder)
+            found = content_column(source[offsets[first] : offsets[first + 1]])
+            if found is None:
+                return []
+            columns.append(base + found)
+        cut_line = _first_line(last) - head_lines
+        tail = self._tail
+        complete_offsets = _line_offsets(tail[: tail.rfind("\n") + 1])
+        cut = complete_offsets[cut_line]
+        self._open = replace(part, first=False, head=part.head + tail[:cut], holders=tuple(columns))
+        self._tail, self._item_cut = tail[cut:], cut
+        return [Piece(tail[:cut], part)]
 
     def _merge_references(self, env: dict[str, Any]) -> None:
         for label, ref in env.get("references", {}).items():
@@ -317,6 +442,43 @@ def _open_fence(token: Any, scanned: int, text: str, offsets: list[int]) -> Open
         _indent=indent,
         _scanned=scanned,
     )
+
+
+_LIST_TOKENS = frozenset(
+    f"{kind}_{end}"
+    for kind in ("bullet_list", "ordered_list", "list_item")
+    for end in ("open", "close")
+)
+_OUTER_ITEM = re.compile(r"( *)[-*+] {1,4}\S")
+_THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
+_ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
+
+
+def content_column(line: str) -> int | None:
+    """Where a bullet item's content starts on its first line (CommonMark: after the marker
+    and one to four spaces; one when more follow, or when the item starts empty)."""
+    match = _ITEM.match(line.rstrip("\n"))
+    if match is None or "\t" in line[: match.end()]:
+        return None
+    if match.group(1) is None:  # an empty item
+        return line.index(line.lstrip(" ")[0]) + 2
+    return match.end()
+
+
+def dedent(text: str, column: int) -> str | None:
+    """`text` with `column` leading spaces taken off every line (a blank line may have
+    fewer); None when a line that is not blank has fewer, or a tab among them."""
+    if not column:
+        return text
+    out = []
+    for line in text.split("\n"):
+        head = line[:column]
+        if head.strip(" "):  # text (or a tab) within the column
+            return None
+        if len(head) < column and line.strip(" \t\r"):
+            return None
+        out.append(line[column:])
+    return "\n".join(out)
 
 
 def _strip_indent(line: str, indent: int) -> str | None:

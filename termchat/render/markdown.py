@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import make_parser
+from termchat.render.blocks import dedent, make_parser
 from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
 from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize, show_hidden
@@ -198,6 +199,47 @@ class SafeMarkdown(Markdown):
         yield from rendered
 
 
+_BULLET = re.compile(r"( *)[-*+] ")
+
+
+class Padded:
+    """Rows drawn `depth` bulleted lists deep, below the bullet rows of their items: each
+    level as rich's list item draws its later rows (3 columns of padding in the bullet's
+    style, the item's style applied, the width 3 columns less)."""
+
+    def __init__(self, inner: RenderableType, depth: int) -> None:
+        self.inner, self.depth = inner, depth
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        inner = self.inner if self.depth <= 1 else Padded(self.inner, self.depth - 1)
+        lines = console.render_lines(
+            inner,
+            options.update(width=options.max_width - 3),
+            style=console.get_style("markdown.item", default="none"),
+        )
+        padding = Segment(" " * 3, console.get_style("markdown.item.bullet", default="none"))
+        new_line = Segment("\n")
+        for line in lines:
+            yield padding
+            yield from line
+            yield new_line
+
+
+class Cropped:
+    """`whole` drawn without the rows `head` draws at its top (a nested piece of a list that
+    cannot be read on its own: drawn with its item, the item's rows printed already left out)."""
+
+    def __init__(self, whole: RenderableType, head: RenderableType) -> None:
+        self.whole, self.head = whole, head
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        skip = len(console.render_lines(self.head, options, pad=False))
+        new_line = Segment("\n")
+        for line in console.render_lines(self.whole, options, pad=False)[skip:]:
+            yield from line
+            yield new_line
+
+
 class BlockPrinter:
     """Turns finished Markdown blocks into renderables that print like one whole document.
 
@@ -260,7 +302,34 @@ class BlockPrinter:
         if part.kind == "list" and not piece.text.strip():
             return []  # the end of a list: nothing to draw
         self.separator_due = True  # lists and tables bring their own blank line
+        if part.depth:
+            nested, codes = self._nested(piece.text, part)
+            self.codes += codes
+            return [nested]
         return [self._counted(piece.text, part)]
+
+    def _nested(self, text: str, part: Part) -> tuple[RenderableType, int]:
+        """A piece of a list's item that starts `part.depth` lists deep (see `Part`), and the
+        code blocks in it. Read on its own, `part.column` spaces off each line, when that
+        reads as one bulleted list (as it does in the whole list); else drawn with the
+        item's lines printed already (`part.head`) and their rows left out."""
+        top = replace(part, head="", holders=())
+        body = dedent(text, part.column)
+        if body is not None:
+            markdown = self.markdown(body, top)
+            blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0]
+            if len(blocks) == 1 and blocks[0].type == "bullet_list_open":
+                return Padded(markdown, part.depth), count_code_blocks(markdown.parsed)
+        head = self.markdown(part.head, top)
+        before = count_code_blocks(head.parsed)
+        whole = SafeMarkdown(
+            part.head + text,
+            code_theme=self.code_theme,
+            references=self.references,
+            part=top,
+            code_start=self.codes + 1 - before if self.number_code else 0,
+        )
+        return Cropped(whole, head), count_code_blocks(whole.parsed) - before
 
     def _separated(self, markdown: SafeMarkdown) -> list[RenderableType]:
         leading, trailing = newline_effects(markdown.parsed)
@@ -274,13 +343,38 @@ class BlockPrinter:
     def preview(self, block: str, part: Part | None = None) -> list[RenderableType]:
         """Like `block` (or `piece`, for the rest of a list or table printed in pieces) for
         the unfinished tail: the same renderables, no state change."""
+        if part is not None and part.depth:
+            return self._nested_preview(block, part)
         markdown = self.markdown(block, part)
-        if part is not None:
+        if part is not None and not part.first:
             return [markdown]
         leading, trailing = newline_effects(markdown.parsed)
         if trailing is None:
             return []
         return [Text(), markdown] if leading is None and self.separator_due else [markdown]
+
+    def _nested_preview(self, block: str, part: Part) -> list[RenderableType]:
+        """`preview` of a list's tail inside a nested item. A line just begun further out
+        (the next item of an outer list, most likely) is drawn as that item, at its depth,
+        rather than the whole item drawn again; it prints as it really reads once complete."""
+        complete, newline, partial = block.rpartition("\n")
+        marker = _BULLET.match(partial)
+        if (
+            newline
+            and marker is not None
+            and dedent(partial, part.column) is None
+            and dedent(complete + newline, part.column) is not None
+        ):
+            column = len(marker.group(1))
+            holders = tuple(c for c in part.holders if c <= column)
+            top = replace(part, head="", holders=())
+            out = [self._nested(complete + newline, part)[0]]
+            if holders:
+                out.append(self._nested(partial, replace(part, holders=holders))[0])
+            else:
+                out.append(self.markdown(partial, top))
+            return out
+        return [self._nested(block, part)[0]]
 
     def separator_before_leaf(self) -> list[RenderableType]:
         """The blank line due before a leaf block (paragraph, heading, code) printed piecewise."""

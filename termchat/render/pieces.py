@@ -31,6 +31,13 @@ class Part:
         number: A numbered list's number of the piece's first item.
         digits: A numbered list's number width, in digits (0: rich's own).
         head: A table's header and delimiter rows; a later piece's rows are read under them.
+            A list's: the lines of its last item printed already (see `holders`).
+        holders: A bulleted list's piece that starts inside its last item, at an item
+            nested as deep as this has entries: the content columns of the items that hold
+            it, outermost first. It is drawn as its own list, the innermost column's spaces
+            taken off each line, below padding as deep (see `markdown.Padded`). A nested
+            item prints once the next item at any depth starts, so that the tail of a deep
+            list stays one item, not the whole top-level item.
         sample: A table's source when it was first split; its column widths come from it.
         widths: Column widths of `sample` by terminal width, filled by whoever draws it.
     """
@@ -41,8 +48,19 @@ class Part:
     number: int = 1
     digits: int = 0
     head: str = ""
+    holders: tuple[int, ...] = ()
     sample: str = ""
     widths: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def depth(self) -> int:
+        """How many items hold a nested piece (0: a top-level item's piece)."""
+        return len(self.holders)
+
+    @property
+    def column(self) -> int:
+        """The content column of the item that holds a nested piece's list."""
+        return self.holders[-1] if self.holders else 0
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,8 @@ def split_block(
 
     Returns:
         The Part of its first piece (None: not split), the Part of the rest (the open block's
-        tail; None when `whole`) and the offset in `text` where the first piece ends.
+        tail; None when `whole`; a first Part when nothing is split yet but the open block
+        goes on in pieces) and the offset in `text` where the first piece ends.
     """
     block = tokens[0]
     first_line, end_line = block.map
@@ -98,6 +117,8 @@ def split_block(
     # is that number's, whatever pieces the network cut the list into
     least = max(2, 10 - number) if ordered else 2
     if len(items) < least:
+        if not whole and not ordered:  # one item so far: its nested items print as they end
+            return None, Part("list", first=True), 0
         return None, None, 0
     digits = len(str(number + least)) if ordered else 0
     if whole:
