@@ -60,6 +60,28 @@ def oneshot_cpu(url: str, runs: int) -> tuple[list[float], list[float]]:
     return times
 
 
+LIBRARIES = "import httpx, anyio._backends._asyncio, rich.console, rich.markdown, sqlite3"
+"""What `-p` cannot do without: httpx's async client (anyio, asyncio), rich's Markdown, SQLite."""
+
+
+def import_cpu(runs: int) -> list[float]:
+    """CPU seconds (user + system) of a Python that only imports LIBRARIES, start to exit."""
+    env = _env()
+    times = []
+    for index in range(runs + 1):
+        before = os.times()
+        subprocess.run([PYTHON, "-c", LIBRARIES], env=env, check=True)
+        after = os.times()
+        if index:
+            times.append(
+                after.children_user
+                - before.children_user
+                + after.children_system
+                - before.children_system
+            )
+    return times
+
+
 def _prompt_time(argv: list[str], home: str) -> float:
     with ptyrun.PtyProcess(argv, env={"TERMCHAT_HOME": home}) as process:
         seen = process.wait_for(TOOLBAR, timeout=10)
@@ -105,6 +127,7 @@ def run(quick: bool, say: Log) -> list[Row]:
     bare = wall_times([PYTHON, "-c", "pass"], runs)
     version = wall_times([TERMCHAT, "--version"], runs)
     help_ = wall_times([TERMCHAT, "--help"], runs)
+    libraries = import_cpu(runs)
     with StandIn() as server:
         prompt, prompt_floor = prompt_times(server.url, repl_runs, floor=True)
         oneshot, oneshot_floor = oneshot_cpu(server.url, repl_runs)
@@ -136,8 +159,9 @@ def run(quick: bool, say: Log) -> list[Row]:
             "≤ 0.2 s",
             median(oneshot) <= 0.2,
             f"{median(oneshot) / median(oneshot_floor):.2f} × the floor client "
-            f"({median(oneshot_floor):.2f} s: one request, rendered once); user + system, "
-            "start to exit; " + spread(oneshot),
+            f"({median(oneshot_floor):.2f} s: one request, rendered once); importing the "
+            f"libraries it is built on (httpx's async client, rich's Markdown, sqlite3) alone "
+            f"takes {median(libraries):.2f} s; user + system, start to exit; " + spread(oneshot),
         ),
         Row(
             "REPL prompt + toolbar ready",
