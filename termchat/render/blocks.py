@@ -84,7 +84,6 @@ class BlockSplitter:
         self._fence: OpenFence | None = None
         self._open: Part | None = None  # the list or table the tail continues
         self._table = False  # the tail's last block is a table
-        self._item_cut = 0  # where `_split_open_step` cut the tail after a list item
         self.references: dict[str, Any] = {}
 
     @property
@@ -235,11 +234,12 @@ class BlockSplitter:
         ended."""
         finished: list[Piece] = []
         while True:
-            self._item_cut = 0
+            before = len(self._tail)
             finished += self._split_open_step(complete_end)
-            if not self._item_cut or self._open is None:
+            cut = before - len(self._tail)
+            if not cut or self._open is None or self._open.kind != "list":
                 return finished
-            complete_end -= self._item_cut
+            complete_end -= cut
 
     def _split_open_step(self, complete_end: int) -> list[Piece]:
         part = self._open
@@ -272,7 +272,6 @@ class BlockSplitter:
         if not items:
             return []
         if items[0].level > 1 and blocks[0].type == "bullet_list_open":
-            source = part.head + complete
             nested = self._cut_nested(tokens, _line_offsets(source), source, head_lines, ())
             if nested:
                 return nested
@@ -281,7 +280,7 @@ class BlockSplitter:
             return []
         cut = offsets[_first_line(tops[0]) - head_lines]  # the next top-level item started
         self._open = replace(part, first=False, number=part.number + 1, head="", holders=())
-        self._tail, self._item_cut = tail[cut:], cut
+        self._tail = tail[cut:]
         return [Piece(complete[:cut], part)]
 
     def _split_nested(self, complete: str) -> list[Piece] | None:
@@ -295,14 +294,9 @@ class BlockSplitter:
             return self._outdent(complete)
         env: dict[str, Any] = {}
         tokens = self._md.parse(text, env)
-        blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         offsets = _line_offsets(text)
-        if (
-            len(blocks) != 1
-            or blocks[0].type != "bullet_list_open"
-            or _lines(blocks[0])[1] < len(offsets) - 1  # something after the list
-        ):
-            return None
+        if not one_bullet_list(tokens) or _lines(tokens[0])[1] < len(offsets) - 1:
+            return None  # not a bulleted list, or something after it
         self._merge_references(env)
         return self._cut_nested(tokens, offsets, text, 0, part.holders)
 
@@ -320,10 +314,9 @@ class BlockSplitter:
             offset += len(line)
         else:
             return None
-        marker = _OUTER_ITEM.match(line)
-        if not offset or marker is None or _THEMATIC_BREAK.fullmatch(line.strip()):
+        column = bullet_column(line)
+        if not offset or column is None:
             return None
-        column = len(marker.group(1))
         outer = tuple(c for c in part.holders if c <= column)
         if not outer or column - outer[-1] > 3:
             return None
@@ -332,7 +325,7 @@ class BlockSplitter:
             return before
         tail = self._tail
         self._open = replace(part, first=False, head=part.head + tail[:offset], holders=outer)
-        self._tail, self._item_cut = tail[offset:], offset
+        self._tail = tail[offset:]
         return [Piece(tail[:offset], part)]
 
     def _cut_nested(
@@ -343,44 +336,51 @@ class BlockSplitter:
         head_lines: int,
         outer: tuple[int, ...],
     ) -> list[Piece]:
-        """Print the tail up to the last item (at any depth) that started after its first line,
-        when the list so far is bulleted only: nothing after can change how it looks (a
-        numbered list's width can). `tokens` parse `source`; its first `head_lines` lines
-        were printed already; `outer`: the content columns of the items that hold it."""
+        """Print the tail up to the first item (at any depth) that starts after its first
+        line, when the list so far is bulleted only: nothing after can change how it looks (a
+        numbered list's width can), and each piece is one item, drawn on its own at its depth.
+        `tokens` parse `source`; its first `head_lines` lines were printed already; `outer`:
+        the content columns of the items that hold it."""
         part = self._open
         assert part is not None
         if any(t.type == "ordered_list_open" for t in tokens):
             return []
-        items = [t for t in tokens if t.type == "list_item_open" and _first_line(t) > head_lines]
-        if not items:
+        at = next(
+            (
+                index
+                for index, t in enumerate(tokens)
+                if t.type == "list_item_open" and _first_line(t) > head_lines
+            ),
+            None,
+        )
+        if at is None:
             return []
-        last = items[0]  # one item a piece: each piece is drawn on its own, at its depth
-        ancestors: list[Any] = []
-        for token in tokens[: tokens.index(last)]:
+        ancestors: list[int] = []  # indices of the open tokens around it
+        for index, token in enumerate(tokens[:at]):
             if token.nesting == 1:
-                ancestors.append(token)
+                ancestors.append(index)
             elif token.nesting == -1:
                 ancestors.pop()
-        if any(t.type not in ("bullet_list_open", "list_item_open") for t in ancestors):
+        if any(tokens[i].type not in ("bullet_list_open", "list_item_open") for i in ancestors):
             return []  # inside a quote: drawn with more than padding
-        holders = [t for t in ancestors if t.type == "list_item_open"]
-        at = tokens.index(last)
         base = outer[-1] if outer else 0
         columns = list(outer)
-        for holder in holders:
-            if all(t.type in _LIST_TOKENS for t in tokens[tokens.index(holder) + 1 : at]):
+        for index in ancestors:
+            if tokens[index].type != "list_item_open":
+                continue
+            if all(t.type in _LIST_TOKENS for t in tokens[index + 1 : at]):
                 return []  # no row of the item drawn yet: its bullet goes on the item's row
-            first = _first_line(holder)
+            first = _first_line(tokens[index])
             found = content_column(source[offsets[first] : offsets[first + 1]])
             if found is None:
                 return []
             columns.append(base + found)
-        cut_line = _first_line(last) - head_lines
+        cut_line = _first_line(tokens[at]) - head_lines
         tail = self._tail
         complete_offsets = _line_offsets(tail[: tail.rfind("\n") + 1])
         cut = complete_offsets[cut_line]
         self._open = replace(part, first=False, head=part.head + tail[:cut], holders=tuple(columns))
-        self._tail, self._item_cut = tail[cut:], cut
+        self._tail = tail[cut:]
         return [Piece(tail[:cut], part)]
 
     def _merge_references(self, env: dict[str, Any]) -> None:
@@ -449,9 +449,24 @@ _LIST_TOKENS = frozenset(
     for kind in ("bullet_list", "ordered_list", "list_item")
     for end in ("open", "close")
 )
-_OUTER_ITEM = re.compile(r"( *)[-*+] {1,4}\S")
+_BULLET = re.compile(r"( *)[-*+] {1,4}\S")
 _THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
 _ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
+
+
+def bullet_column(line: str) -> int | None:
+    """The column of the marker of a bullet item with text that `line` starts (not a
+    thematic break such as `- - -`); None when it starts none."""
+    match = _BULLET.match(line)
+    if match is None or _THEMATIC_BREAK.fullmatch(line.strip()):
+        return None
+    return len(match.group(1))
+
+
+def one_bullet_list(tokens: list[Any]) -> bool:
+    """Whether parsed Markdown is one bulleted list and nothing else."""
+    blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+    return len(blocks) == 1 and blocks[0].type == "bullet_list_open"
 
 
 def content_column(line: str) -> int | None:
@@ -461,23 +476,19 @@ def content_column(line: str) -> int | None:
     if match is None or "\t" in line[: match.end()]:
         return None
     if match.group(1) is None:  # an empty item
-        return line.index(line.lstrip(" ")[0]) + 2
+        return len(line) - len(line.lstrip(" ")) + 2
     return match.end()
 
 
 def dedent(text: str, column: int) -> str | None:
     """`text` with `column` leading spaces taken off every line (a blank line may have
     fewer); None when a line that is not blank has fewer, or a tab among them."""
-    if not column:
-        return text
     out = []
     for line in text.split("\n"):
-        head = line[:column]
-        if head.strip(" "):  # text (or a tab) within the column
+        kept = _strip_indent(line, column)
+        if kept is None or (len(line) - len(kept) < column and kept.strip(" \t\r")):
             return None
-        if len(head) < column and line.strip(" \t\r"):
-            return None
-        out.append(line[column:])
+        out.append(kept)
     return "\n".join(out)
 
 

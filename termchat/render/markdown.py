@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -16,7 +15,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import dedent, make_parser
+from termchat.render.blocks import bullet_column, dedent, make_parser, one_bullet_list
 from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
 from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize, show_hidden
@@ -199,9 +198,6 @@ class SafeMarkdown(Markdown):
         yield from rendered
 
 
-_BULLET = re.compile(r"( *)[-*+] ")
-
-
 class Padded:
     """Rows drawn `depth` bulleted lists deep, below the bullet rows of their items: each
     level as rich's list item draws its later rows (3 columns of padding in the bullet's
@@ -317,8 +313,7 @@ class BlockPrinter:
         body = dedent(text, part.column)
         if body is not None:
             markdown = self.markdown(body, top)
-            blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0]
-            if len(blocks) == 1 and blocks[0].type == "bullet_list_open":
+            if one_bullet_list(markdown.parsed):
                 return Padded(markdown, part.depth), count_code_blocks(markdown.parsed)
         head = self.markdown(part.head, top)
         before = count_code_blocks(head.parsed)
@@ -358,14 +353,13 @@ class BlockPrinter:
         (the next item of an outer list, most likely) is drawn as that item, at its depth,
         rather than the whole item drawn again; it prints as it really reads once complete."""
         complete, newline, partial = block.rpartition("\n")
-        marker = _BULLET.match(partial)
+        column = bullet_column(partial)
         if (
             newline
-            and marker is not None
+            and column is not None
             and dedent(partial, part.column) is None
             and dedent(complete + newline, part.column) is not None
         ):
-            column = len(marker.group(1))
             holders = tuple(c for c in part.holders if c <= column)
             top = replace(part, head="", holders=())
             out = [self._nested(complete + newline, part)[0]]
