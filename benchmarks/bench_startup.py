@@ -32,16 +32,24 @@ def _env() -> dict[str, str]:
     return env
 
 
-def wall_times(argv: list[str], runs: int) -> list[float]:
-    """Wall seconds of `runs` runs of `argv` (after one warm-up run)."""
+def timed(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds (user + system) of `runs` runs of `argv`, after one warm-up run."""
     env = _env()
-    times = []
+    walls: list[float] = []
+    cpus: list[float] = []
     for index in range(runs + 1):
-        began = time.perf_counter()
+        before, began = os.times(), time.perf_counter()
         subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        wall, after = time.perf_counter() - began, os.times()
         if index:
-            times.append(time.perf_counter() - began)
-    return times
+            walls.append(wall)
+            cpus.append(
+                after.children_user
+                - before.children_user
+                + after.children_system
+                - before.children_system
+            )
+    return walls, cpus
 
 
 def oneshot_cpu(url: str, runs: int) -> tuple[list[float], list[float]]:
@@ -62,24 +70,6 @@ def oneshot_cpu(url: str, runs: int) -> tuple[list[float], list[float]]:
 
 LIBRARIES = "import httpx, anyio._backends._asyncio, rich.console, rich.markdown, sqlite3"
 """What `-p` cannot do without: httpx's async client (anyio, asyncio), rich's Markdown, SQLite."""
-
-
-def import_cpu(runs: int) -> list[float]:
-    """CPU seconds (user + system) of a Python that only imports LIBRARIES, start to exit."""
-    env = _env()
-    times = []
-    for index in range(runs + 1):
-        before = os.times()
-        subprocess.run([PYTHON, "-c", LIBRARIES], env=env, check=True)
-        after = os.times()
-        if index:
-            times.append(
-                after.children_user
-                - before.children_user
-                + after.children_system
-                - before.children_system
-            )
-    return times
 
 
 def _prompt_time(argv: list[str], home: str) -> float:
@@ -124,10 +114,10 @@ def run(quick: bool, say: Log) -> list[Row]:
     runs = 8 if quick else 20
     repl_runs = 5 if quick else 10
     say(f"start-up: {runs} runs of each command, {repl_runs} REPL starts")
-    bare = wall_times([PYTHON, "-c", "pass"], runs)
-    version = wall_times([TERMCHAT, "--version"], runs)
-    help_ = wall_times([TERMCHAT, "--help"], runs)
-    libraries = import_cpu(runs)
+    bare = timed([PYTHON, "-c", "pass"], runs)[0]
+    version = timed([TERMCHAT, "--version"], runs)[0]
+    help_ = timed([TERMCHAT, "--help"], runs)[0]
+    libraries = timed([PYTHON, "-c", LIBRARIES], runs)[1]
     with StandIn() as server:
         prompt, prompt_floor = prompt_times(server.url, repl_runs, floor=True)
         oneshot, oneshot_floor = oneshot_cpu(server.url, repl_runs)
