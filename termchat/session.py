@@ -256,15 +256,7 @@ class ChatSession:
         conv = self.conversation
         try:
             if conv.session_id is None:
-                record = store.create_session(
-                    conv.model,
-                    system=conv.system,
-                    options=conv.options,
-                    think=conv.think,
-                    kind=self.kind,
-                    preset=conv.preset,
-                )
-                conv.session_id = record.id
+                conv.session_id = self._create(store)
             while len(self._rows) < len(conv.messages):
                 parent = self._rows[-1] if self._rows else None
                 row, branched = store.append_after(
@@ -275,6 +267,23 @@ class ChatSession:
                     self._report(BRANCHED)
         except StoreError as exc:
             self._failed(exc)
+
+    def _create(self, store: SessionStore, title: str | None = None) -> str:
+        """Start the saved conversation with its settings; returns its id.
+
+        Raises:
+            StoreError: the database failed.
+        """
+        conv = self.conversation
+        return store.create_session(
+            conv.model,
+            system=conv.system,
+            options=conv.options,
+            think=conv.think,
+            title=title,
+            kind=self.kind,
+            preset=conv.preset,
+        ).id
 
     def change_settings(self, **fields: Any) -> None:
         """Commit changed settings (model, system, think, options) of a saved conversation."""
@@ -324,14 +333,7 @@ class ChatSession:
             raise StoreError(self.not_saving_text())
         conv = self.conversation
         if conv.session_id is None:
-            conv.session_id = store.create_session(
-                conv.model,
-                system=conv.system,
-                options=conv.options,
-                think=conv.think,
-                title=text,
-                kind=self.kind,
-            ).id
+            conv.session_id = self._create(store, title=text)
         else:
             store.rename(conv.session_id, text)
 
