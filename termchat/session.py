@@ -414,8 +414,7 @@ class ChatSession:
         except StoreError as exc:
             self._failed(exc)
             return None
-        conv.messages = [row.message for row in rows]
-        self._rows = [row.row_id for row in rows]
+        self._take(rows)
         return Switched(position + 1, len(alternatives), index + 1, conv.messages[index + 1 :])
 
     def alternative_position(self) -> int | None:
@@ -459,10 +458,14 @@ class ChatSession:
         except StoreError as exc:
             self._failed(exc)
             return False
-        conv.messages = [row.message for row in rows]
+        self._take(rows)
+        return True
+
+    def _take(self, rows: list[StoredMessage]) -> None:
+        """Make the stored active path `rows` the history, all of it read."""
+        self.conversation.messages = [row.message for row in rows]
         self._rows = [row.row_id for row in rows]
         self._head = None
-        return True
 
     def alternatives_note(self) -> str:
         """Why /alt has nothing to switch to."""
@@ -575,8 +578,7 @@ class ChatSession:
             conv.options = dict(record.options)
         conv.session_id = record.id
         if not before:
-            conv.messages = [row.message for row in rows]
-            self._rows = [row.row_id for row in rows]
+            self._take(rows)
             return record
         from termchat.store.tail import Earlier, Tail
 
