@@ -164,6 +164,13 @@ class ChatSession:
             self.why_not = "database failed"
         self._report(f"{exc}. {NOT_SAVING}; the chat goes on.")
 
+    def _saved(self) -> tuple[SessionStore, str] | None:
+        """The database and this conversation's id in it, while saving one it holds."""
+        store = self.store() if self.saving else None
+        if store is None or self.session_id is None:
+            return None
+        return store, self.session_id
+
     def close(self) -> None:
         """Close the database."""
         if self._store is not None:
@@ -287,11 +294,12 @@ class ChatSession:
 
     def change_settings(self, **fields: Any) -> None:
         """Commit changed settings (model, system, think, options) of a saved conversation."""
-        store = self.store() if self.saving else None
-        if store is None or self.session_id is None:
+        saved = self._saved()
+        if saved is None:
             return
+        store, session_id = saved
         try:
-            store.update_session(self.session_id, **fields)
+            store.update_session(session_id, **fields)
         except StoreError as exc:
             self._failed(exc)
 
@@ -350,11 +358,12 @@ class ChatSession:
         if len(self._rows) <= index:
             return
         del self._rows[index:]
-        store = self.store() if self.saving else None
-        if store is None or conv.session_id is None:
+        saved = self._saved()
+        if saved is None:
             return
+        store, session_id = saved
         try:
-            store.truncate(conv.session_id, index, undo=undo)
+            store.truncate(session_id, index, undo=undo)
         except StoreError as exc:
             self._failed(exc)
 
@@ -396,21 +405,20 @@ class ChatSession:
         """
         conv = self.conversation
         index = conv.last_user_index()
-        store = self.store() if self.saving else None
-        if store is None or conv.session_id is None or index is None:
+        saved = self._saved()
+        if saved is None or index is None or len(self._rows) != len(conv.messages):
             return None
-        if len(self._rows) != len(conv.messages):
-            return None
+        store, session_id = saved
         try:
-            alternatives = store.alternatives(conv.session_id, index + 1)
+            alternatives = store.alternatives(session_id, index + 1)
             if len(alternatives) < 2:
                 return None
             current = next((i for i, alt in enumerate(alternatives) if alt.active), -1)
             position = (current + 1) % len(alternatives) if to is None else to - 1
             if not 0 <= position < len(alternatives):
                 return None
-            store.activate(conv.session_id, index + 1, alternatives[position].gen)
-            rows = store.load_rows(conv.session_id)
+            store.activate(session_id, index + 1, alternatives[position].gen)
+            rows = store.load_rows(session_id)
         except StoreError as exc:
             self._failed(exc)
             return None
@@ -420,13 +428,13 @@ class ChatSession:
     def alternative_position(self) -> int | None:
         """Where the last reply stands among its alternatives (from 1, oldest first); None
         when that is not known (not saved, or the database failed)."""
-        conv = self.conversation
-        index = conv.last_user_index()
-        store = self.store() if self.saving else None
-        if store is None or conv.session_id is None or index is None:
+        index = self.conversation.last_user_index()
+        saved = self._saved()
+        if saved is None or index is None:
             return None
+        store, session_id = saved
         try:
-            alternatives = store.alternatives(conv.session_id, index + 1)
+            alternatives = store.alternatives(session_id, index + 1)
         except StoreError as exc:
             self._failed(exc)
             return None
@@ -448,13 +456,13 @@ class ChatSession:
     def switch_branch(self, row_id: int) -> bool:
         """/tree N: make the branch that ends at stored row `row_id` the history, and so the
         next request. False when it cannot be (not saving, or the database failed)."""
-        conv = self.conversation
-        store = self.store() if self.saving else None
-        if store is None or conv.session_id is None:
+        saved = self._saved()
+        if saved is None:
             return False
+        store, session_id = saved
         try:
-            store.activate_path(conv.session_id, row_id)
-            rows = store.load_rows(conv.session_id)
+            store.activate_path(session_id, row_id)
+            rows = store.load_rows(session_id)
         except StoreError as exc:
             self._failed(exc)
             return False
