@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from termchat.attachments import Attachment
 from termchat.backends.base import ChatRequest, ModelInfo
 from termchat.cutreplies import Policy, prepare
 from termchat.messages import Message, Think, ToolCall
@@ -36,14 +34,6 @@ class Conversation:
         """Append one message (user, assistant or tool) and return it."""
         self.messages.append(message)
         return message
-
-    def add_user(
-        self, text: str, images: list[str] | None = None, attachments: Sequence[Attachment] = ()
-    ) -> Message:
-        """Append the user's message (with the files attached to it)."""
-        message = Message(role="user", content=text, images=list(images or []))
-        message.attachments = list(attachments)
-        return self.add(message)
 
     def clear(self) -> None:
         """Forget the history, keep the settings."""
