@@ -59,17 +59,8 @@ class ContextGuard:
         them (False), or our estimate after the history changed (True); None when unknown."""
         if self.estimated is not None and self.app.conversation.messages:
             return self.estimated, True
-        messages = self.app.conversation.messages
-        # From the end, by index: a resumed history reads its earlier part only when needed.
-        for index in range(len(messages) - 1, max(len(messages) - 50, 0) - 1, -1):
-            message = messages[index]
-            if message.role != "assistant":
-                continue
-            stats = message.stats
-            if stats is None or stats.prompt_eval_count is None:
-                return None
-            return stats.prompt_eval_count + (stats.eval_count or 0), False
-        return None
+        found = contextwin.last_counts(self.app.conversation.messages, within=50)
+        return None if found is None else (found[1] + found[2], False)
 
     def toolbar(self) -> tuple[str, str] | None:
         """The toolbar's (level, text): `ctx 1.2k/4.1k 30%`, or None when nothing is known."""
