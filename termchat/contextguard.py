@@ -233,14 +233,15 @@ class ContextGuard:
             app.renderer.warning(self._too_long("The model sent back an empty reply"))
         if stats is not None:
             self.estimated = None
-            size = self.size(sent)
             measured = contextwin.measure(
                 stats.prompt_eval_count, stats.eval_count, sent, self.last, reasoning=self.ollama()
             )
             if measured is not None:
-                self.last = measured
+                previous, self.last = self.last, measured
                 if measured.dropped and not self._told:
                     self._told = True
+                    # What was sent, as `size` would have estimated it before this reply.
+                    size = contextwin.estimate(measured.counted, previous)
                     app.renderer.warning(self._dropped(measured.prompt, size))
                 elif not measured.dropped:
                     self._told = False
