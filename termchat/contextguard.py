@@ -49,10 +49,14 @@ class ContextGuard:
     def window(self) -> Window | None:
         """The window requests are made against now (see `contextwin.choose_window`)."""
         conv = self.app.conversation
-        model_max = conv.info.context_length if conv.info is not None else None
         return contextwin.choose_window(
-            conv.options.get("num_ctx"), self._loaded.get(conv.model), model_max
+            conv.options.get("num_ctx"), self._loaded.get(conv.model), self._model_max()
         )
+
+    def _model_max(self) -> int | None:
+        """The model's own maximum context (`/api/show`), when known."""
+        info = self.app.conversation.info
+        return info.context_length if info is not None else None
 
     def used(self) -> tuple[int, bool] | None:
         """Tokens of the window in use: the last request and its reply as the server counted
@@ -139,9 +143,8 @@ class ContextGuard:
     async def _ask(self, messages: list[Message], needed: int, window: Window) -> str | None:
         app = self.app
         conv = app.conversation
-        model_max = conv.info.context_length if conv.info is not None else None
         choices: list[tuple[str, str]] = []
-        bigger = contextwin.suggested_num_ctx(needed, window, model_max)
+        bigger = contextwin.suggested_num_ctx(needed, window, self._model_max())
         if bigger is not None and self.ollama():
             choices.append(("n", f"/set num_ctx {bigger}"))
         old = contextwin.old_reasoning_tokens(messages)
@@ -169,8 +172,7 @@ class ContextGuard:
         app = self.app
         conv = app.conversation
         if choice == "n":
-            model_max = conv.info.context_length if conv.info is not None else None
-            size = contextwin.suggested_num_ctx(needed, self.window(), model_max)
+            size = contextwin.suggested_num_ctx(needed, self.window(), self._model_max())
             if size is not None:
                 conv.options["num_ctx"] = size
                 app.session.change_settings(options=dict(conv.options))
