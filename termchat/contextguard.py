@@ -196,9 +196,7 @@ class ContextGuard:
         if kept is None:
             return False
         self.changed()
-        system = self.app.conversation.system
-        head = [Message(role="system", content=system)] if system else []
-        self.estimated = self.size([*head, *kept])
+        self.estimated = self.size([*self.app.conversation.system_head(), *kept])
         self.app.frontend.changed()
         return True
 

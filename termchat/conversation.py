@@ -46,6 +46,10 @@ class Conversation:
                 return index
         return None
 
+    def system_head(self) -> list[Message]:
+        """What a request starts with: the system prompt as a message (none without one)."""
+        return [Message(role="system", content=self.system)] if self.system else []
+
     def replies(self) -> list[Message]:
         """The assistant messages, in order (numbered from 1 for `/thinking N`)."""
         return [m for m in self.messages if m.role == "assistant"]
@@ -95,9 +99,7 @@ class Conversation:
         history = list(self.messages)
         if self.info is not None and not self.info.sees_images:
             history = [_without_images(m) for m in history]
-        history = prepare(history, self.interrupted, open_last=continuing)
-        if self.system:
-            history.insert(0, Message(role="system", content=self.system))
+        history = [*self.system_head(), *prepare(history, self.interrupted, open_last=continuing)]
         if tools and self.info is not None and not self.info.uses_tools:
             tools = None
         return ChatRequest(
