@@ -75,11 +75,10 @@ async def compact(app: Chat, keep: int = KEEP_TURNS) -> list[Message] | None:
         )
         for m in messages[:cut]
     ]
-    system = [Message(role="system", content=conv.system)] if conv.system else []
     thinks = conv.info is not None and conv.info.thinks
     request = ChatRequest(
         model=conv.model,
-        messages=[*system, *old, Message(role="user", content=SUMMARY_REQUEST)],
+        messages=[*conv.system_head(), *old, Message(role="user", content=SUMMARY_REQUEST)],
         think=False if thinks else None,
         options=dict(conv.options),
         keep_alive=conv.keep_alive,

@@ -49,27 +49,22 @@ class ContextGuard:
     def window(self) -> Window | None:
         """The window requests are made against now (see `contextwin.choose_window`)."""
         conv = self.app.conversation
-        model_max = conv.info.context_length if conv.info is not None else None
         return contextwin.choose_window(
-            conv.options.get("num_ctx"), self._loaded.get(conv.model), model_max
+            conv.options.get("num_ctx"), self._loaded.get(conv.model), self._model_max()
         )
+
+    def _model_max(self) -> int | None:
+        """The model's own maximum context (`/api/show`), when known."""
+        info = self.app.conversation.info
+        return info.context_length if info is not None else None
 
     def used(self) -> tuple[int, bool] | None:
         """Tokens of the window in use: the last request and its reply as the server counted
         them (False), or our estimate after the history changed (True); None when unknown."""
         if self.estimated is not None and self.app.conversation.messages:
             return self.estimated, True
-        messages = self.app.conversation.messages
-        # From the end, by index: a resumed history reads its earlier part only when needed.
-        for index in range(len(messages) - 1, max(len(messages) - 50, 0) - 1, -1):
-            message = messages[index]
-            if message.role != "assistant":
-                continue
-            stats = message.stats
-            if stats is None or stats.prompt_eval_count is None:
-                return None
-            return stats.prompt_eval_count + (stats.eval_count or 0), False
-        return None
+        found = contextwin.last_counts(self.app.conversation.messages, within=50)
+        return None if found is None else (found[1] + found[2], False)
 
     def toolbar(self) -> tuple[str, str] | None:
         """The toolbar's (level, text): `ctx 1.2k/4.1k 30%`, or None when nothing is known."""
@@ -148,9 +143,8 @@ class ContextGuard:
     async def _ask(self, messages: list[Message], needed: int, window: Window) -> str | None:
         app = self.app
         conv = app.conversation
-        model_max = conv.info.context_length if conv.info is not None else None
         choices: list[tuple[str, str]] = []
-        bigger = contextwin.suggested_num_ctx(needed, window, model_max)
+        bigger = contextwin.suggested_num_ctx(needed, window, self._model_max())
         if bigger is not None and self.ollama():
             choices.append(("n", f"/set num_ctx {bigger}"))
         old = contextwin.old_reasoning_tokens(messages)
@@ -178,8 +172,7 @@ class ContextGuard:
         app = self.app
         conv = app.conversation
         if choice == "n":
-            model_max = conv.info.context_length if conv.info is not None else None
-            size = contextwin.suggested_num_ctx(needed, self.window(), model_max)
+            size = contextwin.suggested_num_ctx(needed, self.window(), self._model_max())
             if size is not None:
                 conv.options["num_ctx"] = size
                 app.session.change_settings(options=dict(conv.options))
@@ -203,9 +196,7 @@ class ContextGuard:
         if kept is None:
             return False
         self.changed()
-        system = self.app.conversation.system
-        head = [Message(role="system", content=system)] if system else []
-        self.estimated = self.size([*head, *kept])
+        self.estimated = self.size([*self.app.conversation.system_head(), *kept])
         self.app.frontend.changed()
         return True
 
@@ -242,14 +233,15 @@ class ContextGuard:
             app.renderer.warning(self._too_long("The model sent back an empty reply"))
         if stats is not None:
             self.estimated = None
-            size = self.size(sent)
             measured = contextwin.measure(
                 stats.prompt_eval_count, stats.eval_count, sent, self.last, reasoning=self.ollama()
             )
             if measured is not None:
-                self.last = measured
+                previous, self.last = self.last, measured
                 if measured.dropped and not self._told:
                     self._told = True
+                    # What was sent, as `size` would have estimated it before this reply.
+                    size = contextwin.estimate(measured.counted, previous)
                     app.renderer.warning(self._dropped(measured.prompt, size))
                 elif not measured.dropped:
                     self._told = False

@@ -178,18 +178,35 @@ def measure(
     )
 
 
-def from_history(history: Sequence[Message]) -> Measure | None:
-    """The measurement of the last reply of a conversation read back (resume): the request is
-    taken to be the messages before it (the system prompt first, if any)."""
-    for index in range(len(history) - 1, -1, -1):
+def last_counts(
+    history: Sequence[Message], within: int | None = None
+) -> tuple[int, int, int] | None:
+    """Where the last reply of `history` is and the server's counts of it: (its index, the
+    prompt's tokens, the reply's); None when it has no counts or there is no reply (among the
+    last `within` messages).
+
+    Reads by index from the end: a resumed history reads its earlier part only when needed.
+    """
+    stop = -1 if within is None else max(len(history) - within, 0) - 1
+    for index in range(len(history) - 1, stop, -1):
         message = history[index]
         if message.role != "assistant":
             continue
         stats = message.stats
         if stats is None or stats.prompt_eval_count is None:
             return None
-        return measure(stats.prompt_eval_count, stats.eval_count, history[:index], None)
+        return index, stats.prompt_eval_count, stats.eval_count or 0
     return None
+
+
+def from_history(history: Sequence[Message]) -> Measure | None:
+    """The measurement of the last reply of a conversation read back (resume): the request is
+    taken to be the messages before it (the system prompt first, if any)."""
+    found = last_counts(history)
+    if found is None:
+        return None
+    index, prompt, output = found
+    return measure(prompt, output, history[:index], None)
 
 
 # --- showing ----------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from termchat.attachments import Attachment
 from termchat.backends.base import ChatRequest, ModelInfo
 from termchat.cutreplies import Policy, prepare
 from termchat.messages import Message, Think, ToolCall
@@ -37,14 +35,6 @@ class Conversation:
         self.messages.append(message)
         return message
 
-    def add_user(
-        self, text: str, images: list[str] | None = None, attachments: Sequence[Attachment] = ()
-    ) -> Message:
-        """Append the user's message (with the files attached to it)."""
-        message = Message(role="user", content=text, images=list(images or []))
-        message.attachments = list(attachments)
-        return self.add(message)
-
     def clear(self) -> None:
         """Forget the history, keep the settings."""
         self.messages.clear()
@@ -55,6 +45,10 @@ class Conversation:
             if self.messages[index].role == "user":
                 return index
         return None
+
+    def system_head(self) -> list[Message]:
+        """What a request starts with: the system prompt as a message (none without one)."""
+        return [Message(role="system", content=self.system)] if self.system else []
 
     def replies(self) -> list[Message]:
         """The assistant messages, in order (numbered from 1 for `/thinking N`)."""
@@ -105,9 +99,7 @@ class Conversation:
         history = list(self.messages)
         if self.info is not None and not self.info.sees_images:
             history = [_without_images(m) for m in history]
-        history = prepare(history, self.interrupted, open_last=continuing)
-        if self.system:
-            history.insert(0, Message(role="system", content=self.system))
+        history = [*self.system_head(), *prepare(history, self.interrupted, open_last=continuing)]
         if tools and self.info is not None and not self.info.uses_tools:
             tools = None
         return ChatRequest(

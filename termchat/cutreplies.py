@@ -18,7 +18,7 @@ The history and the store are never changed: only the request is.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Final, Literal, get_args
+from typing import Final, Literal, cast, get_args
 
 from termchat.messages import Message
 
@@ -37,12 +37,8 @@ def parse_policy(value: object) -> Policy:
         ValueError: not one of mark, keep, drop.
     """
     text = value.strip().lower() if isinstance(value, str) else value
-    if text == "mark":
-        return "mark"
-    if text == "keep":
-        return "keep"
-    if text == "drop":
-        return "drop"
+    if text in POLICIES:
+        return cast(Policy, text)
     raise ValueError(f"interrupted must be mark, keep or drop, not {value!r}")
 
 

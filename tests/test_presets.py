@@ -156,6 +156,23 @@ def test_slash_preset_mid_conversation_changes_the_next_request_and_is_recorded(
     assert record.system == "You review code changes." and record.think is False
 
 
+def test_preset_is_recorded_when_the_title_is_set_before_the_first_message(
+    fake_server: FakeServer, private_home: Path
+) -> None:
+    write_config(private_home, REVIEW)
+
+    async def script(app: ChatApp, out: io.StringIO) -> None:
+        await run_command(app, "/title Reviews")  # saves the conversation before any message
+        fake_server.queue_reply(content="A1")
+        await app.send("Q1")
+
+    run_chat(ChatOptions(host=fake_server.url, model="qwen3", preset="review"), script)
+    with SessionStore.open(private_home / "sessions.db") as store:
+        (summary,) = store.list_sessions()
+        assert summary.title == "Reviews"
+        assert store.session_preset(summary.id) == "review"
+
+
 def test_preset_save_round_trip_keeps_the_file_and_applies_again(
     fake_server: FakeServer, private_home: Path
 ) -> None:

@@ -8,7 +8,6 @@ from termchat.app import ChatApp
 from termchat.commands.base import Command
 from termchat.compaction import KEEP_TURNS
 from termchat.errors import UsageError
-from termchat.messages import Message
 
 
 async def cmd_context(app: ChatApp, args: str) -> None:
@@ -28,9 +27,7 @@ async def cmd_context(app: ChatApp, args: str) -> None:
     await guard.refresh()
     rows = guard.describe()
     conv = app.conversation
-    messages = list(conv.messages)
-    if conv.system:
-        messages.insert(0, Message(role="system", content=conv.system))
+    messages = [*conv.system_head(), *conv.messages]
     if guard.drop_reasoning:
         messages = contextwin.without_old_reasoning(messages)
     nxt = guard.size(messages)

@@ -54,7 +54,7 @@ async def cmd_compare(app: ChatApp, args: str) -> None:
     original = list(conv.messages[start:])
     first = next((m.model for m in original if m.role == "assistant" and m.model), conv.model)
     position = session.alternative_position()
-    before = sum(1 for m in conv.messages[:start] if m.role == "assistant")
+    before = session.replies_before(start)  # a resumed history's unread part is counted
     app.renderer.notice(f"[1] {name_text(first)}:")
     replay(app, original, replies_before=before)
     app.renderer.notice(f"[2] {name_text(name)}:")

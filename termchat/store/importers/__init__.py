@@ -11,13 +11,12 @@ folder) and "termchat" (a `termchat sessions export --format json` file, read by
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Final
 
 from termchat.errors import StoreError
 from termchat.store import SessionStore
-from termchat.store.fields import Invalid
+from termchat.store.fields import Invalid, read_json
 from termchat.store.importers import aichat, chatgpt, llm, ollama, oterm
 from termchat.store.importers.build import MAX_FILE_BYTES, Conversation, ImportReport, add_all
 from termchat.store.importers.sqlite_source import is_sqlite, read_only, tables
@@ -42,13 +41,6 @@ def _text(path: Path) -> str:
         raise _fail(path, "it is not UTF-8 text, nor an SQLite database") from None
     except OSError as exc:
         raise _fail(path, exc.strerror or str(exc)) from None
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
 
 
 def _folder(path: Path) -> Path:
@@ -86,7 +78,7 @@ def detect(path: Path) -> str:
         shown = ", ".join(sorted(names)[:8]) or "none"
         raise _fail(path, f"an SQLite database of no known client (tables: {shown})")
     text = _text(path)
-    data = _json(text)
+    data = read_json(text)
     if data is not None:
         if chatgpt.looks_like(data):
             return "chatgpt"
@@ -119,7 +111,7 @@ def read(path: Path, fmt: str) -> list[Any]:
         if is_sqlite(path):
             raise Invalid(f"is an SQLite database, not a {LABELS.get(fmt, fmt)} file")
         text = _text(path)
-        data = _json(text)
+        data = read_json(text)
         if fmt == "chatgpt":
             if not chatgpt.looks_like(data):
                 raise Invalid("is not a ChatGPT export (a JSON list of conversations with mapping)")

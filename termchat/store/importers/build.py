@@ -201,8 +201,11 @@ def _rows(conversation: Conversation, now: float) -> list[StoredMessage]:
     return rows
 
 
-def store_conversation(store: SessionStore, source: str, conversation: Conversation) -> str:
-    """Check and store one conversation; its new id, or "" when it was imported before.
+def store_conversation(
+    store: SessionStore, source: str, conversation: Conversation
+) -> tuple[str, list[StoredMessage]]:
+    """Check and store one conversation: its new id ("" when it was imported before) and the
+    rows it is stored as (what the report counts, without reading them back).
 
     Raises:
         Invalid: a field breaks a rule (the conversation is not stored).
@@ -229,7 +232,7 @@ def store_conversation(store: SessionStore, source: str, conversation: Conversat
     )
     source_id = text_of(conversation.source_id, "its id", 1000)
     try:
-        return store.import_session(record, rows, origin=(source, source_id))
+        return store.import_session(record, rows, origin=(source, source_id)), rows
     except StoreError as exc:
         if "invalid history" in str(exc):  # the source's branches do not form a tree
             raise Invalid(str(exc)) from None
@@ -252,7 +255,7 @@ def add_all(
             report.empty += 1
             continue
         try:
-            new_id = store_conversation(store, source, item)
+            new_id, rows = store_conversation(store, source, item)
         except Invalid as exc:
             report.unreadable.append(f"{describe(item)}: {exc}")
             continue
@@ -260,9 +263,9 @@ def add_all(
             report.already += 1
             continue
         report.session_ids.append(new_id)
-        rows = store.load_rows(new_id, include_inactive=True)
-        report.messages += sum(1 for row in rows if row.active)
-        report.alternatives += sum(1 for row in rows if not row.active)
+        active = sum(1 for row in rows if row.active)
+        report.messages += active
+        report.alternatives += len(rows) - active
     return report
 
 

@@ -19,13 +19,12 @@ prompt or a regenerated reply), kept here as an alternative. A message has `auth
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, Final
 
 from termchat.messages import Message
-from termchat.store.fields import Invalid
+from termchat.store.fields import Invalid, read_json
 from termchat.store.importers.build import (
     MAX_BRANCHES,
     Conversation,
@@ -234,10 +233,7 @@ def _code(content: dict[str, Any], where: str) -> str:
 def _arguments(content: dict[str, Any], where: str) -> dict[str, Any]:
     """A tool call's input: the JSON object it is, else the code as it was sent."""
     code = text_of(content.get("text"), where)
-    try:
-        value = json.loads(code)
-    except (ValueError, RecursionError):
-        return {"code": code}
+    value = read_json(code)
     return value if isinstance(value, dict) else {"code": code}
 
 

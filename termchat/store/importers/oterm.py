@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from termchat.messages import Message, Role
-from termchat.store.fields import Invalid, check_images
+from termchat.store.fields import Invalid, check_images, read_json
 from termchat.store.importers.build import (
     Conversation,
     Turn,
@@ -83,10 +83,7 @@ def _chat(chat: dict[str, Any], rows: list[dict[str, Any]]) -> Conversation | Un
 
 
 def _parameters(value: Any) -> dict[str, Any]:
-    try:
-        parameters = json.loads(value) if isinstance(value, str) else None
-    except (ValueError, RecursionError):
-        return {}
+    parameters = read_json(value)
     if not isinstance(parameters, dict):
         return {}
     if "max_tokens" in parameters and "num_predict" not in parameters:
