@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand
@@ -14,6 +14,9 @@ from typer.core import TyperCommand
 from termchat.config import load_config
 from termchat.errors import ConfigError, StoreError, stderr_line
 from termchat.render.sanitize import json_text, name_text, sanitize
+
+if TYPE_CHECKING:
+    from termchat.store.importers import Source
 
 
 class _Command(TyperCommand):
@@ -283,23 +286,21 @@ def import_(
 
     Importing the same conversations again adds nothing.
     """
-    from termchat.store.importers import FORMATS, detect
+    from termchat.store.importers import FORMATS, Source, detect
 
     if source is not None and source not in FORMATS:
         raise _fail(f"--from must be one of {', '.join(FORMATS)}", 2)
+    file = Source(path)  # read once, for detecting and importing alike
     try:
-        fmt = source or detect(path)
+        fmt = source or detect(file)
+        if fmt != "termchat":
+            _import_history(file, fmt)
+            return
+        text = file.text()
     except StoreError as exc:
         raise _fail(str(exc)) from None
-    if fmt != "termchat":
-        _import_history(path, fmt)
-        return
     from termchat.store.export import import_file
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"Cannot read {path}: {exc}") from None
     with _open_or_create() as store:
         try:
             new_id = import_file(store, text)
@@ -315,14 +316,14 @@ def import_(
     sys.stdout.write(f"Imported “{title}” as {new_id} ({count} {noun}) — termchat -r {new_id}\n")
 
 
-def _import_history(path: Path, fmt: str) -> None:
+def _import_history(file: Source, fmt: str) -> None:
     """Another client's conversations: a summary, and each one skipped as unreadable, why.
     Scripts get the new ids on stdout (the summary goes to stderr)."""
     from termchat.store.importers import import_history
 
     with _open_or_create() as store:
         try:
-            report = import_history(store, path, fmt)
+            report = import_history(store, file, fmt)
         except StoreError as exc:
             raise _fail(str(exc)) from None
     notes = [f"  skipped {_shown(reason)}" for reason in report.unreadable[:20]]

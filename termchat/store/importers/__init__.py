@@ -1,7 +1,7 @@
 """Importing other clients' history: which format a file is, and reading it into the store.
 
-`detect(path)` names the format from the file itself (SQLite header and tables, JSON shape,
-YAML keys); `import_history(store, path, fmt)` reads it with that format's module and stores
+`detect(source)` names the format from the file itself (SQLite header and tables, JSON shape,
+YAML keys); `import_history(store, source, fmt)` reads it with that format's module and stores
 each conversation (`termchat.store.importers.build`), returning an `ImportReport`. Formats:
 "llm" (logs.db), "oterm" (store.db), "aichat" (session YAML, or a folder of them), "ollama"
 (a /save'd model's manifest or Modelfile), "chatgpt" (conversations.json, or the unzipped export
@@ -49,14 +49,50 @@ def _folder(path: Path) -> Path:
     return inner if path.is_dir() and inner.is_file() else path
 
 
-def detect(path: Path) -> str:
-    """The format of `path` (one of FORMATS), read from the file itself.
+class Source:
+    """A file to import: its text and JSON read at most once, however often detecting its
+    format and reading it ask for them.
+
+    Attributes:
+        path: The file (a ChatGPT export folder's conversations.json), or a folder.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = _folder(path)
+        self._text: str | None = None
+        self._data: Any = None
+        self._parsed = False
+
+    def text(self) -> str:
+        """The file as text (UTF-8, a byte order mark allowed).
+
+        Raises:
+            StoreError: too large, not UTF-8, or unreadable.
+        """
+        if self._text is None:
+            self._text = _text(self.path)
+        return self._text
+
+    def data(self) -> Any:
+        """The text as JSON; None when it is not JSON."""
+        if not self._parsed:
+            self._data, self._parsed = read_json(self.text()), True
+        return self._data
+
+
+def _source(source: Path | Source) -> Source:
+    return source if isinstance(source, Source) else Source(source)
+
+
+def detect(source: Path | Source) -> str:
+    """The format of a file (one of FORMATS), read from the file itself.
 
     Raises:
         StoreError: the file cannot be read, or is none of the known formats (the message
             says what it looks like where that helps).
     """
-    path = _folder(path)
+    file = _source(source)
+    path = file.path
     if path.is_dir():
         if any(path.rglob("*.yaml")):
             return "aichat"
@@ -77,8 +113,7 @@ def detect(path: Path) -> str:
             raise _fail(path, "it is a termchat database; export from it instead")
         shown = ", ".join(sorted(names)[:8]) or "none"
         raise _fail(path, f"an SQLite database of no known client (tables: {shown})")
-    text = _text(path)
-    data = read_json(text)
+    text, data = file.text(), file.data()
     if data is not None:
         if chatgpt.looks_like(data):
             return "chatgpt"
@@ -92,13 +127,14 @@ def detect(path: Path) -> str:
     raise _fail(path, f"not a format termchat reads ({KNOWN}); --from FORMAT says which")
 
 
-def read(path: Path, fmt: str) -> list[Any]:
-    """The conversations (or Unreadable notes) of `path` read as `fmt` (not "termchat").
+def read(source: Path | Source, fmt: str) -> list[Any]:
+    """The conversations (or Unreadable notes) of a file read as `fmt` (not "termchat").
 
     Raises:
         StoreError: the file as a whole cannot be read as `fmt`.
     """
-    path = _folder(path)
+    file = _source(source)
+    path = file.path
     try:
         if fmt == "llm":
             return list(llm.read(path))
@@ -110,8 +146,7 @@ def read(path: Path, fmt: str) -> list[Any]:
             raise Invalid(ollama.HISTORY)
         if is_sqlite(path):
             raise Invalid(f"is an SQLite database, not a {LABELS.get(fmt, fmt)} file")
-        text = _text(path)
-        data = read_json(text)
+        text, data = file.text(), file.data()
         if fmt == "chatgpt":
             if not chatgpt.looks_like(data):
                 raise Invalid("is not a ChatGPT export (a JSON list of conversations with mapping)")
@@ -136,8 +171,8 @@ LABELS: Final = {
 }
 
 
-def import_history(store: SessionStore, path: Path, fmt: str) -> ImportReport:
-    """Read `path` as `fmt` and store every conversation not imported before.
+def import_history(store: SessionStore, source: Path | Source, fmt: str) -> ImportReport:
+    """Read a file as `fmt` and store every conversation not imported before.
 
     A conversation that breaks a rule is skipped and named in the report; the others are
     stored, each in its own transaction.
@@ -145,11 +180,13 @@ def import_history(store: SessionStore, path: Path, fmt: str) -> ImportReport:
     Raises:
         StoreError: the file as a whole cannot be read, or the database failed.
     """
-    conversations = read(path, fmt)
+    file = _source(source)
+    conversations = read(file, fmt)
+    path = file.path
     label = LABELS.get(fmt, fmt)
     if fmt == "aichat":
         label = f"aichat sessions in {path.name}" if path.is_dir() else f"{label} {path.name}"
     return add_all(store, fmt, ImportReport(label), conversations)
 
 
-__all__ = ["FORMATS", "Conversation", "ImportReport", "detect", "import_history", "read"]
+__all__ = ["FORMATS", "Conversation", "ImportReport", "Source", "detect", "import_history", "read"]
