@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from termchat.errors import BackendError
+from termchat.render.sanitize import name_text
 
 if TYPE_CHECKING:
     from termchat.backends.base import Backend, ModelSummary, RunningModel
@@ -178,7 +179,7 @@ def _cells(row: CatalogRow, knows_loaded: bool) -> tuple[str, ...]:
     s = row.summary
     return (
         "●" if row.current else "",
-        s.name,
+        name_text(s.name),  # invisible characters shown: no name passes for another
         size_text(s.size),
         s.family or "",
         s.parameter_size or "",
@@ -193,7 +194,7 @@ def _cells(row: CatalogRow, knows_loaded: bool) -> tuple[str, ...]:
 
 def catalog_table(catalog: Catalog) -> tuple[list[str], list[list[str]]]:
     """The header and rows of the catalog's table, without a column that is empty in every row
-    (the name column always stays)."""
+    (the name column always stays); the names as `name_text` shows them."""
     cells = [_cells(row, catalog.knows_loaded) for row in catalog.rows]
     keep = [
         index

@@ -82,7 +82,7 @@ def models(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     from termchat.render import Renderer
-    from termchat.render.sanitize import json_text, name_text
+    from termchat.render.sanitize import json_text
 
     if as_json:
         sys.stdout.write(json_text(catalog_json(catalog), indent=2) + "\n")
@@ -93,9 +93,6 @@ def models(
         sys.stdout.write("The server has no models. Pull one: termchat pull qwen3\n")
         return
     columns, rows = catalog_table(catalog)
-    name_at = columns.index("name")
-    for row in rows:
-        row[name_at] = name_text(row[name_at])  # invisible characters shown
     Renderer().table("Models", columns, rows, whole=("name",))
 
 
