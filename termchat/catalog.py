@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from termchat.backends.base import same_model
 from termchat.errors import BackendError
 from termchat.render.sanitize import name_text
 
@@ -53,15 +54,6 @@ class Catalog:
     rows: list[CatalogRow]
     knows_loaded: bool = False
     problems: tuple[str, ...] = ()
-
-
-def same_model(a: str | None, b: str | None) -> bool:
-    """Whether two names mean one model (`qwen3` is `qwen3:latest`)."""
-
-    def norm(name: str) -> str:
-        return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
-
-    return bool(a and b) and norm(a or "") == norm(b or "")
 
 
 async def gather_catalog(backend: Backend, *, ollama: bool, current: str | None = None) -> Catalog:

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from termchat.catalog import same_model
+from termchat.backends.base import same_model
 from termchat.errors import BackendError, ProtocolError, ServerError, TermchatError
 
 if TYPE_CHECKING:

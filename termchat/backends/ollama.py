@@ -14,6 +14,7 @@ from termchat.backends.base import (
     ModelSummary,
     PullProgress,
     RunningModel,
+    tagged,
 )
 from termchat.backends.body import BodyTooLong, body_pieces
 from termchat.backends.host import parse_ollama_host
@@ -181,7 +182,7 @@ def _capabilities(value: Any) -> frozenset[str] | None:
 def loaded_context(data: dict[str, Any], model: str) -> int | None:
     """Read an /api/ps reply: the context `model` is loaded with, None when it is not loaded
     (a name without a tag is the `latest` one)."""
-    wanted = model if ":" in model.rsplit("/", 1)[-1] else model + ":latest"
+    wanted = tagged(model)
     for running in running_models(data):
         if running.name == wanted:
             return running.context_length
