@@ -17,8 +17,8 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import BaseStyle
 
 from termchat.errors import TermchatError
-from termchat.render.sanitize import sanitize
-from termchat.repl.cells import cells, clip, one_line, pad
+from termchat.render.sanitize import one_line, sanitize
+from termchat.repl.cells import cells, clip, pad
 from termchat.repl.picker import ListState, run_picker, when
 
 if TYPE_CHECKING:

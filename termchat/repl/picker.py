@@ -24,8 +24,8 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import BaseStyle
 
 from termchat.errors import TermchatError
-from termchat.render.sanitize import short_name
-from termchat.repl.cells import cells, one_line, pad
+from termchat.render.sanitize import one_line, short_name
+from termchat.repl.cells import cells, pad
 
 if TYPE_CHECKING:
     from termchat.store import SessionSummary
