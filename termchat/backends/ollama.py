@@ -89,8 +89,8 @@ def ollama_http_error(answer: transport.ErrorAnswer, model: str | None) -> Serve
 
 def model_info(name: str, data: dict[str, Any]) -> ModelInfo:
     """Read an /api/show reply; a field of the wrong type counts as absent."""
-    details = _object(data.get("details"))
-    info = _object(data.get("model_info"))
+    details = fields.mapping(data.get("details"))
+    info = fields.mapping(data.get("model_info"))
     arch = fields.text(info.get("general.architecture"))
     context = fields.count(info.get(f"{arch}.context_length")) if arch else None
     if not context:
@@ -136,7 +136,7 @@ def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
     """
     summaries = []
     for name, row in _named_rows(data, "/api/tags"):
-        details = _object(row.get("details"))
+        details = fields.mapping(row.get("details"))
         summaries.append(
             ModelSummary(
                 name=name,
@@ -187,10 +187,6 @@ def loaded_context(data: dict[str, Any], model: str) -> int | None:
         if running.name == wanted:
             return running.context_length
     return None
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 class OllamaBackend:
