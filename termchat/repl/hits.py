@@ -104,15 +104,7 @@ class HitPicker(ListState["SearchHit"]):
         if isinstance(shown, FormattedText):
             return shown
         width = get_app().output.get_size().columns - 2
-        out: list[tuple[str, str]] = []
-        for index in shown:
-            if index > shown.start:
-                out.append(("", "\n"))
-            chosen = index == self.chosen
-            style = "class:picker.chosen" if chosen else ""
-            out.append((style, "❯ " if chosen else "  "))
-            out.extend(self.line(self.rows[index], width, style))
-        return FormattedText(out)
+        return self.draw(shown, lambda index, style: self.line(self.rows[index], width, style))
 
     def chosen_id(self) -> str | None:
         """The chosen hit's message row id, as text (None when nothing matches)."""
