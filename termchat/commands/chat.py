@@ -9,7 +9,6 @@ from termchat.commands.models import cmd_models
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
 from termchat.errors import BackendError, CommandError, ModelNotFound, UsageError
 from termchat.keymap import effective_keys, keys_label
-from termchat.pulling import offer_pull, offers_pull
 from termchat.render.sanitize import name_text
 
 
@@ -21,6 +20,8 @@ async def cmd_model(app: ChatApp, args: str) -> None:
     try:
         info = await app.backend.show(name)
     except ModelNotFound as exc:
+        from termchat.pulling import offer_pull, offers_pull  # on first use, as in app.py
+
         if not offers_pull(app):
             app.renderer.error(str(exc))
             return

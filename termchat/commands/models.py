@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.catalog import catalog_table, gather_catalog
 from termchat.commands.base import Command
 from termchat.errors import UsageError
-from termchat.pulling import pull_in_chat
 from termchat.render.sanitize import name_text
 
 if TYPE_CHECKING:
@@ -15,6 +13,9 @@ if TYPE_CHECKING:
 
 
 async def cmd_models(app: ChatApp, args: str) -> None:
+    # on first use, as pulling below: the REPL loads every command's module at start-up
+    from termchat.catalog import catalog_table, gather_catalog
+
     ollama = app.config.backend != "openai"
     catalog = await gather_catalog(app.backend, ollama=ollama, current=app.conversation.model)
     app.models_cache = [row.summary.name for row in catalog.rows]
@@ -31,6 +32,8 @@ async def cmd_models(app: ChatApp, args: str) -> None:
 async def cmd_pull(app: ChatApp, args: str) -> None:
     if not args:
         raise UsageError()
+    from termchat.pulling import pull_in_chat
+
     name = args.split()[0]
     if await pull_in_chat(app, name):
         shown = name_text(name)
