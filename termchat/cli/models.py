@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from termchat.cli.chat import ChatOptions
-from termchat.cli.options import CHAT_OPTIONS, LIST
+from termchat.cli.options import CHAT_OPTIONS
 from termchat.config import Config, load_config
 from termchat.errors import TermchatError, stderr_line
 from termchat.render.sanitize import json_text, name_text, one_line
@@ -31,7 +31,7 @@ def _config(ctx: typer.Context, host: str | None, backend: str | None) -> Config
     --backend (a bad value: one line on stderr, exit 2)."""
     values: dict[str, Any] = dict(ctx.obj or {})
     if not values:
-        values = {o.dest: [] if o.kind == LIST else None for o in CHAT_OPTIONS}
+        values = {option.dest: option.default() for option in CHAT_OPTIONS}
     if host is not None:
         values["host"] = host
     if backend is not None:
