@@ -153,16 +153,15 @@ def read_attachment(
         raise AttachmentError(f"Cannot read {shown}: {exc.strerror or exc}") from None
     if len(data) > limit:  # it grew while it was read
         raise _too_large(shown, len(data), limit, mime is not None)
-    name = typed
     if mime is not None:
-        return Attachment(name, mime, data)
+        return Attachment(typed, mime, data)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         raise AttachmentError(f"{shown} is not a {IMAGE_KINDS} image")
     if image_only:
         raise AttachmentError(
             f"{shown} is not an image ({IMAGE_KINDS}); /file puts a text file in the message"
         )
-    return Attachment(name, "text/plain", _check_text(shown, data))
+    return Attachment(typed, "text/plain", _check_text(shown, data))
 
 
 def _resolve(typed: str, base: Path) -> Path:
@@ -297,15 +296,13 @@ def scan_message(text: str, base: Path, limits: Limits) -> list[Attachment]:
         AttachmentError: a named file is missing, unreadable, too large or unsupported.
     """
     found: list[Attachment] = []
-    seen: set[tuple[str, str]] = set()
+    named: set[str] = set()
     for word in words(_prose(text)):
         typed = _referenced(word, base)
-        if typed is None:
-            continue
-        attachment = read_attachment(typed, base, limits)
-        if (attachment.name, attachment.digest) not in seen:
-            seen.add((attachment.name, attachment.digest))
-            found.append(attachment)
+        if typed is None or typed in named:
+            continue  # a file named twice is read once: an attachment's name is what was typed
+        named.add(typed)
+        found.append(read_attachment(typed, base, limits))
     return found
 
 

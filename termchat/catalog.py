@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from termchat.backends.base import same_model
 from termchat.errors import BackendError
+from termchat.render.sanitize import name_text
 
 if TYPE_CHECKING:
     from termchat.backends.base import Backend, ModelSummary, RunningModel
@@ -52,15 +54,6 @@ class Catalog:
     rows: list[CatalogRow]
     knows_loaded: bool = False
     problems: tuple[str, ...] = ()
-
-
-def same_model(a: str | None, b: str | None) -> bool:
-    """Whether two names mean one model (`qwen3` is `qwen3:latest`)."""
-
-    def norm(name: str) -> str:
-        return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
-
-    return bool(a and b) and norm(a or "") == norm(b or "")
 
 
 async def gather_catalog(backend: Backend, *, ollama: bool, current: str | None = None) -> Catalog:
@@ -178,7 +171,7 @@ def _cells(row: CatalogRow, knows_loaded: bool) -> tuple[str, ...]:
     s = row.summary
     return (
         "●" if row.current else "",
-        s.name,
+        name_text(s.name),  # invisible characters shown: no name passes for another
         size_text(s.size),
         s.family or "",
         s.parameter_size or "",
@@ -193,7 +186,7 @@ def _cells(row: CatalogRow, knows_loaded: bool) -> tuple[str, ...]:
 
 def catalog_table(catalog: Catalog) -> tuple[list[str], list[list[str]]]:
     """The header and rows of the catalog's table, without a column that is empty in every row
-    (the name column always stays)."""
+    (the name column always stays); the names as `name_text` shows them."""
     cells = [_cells(row, catalog.knows_loaded) for row in catalog.rows]
     keep = [
         index

@@ -108,13 +108,8 @@ def choose(
     too_long = size * 4 // 3 >= OSC52_LIMIT
     usable = terminal and environ.get("TERM", "") not in ("dumb", "") and not too_long
     passthrough = False
-    if usable and tmux is not None:
-        if tmux.set_clipboard == "on":
-            passthrough = False
-        elif tmux.allow_passthrough in ("on", "all"):
-            passthrough = True
-        else:
-            usable = False
+    if usable and tmux is not None and tmux.set_clipboard != "on":
+        passthrough = usable = tmux.allow_passthrough in ("on", "all")
     if usable or tool is not None:
         return Plan(osc52=usable, passthrough=passthrough, tool=tool)
     if too_long:

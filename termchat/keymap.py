@@ -21,13 +21,6 @@ VI_NEWLINE = ("c-j",)
 """In vi mode Escape leaves insert mode at once: an `escape enter` binding would make every
 Escape wait for the next key, so the default new-line key there is Ctrl-J alone."""
 
-ACTION_HELP = {
-    "toggle_thinking": "show/hide reasoning (also while a reply streams)",
-    "stop": "stop the reply; at the prompt, clear the line",
-    "newline": "new line",
-    "editor": "edit the message in $EDITOR, then Enter sends (unchanged: nothing)",
-}
-
 EDIT_MODES = ("emacs", "vi")
 
 _ARROWS = ("up", "down", "left", "right", "home", "end", "insert", "delete", "pageup", "pagedown")

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from termchat.catalog import same_model
+from termchat.backends.base import same_model
 from termchat.errors import BackendError, ProtocolError, ServerError, TermchatError
 
 if TYPE_CHECKING:
@@ -97,14 +97,13 @@ async def pull_in_chat(app: ChatApp, name: str) -> bool:
     if pull is None:
         app.renderer.error("This server cannot download models (only Ollama can).")
         return False
-    done: list[bool] = []
 
-    async def run() -> None:
+    async def run() -> bool:
         await download(pull, name, app.renderer)
-        done.append(True)
+        return True
 
     try:
-        await app.cancellable(run())
+        done = await app.cancellable(run())  # None: Ctrl-C
     except PullFailed as exc:
         app.renderer.error(str(exc))
         return False

@@ -49,6 +49,17 @@ class ModelInfo:
         return "vision" in self.capabilities or not self.capabilities
 
 
+def tagged(name: str) -> str:
+    """A model's name with its tag: `qwen3` is `qwen3:latest` (a colon before the last `/` is
+    a registry's port, not a tag)."""
+    return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
+
+
+def same_model(a: str | None, b: str | None) -> bool:
+    """Whether two names mean one model (`qwen3` is `qwen3:latest`)."""
+    return bool(a and b) and tagged(a or "") == tagged(b or "")
+
+
 @dataclass(frozen=True)
 class ModelSummary:
     """One row of the model list (/api/tags or /models); what a server does not say is None.

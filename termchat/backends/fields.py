@@ -71,6 +71,11 @@ def text(value: Any, limit: int = SHORT) -> str | None:
     return shorten(clean_text(value), limit)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """An object field; empty when absent or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def count(value: Any) -> int | None:
     """A non-negative count or duration; None when absent, negative, absurd or not a number."""
     if isinstance(value, bool):

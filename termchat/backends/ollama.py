@@ -14,6 +14,7 @@ from termchat.backends.base import (
     ModelSummary,
     PullProgress,
     RunningModel,
+    tagged,
 )
 from termchat.backends.body import BodyTooLong, body_pieces
 from termchat.backends.host import parse_ollama_host
@@ -88,8 +89,8 @@ def ollama_http_error(answer: transport.ErrorAnswer, model: str | None) -> Serve
 
 def model_info(name: str, data: dict[str, Any]) -> ModelInfo:
     """Read an /api/show reply; a field of the wrong type counts as absent."""
-    details = _object(data.get("details"))
-    info = _object(data.get("model_info"))
+    details = fields.mapping(data.get("details"))
+    info = fields.mapping(data.get("model_info"))
     arch = fields.text(info.get("general.architecture"))
     context = fields.count(info.get(f"{arch}.context_length")) if arch else None
     if not context:
@@ -135,7 +136,7 @@ def model_summaries(data: dict[str, Any]) -> list[ModelSummary]:
     """
     summaries = []
     for name, row in _named_rows(data, "/api/tags"):
-        details = _object(row.get("details"))
+        details = fields.mapping(row.get("details"))
         summaries.append(
             ModelSummary(
                 name=name,
@@ -181,15 +182,11 @@ def _capabilities(value: Any) -> frozenset[str] | None:
 def loaded_context(data: dict[str, Any], model: str) -> int | None:
     """Read an /api/ps reply: the context `model` is loaded with, None when it is not loaded
     (a name without a tag is the `latest` one)."""
-    wanted = model if ":" in model.rsplit("/", 1)[-1] else model + ":latest"
+    wanted = tagged(model)
     for running in running_models(data):
         if running.name == wanted:
             return running.context_length
     return None
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 class OllamaBackend:

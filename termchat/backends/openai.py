@@ -195,7 +195,7 @@ def model_names(data: Any) -> list[ModelSummary]:
 def _summary(name: str, row: dict[str, Any]) -> ModelSummary:
     """What a /models row says beyond its id: owner, creation time, context and size (vLLM's
     `max_model_len`, llama.cpp's `meta`); a field of the wrong type counts as absent."""
-    meta: dict[str, Any] = row["meta"] if isinstance(row.get("meta"), dict) else {}
+    meta = fields.mapping(row.get("meta"))
     created = fields.count(row.get("created"))
     when = None
     if created:

@@ -17,7 +17,7 @@ import typer
 from termchat.cli.options import CHAT_OPTIONS
 from termchat.config import config_path, load_config
 from termchat.errors import ConfigError, stderr_line
-from termchat.render.sanitize import sanitize
+from termchat.render.sanitize import one_line, sanitize
 
 CHAT_VALUES = "chat-values"
 """Where the top-level command leaves its option values for a subcommand (`ctx.meta`)."""
@@ -30,7 +30,7 @@ config_app = typer.Typer(
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    sys.stderr.write(stderr_line(" ".join(sanitize(message).split())))
+    sys.stderr.write(stderr_line(one_line(message)))
     return typer.Exit(code)
 
 
@@ -139,7 +139,7 @@ def edit() -> None:
         if problem is None:
             sys.stdout.write(f"Saved {file}: the settings are valid.\n")
             return
-        sys.stderr.write(stderr_line(" ".join(sanitize(problem).split()), "error"))
+        sys.stderr.write(stderr_line(one_line(problem), "error"))
         sys.stderr.flush()
         if not _again():
             raise _fail(f"Kept {file} as it is; termchat will refuse it until it is fixed")

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from termchat.cli.chat import ChatOptions
-from termchat.cli.options import CHAT_OPTIONS, LIST
+from termchat.cli.options import CHAT_OPTIONS
 from termchat.config import Config, load_config
 from termchat.errors import TermchatError, stderr_line
+from termchat.render.sanitize import json_text, name_text, one_line
 
 HostOption = Annotated[
     str | None,
@@ -30,7 +31,7 @@ def _config(ctx: typer.Context, host: str | None, backend: str | None) -> Config
     --backend (a bad value: one line on stderr, exit 2)."""
     values: dict[str, Any] = dict(ctx.obj or {})
     if not values:
-        values = {o.dest: [] if o.kind == LIST else None for o in CHAT_OPTIONS}
+        values = {option.dest: option.default() for option in CHAT_OPTIONS}
     if host is not None:
         values["host"] = host
     if backend is not None:
@@ -42,15 +43,9 @@ def _config(ctx: typer.Context, host: str | None, backend: str | None) -> Config
         raise typer.Exit(exc.exit_code) from None
 
 
-def _said(text: str) -> str:
-    """A message that may carry a server's words, as one line free of control sequences."""
-    from termchat.render.sanitize import sanitize
-
-    return " ".join(sanitize(text).split())
-
-
 def _fail(error: TermchatError) -> typer.Exit:
-    sys.stderr.write(stderr_line(_said(str(error))))
+    """A failure that may carry a server's words, said as one line free of control sequences."""
+    sys.stderr.write(stderr_line(one_line(str(error))))
     return typer.Exit(error.exit_code)
 
 
@@ -82,20 +77,16 @@ def models(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     from termchat.render import Renderer
-    from termchat.render.sanitize import json_text, name_text
 
     if as_json:
         sys.stdout.write(json_text(catalog_json(catalog), indent=2) + "\n")
         return
     for problem in catalog.problems:
-        sys.stderr.write(stderr_line(_said(problem), "warning"))
+        sys.stderr.write(stderr_line(one_line(problem), "warning"))
     if not catalog.rows:
         sys.stdout.write("The server has no models. Pull one: termchat pull qwen3\n")
         return
     columns, rows = catalog_table(catalog)
-    name_at = columns.index("name")
-    for row in rows:
-        row[name_at] = name_text(row[name_at])  # invisible characters shown
     Renderer().table("Models", columns, rows, whole=("name",))
 
 
@@ -120,7 +111,6 @@ async def _pull(config: Config, name: str) -> int:
     from termchat.launch import make_backend
     from termchat.pulling import CANCELLED, download, puller
     from termchat.render import Renderer
-    from termchat.render.sanitize import name_text
 
     screen = Renderer() if sys.stdout.isatty() else Renderer(file=sys.stderr)
     task = asyncio.current_task()
@@ -149,7 +139,7 @@ async def _pull(config: Config, name: str) -> int:
         sys.stderr.write(stderr_line(f"{CANCELLED}: {name_text(name)} was not downloaded", ""))
         return 128 + signal.SIGINT
     except TermchatError as exc:
-        sys.stderr.write(stderr_line(_said(str(exc))))
+        sys.stderr.write(stderr_line(one_line(str(exc))))
         return exc.exit_code
     finally:
         with contextlib.suppress(NotImplementedError):

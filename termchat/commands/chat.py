@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from termchat.app import ChatApp
 from termchat.commands.base import Command
+from termchat.commands.look import reply_number
 from termchat.commands.models import cmd_models
 from termchat.config import OPTION_TYPES, format_think, parse_option, parse_think
 from termchat.errors import BackendError, CommandError, ModelNotFound, UsageError
 from termchat.keymap import effective_keys, keys_label
-from termchat.pulling import offer_pull, offers_pull
 from termchat.render.sanitize import name_text
 
 
@@ -20,6 +20,8 @@ async def cmd_model(app: ChatApp, args: str) -> None:
     try:
         info = await app.backend.show(name)
     except ModelNotFound as exc:
+        from termchat.pulling import offer_pull, offers_pull  # on first use, as in app.py
+
         if not offers_pull(app):
             app.renderer.error(str(exc))
             return
@@ -71,16 +73,7 @@ async def cmd_thinking(app: ChatApp, args: str) -> None:
     if not replies:
         app.renderer.notice("No reply yet.")
         return
-    if args:
-        try:
-            number = int(args)
-        except ValueError:
-            raise UsageError() from None
-        if not 1 <= number <= len(replies):
-            raise UsageError(f"there are {len(replies)} replies: pick 1 to {len(replies)}")
-        reply = replies[number - 1]
-    else:
-        reply = replies[-1]
+    reply = replies[reply_number(replies, args) - 1] if args else replies[-1]
     if not reply.thinking:
         app.renderer.notice("That reply has no reasoning.")
         return

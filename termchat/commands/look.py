@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from termchat.clipboard import Tmux, choose, copied_message, local_tool
@@ -32,18 +33,28 @@ def code_blocks(markdown: str) -> list[str]:
     return [t.content.removesuffix("\n") for t in tokens if t.type in ("fence", "code_block")]
 
 
+def reply_number(replies: Sequence[Message], number: str) -> int:
+    """The reply (counted from 1) that `number`, as typed after a command, picks.
+
+    Raises:
+        UsageError: `number` is not a number, or not one of the replies'.
+    """
+    try:
+        index = int(number)
+    except ValueError:
+        raise UsageError() from None
+    if not 1 <= index <= len(replies):
+        raise UsageError(f"there are {len(replies)} replies: pick 1 to {len(replies)}")
+    return index
+
+
 def _reply(app: ChatApp, number: str, has: str) -> tuple[Message, int]:
     """Reply `number` (empty: the last one with some `has`: content or thinking)."""
     replies = app.conversation.replies()
     if not replies:
         raise CommandError("No reply yet.")
     if number:
-        try:
-            index = int(number)
-        except ValueError:
-            raise UsageError() from None
-        if not 1 <= index <= len(replies):
-            raise UsageError(f"there are {len(replies)} replies: pick 1 to {len(replies)}")
+        index = reply_number(replies, number)
         return replies[index - 1], index
     for index in range(len(replies), 0, -1):
         if getattr(replies[index - 1], has).strip():

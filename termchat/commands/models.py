@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from termchat.catalog import catalog_table, gather_catalog
 from termchat.commands.base import Command
 from termchat.errors import UsageError
-from termchat.pulling import pull_in_chat
+from termchat.render.sanitize import name_text
 
 if TYPE_CHECKING:
     from termchat.app import ChatApp
 
 
 async def cmd_models(app: ChatApp, args: str) -> None:
+    # on first use, as pulling below: the REPL loads every command's module at start-up
+    from termchat.catalog import catalog_table, gather_catalog
+
     ollama = app.config.backend != "openai"
     catalog = await gather_catalog(app.backend, ollama=ollama, current=app.conversation.model)
     app.models_cache = [row.summary.name for row in catalog.rows]
@@ -21,14 +23,7 @@ async def cmd_models(app: ChatApp, args: str) -> None:
         hint = "Pull one with /pull NAME, e.g. /pull qwen3." if ollama else ""
         app.renderer.notice(f"The server has no models. {hint}".strip())
         return
-    from termchat.render.sanitize import name_text
-
     columns, rows = catalog_table(catalog)
-    name_at = columns.index("name")
-    for row in rows:
-        row[name_at] = name_text(
-            row[name_at]
-        )  # invisible characters shown: no name passes for another
     app.renderer.table("Models", columns, rows, whole=("name",))
     for problem in catalog.problems:
         app.renderer.warning(problem)
@@ -37,10 +32,10 @@ async def cmd_models(app: ChatApp, args: str) -> None:
 async def cmd_pull(app: ChatApp, args: str) -> None:
     if not args:
         raise UsageError()
+    from termchat.pulling import pull_in_chat
+
     name = args.split()[0]
     if await pull_in_chat(app, name):
-        from termchat.render.sanitize import name_text
-
         shown = name_text(name)
         app.renderer.notice(f"Pulled {shown}. Switch to it with /model {shown}")
 

@@ -5,6 +5,7 @@ Rich-free: the REPL, the CLI and the JSON writers use it too. By what the text i
 - `sanitize`: prose (answers, reasoning, titles, error bodies). Control sequences and bidi
   controls are removed; everything printable stays, joiners included (emoji and scripts need
   them).
+- `one_line`: sanitized, on one line (a title, an error message for stderr).
 - `name_text`: a name (a model, a file): sanitized, on one line, its invisible characters
   shown (`<U+200B>`) so that no name passes for another; `show_hidden` does the last part
   for longer sanitized text that holds names (a tool's result).
@@ -154,10 +155,16 @@ def show_hidden(text: str) -> str:
     return _HIDDEN_ONLY.sub(_picture, text) if _HIDDEN_ONLY.search(text) else text
 
 
+def one_line(text: str) -> str:
+    """Untrusted text (a title, a server's message) as one line: sanitized, each run of
+    whitespace (line breaks included) one space."""
+    return " ".join(sanitize(text).split())
+
+
 def name_text(text: str) -> str:
     """A name from outside (a model, a file) as one line: sanitized, line breaks as spaces, and
     its invisible characters shown (`<U+200B>`), so that no name passes for another."""
-    return show_hidden(" ".join(sanitize(text).split()))
+    return show_hidden(one_line(text))
 
 
 _QUANTIZATION = re.compile(r"(?i)i?q\d\w*|b?f\d+|fp\d+|int\d+|mxfp\d+|latest")

@@ -1,15 +1,8 @@
-"""Untrusted text made one safe line, and fitted to a number of terminal cells."""
+"""Text fitted to a number of terminal cells (made one safe line first: sanitize.one_line)."""
 
 from __future__ import annotations
 
 from prompt_toolkit.utils import get_cwidth
-
-from termchat.render.sanitize import sanitize
-
-
-def one_line(text: str) -> str:
-    """Untrusted text (a title, a model name) as one line: no control sequences, no breaks."""
-    return " ".join(sanitize(text).split())
 
 
 def cells(text: str) -> int:

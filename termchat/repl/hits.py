@@ -17,8 +17,8 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import BaseStyle
 
 from termchat.errors import TermchatError
-from termchat.render.sanitize import sanitize
-from termchat.repl.cells import cells, clip, one_line, pad
+from termchat.render.sanitize import one_line, sanitize
+from termchat.repl.cells import cells, clip, pad
 from termchat.repl.picker import ListState, run_picker, when
 
 if TYPE_CHECKING:
@@ -104,15 +104,7 @@ class HitPicker(ListState["SearchHit"]):
         if isinstance(shown, FormattedText):
             return shown
         width = get_app().output.get_size().columns - 2
-        out: list[tuple[str, str]] = []
-        for index in shown:
-            if index > shown.start:
-                out.append(("", "\n"))
-            chosen = index == self.chosen
-            style = "class:picker.chosen" if chosen else ""
-            out.append((style, "❯ " if chosen else "  "))
-            out.extend(self.line(self.rows[index], width, style))
-        return FormattedText(out)
+        return self.draw(shown, lambda index, style: self.line(self.rows[index], width, style))
 
     def chosen_id(self) -> str | None:
         """The chosen hit's message row id, as text (None when nothing matches)."""

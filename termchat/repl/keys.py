@@ -59,9 +59,7 @@ class KeyMap:
         sequences = [
             (_names(spec), action) for action in STREAM_ACTIONS for spec in self.keys[action]
         ]
-        taken = {names for names, _ in sequences} | {
-            _names(spec) for specs in self.keys.values() for spec in specs
-        }
+        taken = {_names(spec) for specs in self.keys.values() for spec in specs}
         if ("c-c",) not in taken:  # Ctrl-C stops a reply unless it was given another job
             sequences.append((("c-c",), "stop"))
         return StreamKeys(sequences)

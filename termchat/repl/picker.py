@@ -24,8 +24,8 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import BaseStyle
 
 from termchat.errors import TermchatError
-from termchat.render.sanitize import short_name
-from termchat.repl.cells import cells, one_line, pad
+from termchat.render.sanitize import one_line, short_name
+from termchat.repl.cells import cells, pad
 
 if TYPE_CHECKING:
     from termchat.store import SessionSummary
@@ -91,6 +91,7 @@ def entry_lines(rows: list[SessionSummary], width: int) -> list[str]:
 
 
 R = TypeVar("R")
+Fragments = list[tuple[str, str]]
 
 
 class ListState(Generic[R]):
@@ -127,6 +128,18 @@ class ListState(Generic[R]):
         elif self.chosen >= self.top + height:
             self.top = self.chosen - height + 1
         return range(self.top, min(self.top + height, len(self.rows)))
+
+    def draw(self, shown: range, line: Callable[[int, str], Fragments]) -> FormattedText:
+        """The rows `shown`, one a line, each after its mark (`❯` for the chosen one, which
+        is drawn in `picker.chosen`); `line(index, style)` draws a row in that style."""
+        out: Fragments = []
+        for index in shown:
+            if index > shown.start:
+                out.append(("", "\n"))
+            style = "class:picker.chosen" if index == self.chosen else ""
+            out.append((style, "❯ " if style else "  "))
+            out.extend(line(index, style))
+        return FormattedText(out)
 
 
 class SessionPicker(ListState["SessionSummary"]):
@@ -167,16 +180,8 @@ class SessionPicker(ListState["SessionSummary"]):
         if isinstance(shown, FormattedText):
             return shown
         width = get_app().output.get_size().columns
-        out: list[tuple[str, str]] = []
         lines = entry_lines([self.rows[index] for index in shown], width)
-        for index, line in zip(shown, lines, strict=True):
-            if index > shown.start:
-                out.append(("", "\n"))
-            if index == self.chosen:
-                out.append(("class:picker.chosen", f"❯ {line}"))
-            else:
-                out.append(("", f"  {line}"))
-        return FormattedText(out)
+        return self.draw(shown, lambda index, style: [(style, lines[index - shown.start])])
 
     def chosen_id(self) -> str | None:
         """The id of the chosen conversation, if any is listed."""

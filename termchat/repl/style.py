@@ -14,18 +14,18 @@ from termchat.themes import Theme
 def themed_style(current: Callable[[], Theme]) -> BaseStyle:
     """The REPL's style (see `dialogs.STYLE`) with the prompt and toolbar in the colours of
     the theme `current` returns, read again whenever the screen is drawn."""
-    cache: dict[str, BaseStyle] = {}
+    # The theme in use and its style. Asked for on every style lookup of every redraw, so the
+    # theme is recognised by identity (/theme sets a new object), not by comparing its styles.
+    built: list[tuple[Theme, BaseStyle]] = []
 
     def style() -> BaseStyle:
         theme = current()
-        key = repr(sorted(theme.styles.items()))
-        if key not in cache:
-            cache.clear()
+        if not built or built[0][0] is not theme:
             themed = repl_styles(theme)
             # the theme's rule replaces the REPL's own for a class (merged, the own rule's
             # colours would show through where the theme sets none)
             own = [(name, rule) for name, rule in STYLE.style_rules if name not in themed]
-            cache[key] = Style([*own, *themed.items()])
-        return cache[key]
+            built[:] = [(theme, Style([*own, *themed.items()]))]
+        return built[0][1]
 
     return DynamicStyle(style)

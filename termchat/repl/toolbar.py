@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from termchat.render.sanitize import name_text, short_name
-from termchat.repl.cells import cells, clip, one_line
+from termchat.render.sanitize import name_text, one_line, short_name
+from termchat.repl.cells import cells, clip
 
 Fragments = list[tuple[str, str]]
 
