@@ -358,3 +358,14 @@ def path_completions(prefix: str, base: Path) -> list[str]:
         if len(out) >= MAX_COMPLETIONS:
             break
     return out
+
+
+def unique(attachments: Sequence[Attachment]) -> list[Attachment]:
+    """Each file once (the same name and content), in order."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for a in attachments:
+        if (a.name, a.digest) not in seen:
+            seen.add((a.name, a.digest))
+            out.append(a)
+    return out

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from termchat.app import ChatApp
-from termchat.backends.host import parse_base_url, parse_ollama_host, plain_http_key_warning
+from termchat.backends.host import (
+    OPENAI_DEFAULT,
+    parse_base_url,
+    parse_ollama_host,
+    plain_http_key_warning,
+)
 from termchat.backends.lazy import LazyBackend
 from termchat.config import Config
 from termchat.errors import ConfigError, StoreError, TermchatError, stderr_line
@@ -29,7 +34,6 @@ if TYPE_CHECKING:
     from termchat.render import Renderer
     from termchat.tools.toolbox import Toolbox
 
-OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"
 PICK_GRACE = 1.0  # seconds the REPL waits for the model list before its prompt
 OUTPUT_GONE = (errno.EPIPE, errno.EIO)  # a pipe's reader closed; the terminal went away
 

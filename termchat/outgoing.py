@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from termchat.app import ChatApp
-from termchat.attachments import Attachment, label, scan_message
+from termchat.attachments import Attachment, label, scan_message, unique
 from termchat.errors import AttachmentError, TermchatError
 
 
@@ -58,14 +58,3 @@ async def may_send(app: ChatApp, attachments: Sequence[Attachment]) -> bool:
         f"was sent. {hint}; an image's name in `backticks` is sent as text."
     )
     return False
-
-
-def unique(attachments: Sequence[Attachment]) -> list[Attachment]:
-    """Each file once (the same name and content), in order."""
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for a in attachments:
-        if (a.name, a.digest) not in seen:
-            seen.add((a.name, a.digest))
-            out.append(a)
-    return out

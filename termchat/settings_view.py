@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from termchat.backends.host import DEFAULT_HOST, OPENAI_DEFAULT
 from termchat.config import Config, format_think
 from termchat.keymap import effective_keys, keys_label
 
@@ -101,7 +102,9 @@ def settings_rows(
     rows.append(("backend", config.backend, src.of("backend")))
     host = config.server_host()
     host_env = "OLLAMA_HOST" if config.backend == "ollama" and not config.host_given else None
-    default_host = "127.0.0.1:11434" if config.backend == "ollama" else "127.0.0.1:8000/v1"
+    default_host = (DEFAULT_HOST if config.backend == "ollama" else OPENAI_DEFAULT).removeprefix(
+        "http://"
+    )
     if host_env and config.env_ollama_host:
         host_source = f"environment (${host_env})"
     else:

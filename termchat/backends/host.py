@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from termchat.errors import ConfigError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+OPENAI_DEFAULT = "http://127.0.0.1:8000/v1"  # vLLM's and llama.cpp's usual address
 _DEFAULT_PORT = {"http": "80", "https": "443"}
 # Hosts a server binds to meaning "every interface"; a client connects to loopback instead.
 _WILDCARD = {"0.0.0.0": "127.0.0.1", "::": "::1"}

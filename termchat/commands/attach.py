@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from termchat.app import ChatApp
-from termchat.attachments import first_word, label, read_attachment
+from termchat.attachments import first_word, label, read_attachment, unique
 from termchat.commands.base import Command
 from termchat.errors import UsageError
-from termchat.outgoing import may_send, send_message, unique
+from termchat.outgoing import may_send, send_message
 
 
 async def _attach(app: ChatApp, args: str, *, image_only: bool) -> None:
