@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: a private home for every test, and the loopback fake Ollama server."""
+"""Shared pytest fixtures: a private home for every test, the loopback fake Ollama server, and
+the pseudo-terminals a test opens (closed after it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
+from terminal import Terminal
 
 # Variables from the developer's own shell that would change what termchat does.
 _FOREIGN = ("OLLAMA_", "OPENAI_", "TERMCHAT_", "NO_COLOR", "EDITOR", "VISUAL")
@@ -50,3 +52,12 @@ def ollama_url(fake_server: FakeServer) -> str:
 def openai_url(fake_server: FakeServer) -> str:
     """Base URL of the fake server's OpenAI-compatible API (ends in /v1)."""
     return fake_server.openai_url
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    """The pseudo-terminals a test started (it appends them); each is closed after the test."""
+    started: list[Terminal] = []
+    yield started
+    for term in started:
+        term.close()

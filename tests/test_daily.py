@@ -4,7 +4,7 @@ user did, and would have caught what the user found."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,9 +36,10 @@ def test_daily_session_ids_need_four_characters_even_for_an_imported_copy(
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+def spawn(
+    fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]
+) -> Callable[..., Terminal]:
     """termchat in a real pseudo-terminal against the fake server (closed after the test)."""
-    terminals: list[Terminal] = []
 
     def start(*args: str, rows: int = 30, cols: int = 100) -> Terminal:
         term = Terminal(["--host", fake_server.url, *args], home=tmp_path, rows=rows, cols=cols)
@@ -46,9 +47,7 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Callable[..., Ter
         term.wait_for("^D quit")
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 def test_daily_a_failed_message_is_replaced_not_sent_again(

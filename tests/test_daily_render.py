@@ -4,7 +4,7 @@ a real pseudo-terminal, as the user did, and looks at the screen or at the raw b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,9 +47,8 @@ def frames(raw: bytes) -> bytes:
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     """termchat in a pty against the fake server; waits for the prompt; closed after the test."""
-    terminals: list[Terminal] = []
 
     def start(
         *args: str, rows: int = 30, cols: int = 100, env: dict[str, str] | None = None
@@ -61,9 +60,7 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         term.wait_for("^D quit")
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 # --- 9.5 NO_COLOR ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,9 +42,8 @@ def termchat(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     """termchat in a real pseudo-terminal against the fake server (closed after the test)."""
-    terminals: list[Terminal] = []
 
     def start(
         *args: str,
@@ -63,9 +62,7 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         terminals.append(term)
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 def toolbar(term: Terminal) -> str:

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -166,9 +165,7 @@ class Spawn(Protocol):
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
-    terminals: list[Terminal] = []
-
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     def start(*args: str, **kwargs: Any) -> Terminal:
         env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "TMUX": "", **kwargs.pop("env", {})}
         term = Terminal(["--host", fake_server.url, *args], home=tmp_path, env=env, **kwargs)
@@ -176,9 +173,7 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         term.wait_for("^D quit")
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 def test_copy_code_block_on_a_real_terminal(spawn: Spawn, fake_server: FakeServer) -> None:

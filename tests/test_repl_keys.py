@@ -3,7 +3,7 @@ does the job, the old one no longer does, and vi editing works as vi users expec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,8 @@ ESCAPE = "\x1b"
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     """termchat in a pty against the fake server, with `config` as its config.toml."""
-    terminals: list[Terminal] = []
 
     def start(config: str, *args: str) -> Terminal:
         (tmp_path / "config.toml").write_text(config)
@@ -29,9 +28,7 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         terminals.append(term)
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 def toolbar(term: Terminal) -> str:
