@@ -4,8 +4,9 @@ the pseudo-terminals a test opens (closed after it)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeserver import FakeServer
@@ -61,3 +62,20 @@ def terminals() -> Iterator[list[Terminal]]:
     yield started
     for term in started:
         term.close()
+
+
+@pytest.fixture
+def spawn(
+    fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]
+) -> Callable[..., Terminal]:
+    """termchat in a real pseudo-terminal against the fake server (its home: tmp_path), given
+    back once the prompt's toolbar shows; keyword arguments go to `Terminal`. Closed after the
+    test. A test module whose terminals start differently defines its own `spawn`."""
+
+    def start(*args: str, **kwargs: Any) -> Terminal:
+        term = Terminal(["--host", fake_server.url, *args], home=tmp_path, **kwargs)
+        terminals.append(term)
+        term.wait_for("^D quit")
+        return term
+
+    return start

@@ -165,13 +165,12 @@ class Spawn(Protocol):
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
+def spawn(spawn: Spawn) -> Spawn:
+    """conftest's `spawn` with no display and no tmux, so a copy can only go out as OSC 52."""
+
     def start(*args: str, **kwargs: Any) -> Terminal:
         env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "TMUX": "", **kwargs.pop("env", {})}
-        term = Terminal(["--host", fake_server.url, *args], home=tmp_path, env=env, **kwargs)
-        terminals.append(term)
-        term.wait_for("^D quit")
-        return term
+        return spawn(*args, env=env, **kwargs)
 
     return start
 
