@@ -3,16 +3,13 @@ pseudo-terminal, as the user did, and would have caught what the user found."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
-from terminal import Terminal
+from terminal import Terminal, picker_rows, termchat, toolbar
 
 Spawn = Callable[..., Terminal]
 
@@ -24,21 +21,7 @@ CTRL_G = "\x07"
 CTRL_R = "\x12"
 CTRL_X_CTRL_E = "\x18\x05"
 ESCAPE = "\x1b"
-
-
-def termchat(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m termchat ARGS` with its own TERMCHAT_HOME, stdin and stdout pipes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
-    env["TERMCHAT_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "termchat", *args],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+RESUME = "Resume (type to filter"  # the resume picker's title line
 
 
 @pytest.fixture
@@ -63,11 +46,6 @@ def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) ->
         return term
 
     return start
-
-
-def toolbar(term: Terminal) -> str:
-    """The bottom row of the screen, where the prompt's toolbar is."""
-    return term.screen.display[-1].strip()
 
 
 def ready(term: Terminal) -> None:
@@ -201,18 +179,6 @@ def test_daily_repl_slash_edit_unchanged_or_empty_cancels_changed_is_a_new_branc
 # --- 9.10 resume picker --------------------------------------------------------------------
 
 
-def picker_rows(term: Terminal) -> list[str]:
-    """The picker's entries: the rows under its filter line, up to its key hint."""
-    lines = term.display().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Resume (type to filter"))
-    rows = []
-    for line in lines[start + 1 :]:
-        if not line.strip() or "Enter open" in line:
-            break
-        rows.append(line)
-    return rows
-
-
 def saved_conversations(fake_server: FakeServer, home: Path) -> None:
     """An older one-message conversation (its send failed), then a newer answered one."""
     lonely = termchat("--host", "http://127.0.0.1:9", "-m", "qwen3", "-p", "lonely", home=home)
@@ -228,7 +194,7 @@ def test_daily_repl_resume_picker_enter_opens_the_newest(
     saved_conversations(fake_server, tmp_path)
     term = spawn("--resume", cols=cols)
     term.wait_for("lonely")
-    newest, lonely = picker_rows(term)
+    newest, lonely = picker_rows(term, RESUME)
     assert newest.startswith("❯ ") and lonely.startswith("  ")  # the newest is chosen
     assert re.match(r"❯ [A-Z][a-z]{2} \d\d ", newest)  # the date (and time, when there is room)
     assert "newest" in newest and "qwen3" in newest and newest.endswith(" 2 msgs")
@@ -260,11 +226,13 @@ def test_daily_repl_resume_picker_escape_says_so_and_leaves_the_current_out(
     term.wait_for("You said: the current one")
     term.line("/resume")
     term.wait_for("lonely")
-    rows = picker_rows(term)
+    rows = picker_rows(term, RESUME)
     assert len(rows) == 2 and not any("the current one" in row for row in rows)
     term.type("lone")
-    term.wait_for(lambda: len(picker_rows(term)) == 1)
-    assert picker_rows(term)[0].startswith("❯ ") and "lonely" in picker_rows(term)[0]
+    term.wait_for(lambda: len(picker_rows(term, RESUME)) == 1)
+    assert (
+        picker_rows(term, RESUME)[0].startswith("❯ ") and "lonely" in picker_rows(term, RESUME)[0]
+    )
     term.type(ESCAPE)
     term.wait_for("Nothing resumed.")
     ready(term)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
-from terminal import Terminal
+from terminal import Terminal, toolbar
 
 Spawn = Callable[..., Terminal]
 
@@ -29,10 +29,6 @@ def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) ->
         return term
 
     return start
-
-
-def toolbar(term: Terminal) -> str:
-    return term.screen.display[-1].strip()
 
 
 def ready(term: Terminal) -> None:
