@@ -53,17 +53,6 @@ def ready(term: Terminal) -> None:
     term.wait_for(lambda: "❯" in term.display() and toolbar(term) != "")
 
 
-def user_messages(fake_server: FakeServer) -> list[str]:
-    """The content of the last user message of every chat request, in order."""
-    return [
-        [m for m in request["messages"] if m["role"] == "user"][-1]["content"]
-        for request in fake_server.chat_requests()
-    ]
-
-
-# --- 9.2 Ctrl-R ----------------------------------------------------------------------------
-
-
 def test_daily_repl_ctrl_r_enter_sends_the_found_entry_and_escape_or_ctrl_g_leave(
     spawn: Spawn, fake_server: FakeServer
 ) -> None:
@@ -78,7 +67,7 @@ def test_daily_repl_ctrl_r_enter_sends_the_found_entry_and_escape_or_ctrl_g_leav
     term.wait_for("I-search backward: first")
     term.key("enter")
     term.wait_for(lambda: len(fake_server.chat_requests()) == 3)
-    assert user_messages(fake_server)[-1] == "first question"
+    assert fake_server.user_messages()[-1] == "first question"
     term.wait_for(lambda: term.transcript().count("You said: first question") == 2)
     ready(term)
     assert "I-search" not in term.display()
@@ -98,7 +87,7 @@ def test_daily_repl_ctrl_r_enter_sends_the_found_entry_and_escape_or_ctrl_g_leav
     term.wait_for(lambda: "I-search" not in term.display())
     term.line(CTRL_E + " again")
     term.wait_for("You said: second question again")
-    assert user_messages(fake_server) == [
+    assert fake_server.user_messages() == [
         "first question",
         "second question",
         "first question",
@@ -130,7 +119,7 @@ def test_daily_repl_ctrl_x_ctrl_e_unchanged_sends_nothing(
     term.wait_for("❯ half typed draft")
     term.key("enter")
     term.wait_for("You said: half typed draft")
-    assert user_messages(fake_server) == ["half typed draft"]
+    assert fake_server.user_messages() == ["half typed draft"]
 
     term.type(CTRL_X_CTRL_E)  # an empty buffer: nothing to send either
     term.line("/title")
@@ -151,7 +140,7 @@ def test_daily_repl_ctrl_x_ctrl_e_changed_goes_back_to_the_prompt(
     term.wait_for("❯ edited in the editor, then more")
     term.key("enter")
     term.wait_for("You said: edited in the editor, then more")
-    assert user_messages(fake_server) == ["edited in the editor, then more"]
+    assert fake_server.user_messages() == ["edited in the editor, then more"]
 
 
 def test_daily_repl_slash_edit_unchanged_or_empty_cancels_changed_is_a_new_branch(
@@ -238,7 +227,7 @@ def test_daily_repl_resume_picker_escape_says_so_and_leaves_the_current_out(
     ready(term)
     term.line("still here")
     term.wait_for("You said: still here")
-    assert user_messages(fake_server)[-1] == "still here"
+    assert fake_server.user_messages()[-1] == "still here"
     assert len(fake_server.last_chat()["messages"]) == 3  # the same conversation went on
 
 
@@ -275,7 +264,7 @@ def test_daily_repl_large_paste_is_one_line_and_sent_whole(
     term.wait_for("❯ Summarise: [pasted 300 lines]")
     term.key("enter")
     term.wait_for("Got the log.")
-    assert user_messages(fake_server) == ["Summarise: " + "\n".join(lines)]
+    assert fake_server.user_messages() == ["Summarise: " + "\n".join(lines)]
     assert "log line 150" not in term.transcript()
 
     fake_server.queue_reply(content="Short one.")
@@ -283,7 +272,7 @@ def test_daily_repl_large_paste_is_one_line_and_sent_whole(
     term.wait_for(lambda: "two" in term.display())
     term.key("enter")
     term.wait_for("Short one.")
-    assert user_messages(fake_server)[-1] == "one\ntwo"
+    assert fake_server.user_messages()[-1] == "one\ntwo"
 
 
 # --- 9.22 toolbar --------------------------------------------------------------------------
