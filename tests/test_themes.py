@@ -153,7 +153,7 @@ def test_every_style_in_use_is_set_by_every_theme_file() -> None:
         assert data["code_theme"]
 
 
-def preview_of(name: str) -> tuple[str, str]:
+def preview_of(name: str, *, no_color: bool = False) -> tuple[str, str]:
     """The themes' sample drawn on a truecolor terminal: (with styles, plain text)."""
     out = io.StringIO()
     renderer = Renderer(
@@ -163,7 +163,7 @@ def preview_of(name: str) -> tuple[str, str]:
         record=True,
         force_terminal=True,
         color_system="truecolor",
-        no_color=False,
+        no_color=no_color,
     )
     print_preview(renderer, name)
     return out.getvalue(), renderer.console.export_text()
@@ -183,18 +183,7 @@ def test_each_theme_draws_the_same_text_in_its_own_styles() -> None:
 
 def test_no_color_draws_no_colour_in_any_theme() -> None:
     for name in SHIPPED:
-        out = io.StringIO()
-        renderer = Renderer(
-            out,
-            theme=load_theme(name),
-            width=80,
-            record=True,
-            force_terminal=True,
-            color_system="truecolor",
-            no_color=True,
-        )
-        print_preview(renderer, name)
-        styled = out.getvalue()
+        styled, _ = preview_of(name, no_color=True)
         assert not re.search(r"\x1b\[[0-9;]*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]", styled), name
 
 
