@@ -1,4 +1,4 @@
-"""Runs a ChatApp in-process as launch.py builds it (from a Config or the config file)."""
+"""ChatApps built in-process as launch.py builds them: run with a script, or idle for a command."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from termchat.accumulator import Reply
 from termchat.app import ChatApp
 from termchat.backends.base import Backend
+from termchat.backends.ollama import OllamaBackend
 from termchat.cli.chat import ChatOptions
 from termchat.config import Config, load_config
 from termchat.frontend import Frontend, LiveView, PlainFrontend
@@ -53,6 +54,19 @@ class Watched:
 
     def stop(self) -> None:
         self.inner.stop()
+
+
+def idle_app(home: Path, renderer: Renderer) -> ChatApp:
+    """A ChatApp printing through `renderer` that saves nothing and reaches no server (its
+    host is a port nothing listens on): for commands that work on what it already holds."""
+    cfg = Config(model="qwen3", home=home, save=False)
+    return ChatApp(
+        cfg,
+        OllamaBackend("http://127.0.0.1:9"),
+        renderer,
+        session_for(cfg, renderer.warning),
+        frontend=PlainFrontend(),
+    )
 
 
 def drive_app(

@@ -9,18 +9,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from appdriver import idle_app
 from terminal import termchat
 
-from termchat.app import ChatApp
-from termchat.backends.ollama import OllamaBackend
 from termchat.commands import COMMANDS, run_command
-from termchat.config import Config
 from termchat.errors import ConfigError
-from termchat.frontend import PlainFrontend
 from termchat.render import Renderer
 from termchat.render.preview import print_preview
 from termchat.render.styles import code_theme, repl_styles, rich_theme
-from termchat.session import session_for
 from termchat.themes import list_themes, load_theme, user_theme_dir
 
 
@@ -230,17 +226,10 @@ def test_termchat_themes_names_a_broken_theme(tmp_path: Path) -> None:
 
 def test_theme_command_switches_live(tmp_path: Path) -> None:
     out = io.StringIO()
-    cfg = Config(model="qwen3", home=tmp_path, save=False)
     renderer = Renderer(
         out, width=100, force_terminal=True, color_system="truecolor", no_color=False
     )
-    app = ChatApp(
-        cfg,
-        OllamaBackend("http://127.0.0.1:9"),
-        renderer,
-        session_for(cfg, renderer.warning),
-        frontend=PlainFrontend(),
-    )
+    app = idle_app(tmp_path, renderer)
     renderer.user_message("before", "qwen3")
     asyncio.run(run_command(app, "/theme light"))
     renderer.user_message("after", "qwen3")
