@@ -1,13 +1,16 @@
-"""Shared pytest fixtures: a private home for every test, and the loopback fake Ollama server."""
+"""Shared pytest fixtures: a private home for every test, the loopback fake Ollama server, and
+the pseudo-terminals a test opens (closed after it)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeserver import FakeServer
+from terminal import Terminal
 
 # Variables from the developer's own shell that would change what termchat does.
 _FOREIGN = ("OLLAMA_", "OPENAI_", "TERMCHAT_", "NO_COLOR", "EDITOR", "VISUAL")
@@ -50,3 +53,29 @@ def ollama_url(fake_server: FakeServer) -> str:
 def openai_url(fake_server: FakeServer) -> str:
     """Base URL of the fake server's OpenAI-compatible API (ends in /v1)."""
     return fake_server.openai_url
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    """The pseudo-terminals a test started (it appends them); each is closed after the test."""
+    started: list[Terminal] = []
+    yield started
+    for term in started:
+        term.close()
+
+
+@pytest.fixture
+def spawn(
+    fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]
+) -> Callable[..., Terminal]:
+    """termchat in a real pseudo-terminal against the fake server (its home: tmp_path), given
+    back once the prompt's toolbar shows; keyword arguments go to `Terminal`. Closed after the
+    test. A test module whose terminals start differently defines its own `spawn`."""
+
+    def start(*args: str, **kwargs: Any) -> Terminal:
+        term = Terminal(["--host", fake_server.url, *args], home=tmp_path, **kwargs)
+        terminals.append(term)
+        term.wait_for("^D quit")
+        return term
+
+    return start

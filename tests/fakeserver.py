@@ -306,6 +306,13 @@ class FakeServer:
         OpenAI endpoint)."""
         return [r.body for r in self.requests if r.path == path and r.method == "POST"]
 
+    def user_messages(self) -> list[str]:
+        """The content of the last user message of every chat request, in order."""
+        return [
+            [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+            for body in self.chat_requests()
+        ]
+
     def last_chat(self, path: str = "/api/chat") -> Any:
         """The JSON body of the latest chat request."""
         bodies = self.chat_requests(path)

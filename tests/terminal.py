@@ -160,6 +160,24 @@ class Terminal:
         self.child.close()
 
 
+def toolbar(term: Terminal) -> str:
+    """The bottom row of the screen, where the prompt's toolbar is."""
+    return term.screen.display[-1].strip()
+
+
+def picker_rows(term: Terminal, title: str) -> list[str]:
+    """A picker's entries: the rows under its line that starts with `title`, up to its key
+    hint."""
+    lines = term.display().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.strip() or "Enter open" in line:
+            break
+        rows.append(line)
+    return rows
+
+
 def termchat(
     *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -15,49 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appdriver import drive_app
 from fakeserver import FakeServer
 
-from termchat.accumulator import Reply
 from termchat.app import ChatApp
 from termchat.backends.ollama import OllamaBackend
 from termchat.commands import run_command
 from termchat.config import Config
-from termchat.frontend import Frontend, LiveView, PlainFrontend
+from termchat.frontend import Frontend, PlainFrontend
 from termchat.messages import ToolCall
-from termchat.render import Renderer
-from termchat.session import session_for
 from termchat.store import SessionStore
 from termchat.tools.policy import ApprovalAnswer, ApprovalState
 from termchat.tools.registry import Tool, ToolRegistry
 from termchat.tools.toolbox import Toolbox, build_toolbox
-
-
-class Watched:
-    """A live view that also sets an event once answer text has arrived (no polling)."""
-
-    def __init__(self, inner: LiveView, arrived: asyncio.Event) -> None:
-        self.inner = inner
-        self.arrived = arrived
-
-    def update(self, reply: Reply) -> None:
-        self.inner.update(reply)
-        if reply.content_length:
-            self.arrived.set()
-
-    def refresh(self) -> None:
-        self.inner.refresh()
-
-    def set_show_thinking(self, show: bool) -> None:
-        self.inner.set_show_thinking(show)
-
-    def set_waiting(self, seconds: float | None) -> None:
-        self.inner.set_waiting(seconds)
-
-    def finish(self, reply: Reply, *, interrupted: bool = False, error: str | None = None) -> None:
-        self.inner.finish(reply, interrupted=interrupted, error=error)
-
-    def stop(self) -> None:
-        self.inner.stop()
 
 
 def run_app(
@@ -75,36 +45,15 @@ def run_app(
     The frontend defaults to the plain one, as for a run without a prompt.
     """
     out = io.StringIO()
-
-    async def main() -> ChatApp:
-        cfg = Config(model="qwen3", home=tmp_path, **config)
-        backend = OllamaBackend(fake_server.url)
-        renderer = Renderer(out, width=80, force_terminal=False)
-        factory = None
-        if arrived is not None:
-            event = arrived
-
-            def factory(model: str, show: bool) -> LiveView:
-                return Watched(renderer.live_reply(model, show_thinking=show), event)
-
-        session = session_for(cfg, renderer.warning)
-        app = ChatApp(
-            cfg,
-            backend,
-            renderer,
-            session,
-            frontend=frontend or PlainFrontend(),
-            tools=tools,
-            live_factory=factory,
-        )
-        try:
-            await script(app)
-        finally:
-            await backend.aclose()
-            session.close()
-        return app
-
-    app = asyncio.run(main())
+    app = drive_app(
+        Config(model="qwen3", home=tmp_path, **config),
+        script,
+        out,
+        backend=lambda _: OllamaBackend(fake_server.url),
+        frontend=frontend,
+        tools=tools,
+        arrived=arrived,
+    )
     return app, out.getvalue()
 
 

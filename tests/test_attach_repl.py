@@ -4,7 +4,6 @@ when the message is sent and again when the conversation is resumed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,14 +82,6 @@ def test_repl_a_refused_message_comes_back_to_the_prompt(
 
 
 # --- a real terminal ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def terminals() -> Iterator[list[Terminal]]:
-    started: list[Terminal] = []
-    yield started
-    for term in started:
-        term.close()
 
 
 def test_pty_attachment_line_when_sent_and_on_resume(

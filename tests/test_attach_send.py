@@ -4,7 +4,6 @@ store (one row per content), resume, export/import, and the errors that send not
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appdriver import drive_app
 from fakeserver import FakeServer
 from terminal import termchat
 
@@ -21,10 +21,7 @@ from termchat.app import ChatApp
 from termchat.commands import run_command
 from termchat.config import Config
 from termchat.frontend import PlainFrontend
-from termchat.launch import make_backend
 from termchat.outgoing import send_message
-from termchat.render import Renderer
-from termchat.session import session_for
 from termchat.store import SessionStore
 from termchat.store.export import export_json, export_markdown, import_json
 
@@ -67,21 +64,9 @@ def run_app(
     """Build a ChatApp as launch.py does (real HTTP, real SQLite), run `script`, return what
     it printed."""
     out = io.StringIO()
-
-    async def main() -> None:
-        url = server.openai_url if config.get("backend") == "openai" else server.url
-        cfg = Config(host=url, host_given=True, home=home, **{"model": "gemma3", **config})
-        backend = make_backend(cfg)
-        renderer = Renderer(out, width=120, force_terminal=False)
-        session = session_for(cfg, renderer.warning)
-        app = ChatApp(cfg, backend, renderer, session, frontend=frontend or PlainFrontend())
-        try:
-            await script(app)
-        finally:
-            await backend.aclose()
-            session.close()
-
-    asyncio.run(main())
+    url = server.openai_url if config.get("backend") == "openai" else server.url
+    cfg = Config(host=url, host_given=True, home=home, **{"model": "gemma3", **config})
+    drive_app(cfg, script, out, width=120, frontend=frontend)
     return " ".join(out.getvalue().split())
 
 

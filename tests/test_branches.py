@@ -5,11 +5,11 @@ Real HTTP to the loopback fake server, a real SQLite file, the real renderer int
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from appdriver import drive_app
 from fakeserver import FakeServer
 from terminal import Terminal, termchat
 
@@ -18,11 +18,8 @@ from termchat.backends.ollama import OllamaBackend
 from termchat.branches import build_branches, current
 from termchat.commands import run_command
 from termchat.config import Config
-from termchat.frontend import PlainFrontend
 from termchat.messages import Message
-from termchat.render import Renderer
 from termchat.render.tree import tree_rows
-from termchat.session import session_for
 from termchat.store import SessionStore, StoredMessage
 
 
@@ -42,20 +39,14 @@ class Seen:
 def run_chat(
     server: FakeServer, home: Path, script: Callable[[ChatApp, Seen], Awaitable[None]]
 ) -> None:
-    async def main() -> None:
-        config = Config(model="qwen3", home=home)
-        out = io.StringIO()
-        renderer = Renderer(out, width=100, force_terminal=False)
-        backend = OllamaBackend(server.url)
-        session = session_for(config, renderer.warning)
-        app = ChatApp(config, backend, renderer, session, frontend=PlainFrontend())
-        try:
-            await script(app, Seen(out))
-        finally:
-            await backend.aclose()
-            session.close()
-
-    asyncio.run(main())
+    out = io.StringIO()
+    drive_app(
+        Config(model="qwen3", home=home),
+        lambda app: script(app, Seen(out)),
+        out,
+        width=100,
+        backend=lambda _: OllamaBackend(server.url),
+    )
 
 
 async def four_branches(app: ChatApp, server: FakeServer) -> None:

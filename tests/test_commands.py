@@ -7,17 +7,13 @@ import io
 from typing import Any
 
 import pytest
+from appdriver import idle_app
 
-from termchat.app import ChatApp
-from termchat.backends.ollama import OllamaBackend
 from termchat.commands import COMMANDS, is_command, run_command, unescape_message
 from termchat.commands.base import CommandTable
-from termchat.config import Config
 from termchat.errors import CommandError, UsageError
-from termchat.frontend import PlainFrontend
 from termchat.messages import Message
 from termchat.render import Renderer
-from termchat.session import session_for
 
 parse_command = COMMANDS.parse
 command_names = COMMANDS.names
@@ -85,11 +81,7 @@ def test_command_names_include_aliases() -> None:
 
 def _app_printing(home: Any) -> tuple[Any, io.StringIO]:
     out = io.StringIO()
-    cfg = Config(model="qwen3", home=home, save=False)
-    renderer = Renderer(out, width=120, force_terminal=False)
-    session = session_for(cfg, renderer.warning)
-    backend = OllamaBackend("http://127.0.0.1:9")
-    return ChatApp(cfg, backend, renderer, session, frontend=PlainFrontend()), out
+    return idle_app(home, Renderer(out, width=120, force_terminal=False)), out
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeserver import FakeServer
@@ -26,6 +27,21 @@ class Picker(PlainFrontend):
     async def pick_option(self, question: str, options: Sequence[str]) -> int | None:
         self.asked.append((question, list(options)))
         return self.pick
+
+
+def compare_a_with_b(
+    fake_server: FakeServer, tmp_path: Path, picker: Picker, **config: Any
+) -> ChatApp:
+    """Ask `question` (qwen3 answers `A.`), then `/compare llama3.2` (`B.`); `picker` keeps one."""
+    fake_server.queue_reply(content="A.")
+    fake_server.queue_reply(content="B.")
+
+    async def script(app: ChatApp) -> None:
+        await app.send("question")
+        await run_command(app, "/compare llama3.2")
+
+    app, _ = run(fake_server, tmp_path, script, frontend=picker, **config)
+    return app
 
 
 @pytest.mark.parametrize(
@@ -70,14 +86,7 @@ def test_compare_keeps_the_picked_reply_and_alt_reaches_the_other(
 def test_compare_records_which_model_wrote_each_reply(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
-    fake_server.queue_reply(content="A.")
-    fake_server.queue_reply(content="B.")
-
-    async def script(app: ChatApp) -> None:
-        await app.send("question")
-        await run_command(app, "/compare llama3.2")
-
-    app, _ = run(fake_server, tmp_path, script, frontend=Picker(1))
+    app = compare_a_with_b(fake_server, tmp_path, Picker(1))
     assert app.conversation.messages[-1].model == "llama3.2"
     assert stored(tmp_path)[-1].message.model == "llama3.2"
 
@@ -85,14 +94,7 @@ def test_compare_records_which_model_wrote_each_reply(
 def test_compare_without_saving_keeps_the_first_in_memory(
     fake_server: FakeServer, tmp_path: Path
 ) -> None:
-    fake_server.queue_reply(content="A.")
-    fake_server.queue_reply(content="B.")
-
-    async def script(app: ChatApp) -> None:
-        await app.send("question")
-        await run_command(app, "/compare llama3.2")
-
-    app, _ = run(fake_server, tmp_path, script, frontend=Picker(0), save=False)
+    app = compare_a_with_b(fake_server, tmp_path, Picker(0), save=False)
     assert [m.content for m in app.conversation.messages] == ["question", "A."]
 
 

@@ -4,13 +4,13 @@ Ollama does, the app asks before sending, says after a reply what the server dro
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from appdriver import drive_app
 from fakeserver import FakeServer
 from test_app import run_app
 
@@ -21,8 +21,6 @@ from termchat.compaction import SUMMARY_REQUEST
 from termchat.config import Config
 from termchat.contextwin import Window
 from termchat.frontend import PlainFrontend
-from termchat.render import Renderer
-from termchat.session import session_for
 from termchat.store import SessionStore
 
 DROPPED = "silently dropped the rest"
@@ -203,21 +201,13 @@ def test_length_cut_hints_continue(fake_server: FakeServer, tmp_path: Path) -> N
 
 def run_openai(fake_server: FakeServer, tmp_path: Path, text: str) -> tuple[ChatApp, str]:
     out = io.StringIO()
-
-    async def main() -> ChatApp:
-        cfg = Config(model="llama3.2", home=tmp_path)
-        backend = OpenAIBackend(fake_server.openai_url)
-        renderer = Renderer(out, width=80, force_terminal=False)
-        session = session_for(cfg, renderer.warning)
-        app = ChatApp(cfg, backend, renderer, session, frontend=PlainFrontend())
-        try:
-            await app.send(text)
-        finally:
-            await backend.aclose()
-            session.close()
-        return app
-
-    return asyncio.run(main()), out.getvalue()
+    app = drive_app(
+        Config(model="llama3.2", home=tmp_path),
+        lambda app: app.send(text),
+        out,
+        backend=lambda _: OpenAIBackend(fake_server.openai_url),
+    )
+    return app, out.getvalue()
 
 
 LLAMA_CPP = "Requested tokens (5000) exceed context window of 4096"

@@ -7,14 +7,9 @@ import re
 from pathlib import Path
 
 from fakeserver import FakeServer
-from terminal import Terminal, termchat
+from terminal import Terminal, termchat, toolbar
 
 WORDS = "lorem ipsum dolor sit amet " * 48  # about 324 tokens
-
-
-def toolbar(term: Terminal) -> str:
-    """The bottom row of the screen, where the prompt's toolbar is."""
-    return term.screen.display[-1].strip()
 
 
 def test_repl_toolbar_figure_and_guard_question(fake_server: FakeServer, tmp_path: Path) -> None:

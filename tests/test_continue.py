@@ -10,18 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appdriver import drive_app
 from fakeserver import FakeServer
-from test_app import Watched
 
 from termchat.app import ChatApp
 from termchat.commands import run_command
 from termchat.commands.session import resume
 from termchat.config import Config
 from termchat.continuation import ASK_TEXT, needs_space
-from termchat.frontend import Frontend, LiveView, PlainFrontend
-from termchat.launch import make_backend
-from termchat.render import Renderer
-from termchat.session import session_for
+from termchat.frontend import Frontend
 from termchat.store import SessionStore
 
 Script = Callable[[ChatApp], Awaitable[None]]
@@ -41,37 +38,10 @@ def run(
     and returns the app and what it printed."""
     out = io.StringIO()
     host = fake_server.openai_url if backend == "openai" else fake_server.url
-
-    async def main() -> ChatApp:
-        cfg = Config(
-            model="qwen3", home=tmp_path, backend=backend, host=host, host_given=True, **config
-        )
-        client = make_backend(cfg)
-        renderer = Renderer(out, width=80, force_terminal=False)
-        factory = None
-        if arrived is not None:
-            event = arrived
-
-            def factory(model: str, show: bool) -> LiveView:
-                return Watched(renderer.live_reply(model, show_thinking=show), event)
-
-        session = session_for(cfg, renderer.warning)
-        app = ChatApp(
-            cfg,
-            client,
-            renderer,
-            session,
-            frontend=frontend or PlainFrontend(),
-            live_factory=factory,
-        )
-        try:
-            await script(app)
-        finally:
-            await client.aclose()
-            session.close()
-        return app
-
-    app = asyncio.run(main())
+    cfg = Config(
+        model="qwen3", home=tmp_path, backend=backend, host=host, host_given=True, **config
+    )
+    app = drive_app(cfg, script, out, frontend=frontend, arrived=arrived)
     return app, " ".join(out.getvalue().split())
 
 

@@ -4,10 +4,9 @@ user did, and would have caught what the user found."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from fakeserver import FakeServer
 from terminal import Terminal, termchat
 
@@ -33,22 +32,6 @@ def test_daily_session_ids_need_four_characters_even_for_an_imported_copy(
     for session_id in ids:
         shown = termchat("sessions", "show", session_id[:4], home=tmp_path)
         assert shown.returncode == 0, shown.stderr
-
-
-@pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
-    """termchat in a real pseudo-terminal against the fake server (closed after the test)."""
-    terminals: list[Terminal] = []
-
-    def start(*args: str, rows: int = 30, cols: int = 100) -> Terminal:
-        term = Terminal(["--host", fake_server.url, *args], home=tmp_path, rows=rows, cols=cols)
-        terminals.append(term)
-        term.wait_for("^D quit")
-        return term
-
-    yield start
-    for term in terminals:
-        term.close()
 
 
 def test_daily_a_failed_message_is_replaced_not_sent_again(

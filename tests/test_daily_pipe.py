@@ -42,9 +42,8 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+def spawn(tmp_path: Path, terminals: list[Terminal]) -> Callable[..., Terminal]:
     """termchat in a real pseudo-terminal (closed after the test)."""
-    terminals: list[Terminal] = []
 
     def start(*args: str, rows: int = 30, cols: int = 100, ready: bool = True) -> Terminal:
         term = Terminal(list(args), home=tmp_path, rows=rows, cols=cols)
@@ -53,9 +52,7 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
             term.wait_for("^D quit")
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 # --- 9.1: a reader that closes early ---------------------------------------------------------

@@ -4,10 +4,9 @@ a real pseudo-terminal, as the user did, and looks at the screen or at the raw b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from fakeserver import FakeServer
 from terminal import Terminal
 
@@ -44,26 +43,6 @@ def colour_codes(raw: bytes) -> list[str]:
 def frames(raw: bytes) -> bytes:
     """What the reply drew: the bytes of its synchronized-update frames."""
     return b"".join(_SYNC.findall(raw))
-
-
-@pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
-    """termchat in a pty against the fake server; waits for the prompt; closed after the test."""
-    terminals: list[Terminal] = []
-
-    def start(
-        *args: str, rows: int = 30, cols: int = 100, env: dict[str, str] | None = None
-    ) -> Terminal:
-        term = Terminal(
-            ["--host", fake_server.url, *args], home=tmp_path, rows=rows, cols=cols, env=env
-        )
-        terminals.append(term)
-        term.wait_for("^D quit")
-        return term
-
-    yield start
-    for term in terminals:
-        term.close()
 
 
 # --- 9.5 NO_COLOR ----------------------------------------------------------------------------

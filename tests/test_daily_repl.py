@@ -3,16 +3,13 @@ pseudo-terminal, as the user did, and would have caught what the user found."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
-from terminal import Terminal
+from terminal import Terminal, picker_rows, termchat, toolbar
 
 Spawn = Callable[..., Terminal]
 
@@ -24,27 +21,12 @@ CTRL_G = "\x07"
 CTRL_R = "\x12"
 CTRL_X_CTRL_E = "\x18\x05"
 ESCAPE = "\x1b"
-
-
-def termchat(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m termchat ARGS` with its own TERMCHAT_HOME, stdin and stdout pipes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
-    env["TERMCHAT_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "termchat", *args],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+RESUME = "Resume (type to filter"  # the resume picker's title line
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     """termchat in a real pseudo-terminal against the fake server (closed after the test)."""
-    terminals: list[Terminal] = []
 
     def start(
         *args: str,
@@ -63,30 +45,12 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         terminals.append(term)
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
-
-
-def toolbar(term: Terminal) -> str:
-    """The bottom row of the screen, where the prompt's toolbar is."""
-    return term.screen.display[-1].strip()
+    return start
 
 
 def ready(term: Terminal) -> None:
     """Wait for the prompt and its toolbar."""
     term.wait_for(lambda: "❯" in term.display() and toolbar(term) != "")
-
-
-def user_messages(fake_server: FakeServer) -> list[str]:
-    """The content of the last user message of every chat request, in order."""
-    return [
-        [m for m in request["messages"] if m["role"] == "user"][-1]["content"]
-        for request in fake_server.chat_requests()
-    ]
-
-
-# --- 9.2 Ctrl-R ----------------------------------------------------------------------------
 
 
 def test_daily_repl_ctrl_r_enter_sends_the_found_entry_and_escape_or_ctrl_g_leave(
@@ -103,7 +67,7 @@ def test_daily_repl_ctrl_r_enter_sends_the_found_entry_and_escape_or_ctrl_g_leav
     term.wait_for("I-search backward: first")
     term.key("enter")
     term.wait_for(lambda: len(fake_server.chat_requests()) == 3)
-    assert user_messages(fake_server)[-1] == "first question"
+    assert fake_server.user_messages()[-1] == "first question"
     term.wait_for(lambda: term.transcript().count("You said: first question") == 2)
     ready(term)
     assert "I-search" not in term.display()
@@ -123,7 +87,7 @@ def test_daily_repl_ctrl_r_enter_sends_the_found_entry_and_escape_or_ctrl_g_leav
     term.wait_for(lambda: "I-search" not in term.display())
     term.line(CTRL_E + " again")
     term.wait_for("You said: second question again")
-    assert user_messages(fake_server) == [
+    assert fake_server.user_messages() == [
         "first question",
         "second question",
         "first question",
@@ -155,7 +119,7 @@ def test_daily_repl_ctrl_x_ctrl_e_unchanged_sends_nothing(
     term.wait_for("❯ half typed draft")
     term.key("enter")
     term.wait_for("You said: half typed draft")
-    assert user_messages(fake_server) == ["half typed draft"]
+    assert fake_server.user_messages() == ["half typed draft"]
 
     term.type(CTRL_X_CTRL_E)  # an empty buffer: nothing to send either
     term.line("/title")
@@ -176,7 +140,7 @@ def test_daily_repl_ctrl_x_ctrl_e_changed_goes_back_to_the_prompt(
     term.wait_for("❯ edited in the editor, then more")
     term.key("enter")
     term.wait_for("You said: edited in the editor, then more")
-    assert user_messages(fake_server) == ["edited in the editor, then more"]
+    assert fake_server.user_messages() == ["edited in the editor, then more"]
 
 
 def test_daily_repl_slash_edit_unchanged_or_empty_cancels_changed_is_a_new_branch(
@@ -204,18 +168,6 @@ def test_daily_repl_slash_edit_unchanged_or_empty_cancels_changed_is_a_new_branc
 # --- 9.10 resume picker --------------------------------------------------------------------
 
 
-def picker_rows(term: Terminal) -> list[str]:
-    """The picker's entries: the rows under its filter line, up to its key hint."""
-    lines = term.display().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Resume (type to filter"))
-    rows = []
-    for line in lines[start + 1 :]:
-        if not line.strip() or "Enter open" in line:
-            break
-        rows.append(line)
-    return rows
-
-
 def saved_conversations(fake_server: FakeServer, home: Path) -> None:
     """An older one-message conversation (its send failed), then a newer answered one."""
     lonely = termchat("--host", "http://127.0.0.1:9", "-m", "qwen3", "-p", "lonely", home=home)
@@ -231,7 +183,7 @@ def test_daily_repl_resume_picker_enter_opens_the_newest(
     saved_conversations(fake_server, tmp_path)
     term = spawn("--resume", cols=cols)
     term.wait_for("lonely")
-    newest, lonely = picker_rows(term)
+    newest, lonely = picker_rows(term, RESUME)
     assert newest.startswith("❯ ") and lonely.startswith("  ")  # the newest is chosen
     assert re.match(r"❯ [A-Z][a-z]{2} \d\d ", newest)  # the date (and time, when there is room)
     assert "newest" in newest and "qwen3" in newest and newest.endswith(" 2 msgs")
@@ -263,17 +215,19 @@ def test_daily_repl_resume_picker_escape_says_so_and_leaves_the_current_out(
     term.wait_for("You said: the current one")
     term.line("/resume")
     term.wait_for("lonely")
-    rows = picker_rows(term)
+    rows = picker_rows(term, RESUME)
     assert len(rows) == 2 and not any("the current one" in row for row in rows)
     term.type("lone")
-    term.wait_for(lambda: len(picker_rows(term)) == 1)
-    assert picker_rows(term)[0].startswith("❯ ") and "lonely" in picker_rows(term)[0]
+    term.wait_for(lambda: len(picker_rows(term, RESUME)) == 1)
+    assert (
+        picker_rows(term, RESUME)[0].startswith("❯ ") and "lonely" in picker_rows(term, RESUME)[0]
+    )
     term.type(ESCAPE)
     term.wait_for("Nothing resumed.")
     ready(term)
     term.line("still here")
     term.wait_for("You said: still here")
-    assert user_messages(fake_server)[-1] == "still here"
+    assert fake_server.user_messages()[-1] == "still here"
     assert len(fake_server.last_chat()["messages"]) == 3  # the same conversation went on
 
 
@@ -310,7 +264,7 @@ def test_daily_repl_large_paste_is_one_line_and_sent_whole(
     term.wait_for("❯ Summarise: [pasted 300 lines]")
     term.key("enter")
     term.wait_for("Got the log.")
-    assert user_messages(fake_server) == ["Summarise: " + "\n".join(lines)]
+    assert fake_server.user_messages() == ["Summarise: " + "\n".join(lines)]
     assert "log line 150" not in term.transcript()
 
     fake_server.queue_reply(content="Short one.")
@@ -318,7 +272,7 @@ def test_daily_repl_large_paste_is_one_line_and_sent_whole(
     term.wait_for(lambda: "two" in term.display())
     term.key("enter")
     term.wait_for("Short one.")
-    assert user_messages(fake_server)[-1] == "one\ntwo"
+    assert fake_server.user_messages()[-1] == "one\ntwo"
 
 
 # --- 9.22 toolbar --------------------------------------------------------------------------

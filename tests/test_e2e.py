@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,7 @@ THINKING = (
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
-    terminals: list[Terminal] = []
-
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     def start(*args: str, host: str | None = None, rows: int = 30, cols: int = 100) -> Terminal:
         term = Terminal(
             ["--host", host or fake_server.url, *args], home=tmp_path, rows=rows, cols=cols
@@ -29,9 +27,7 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         terminals.append(term)
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 def ready(term: Terminal, model: str = "qwen3") -> None:

@@ -90,6 +90,14 @@ def check_import(store: SessionStore, path: Path, fmt: str) -> None:
     assert report.summary().startswith("Imported ")
 
 
+def set_column(path: Path, table: str, column: str, value: Any) -> None:
+    """Set `column` of every row of `table` in the SQLite file at `path` to `value`."""
+    conn = sqlite3.connect(path)
+    conn.execute(f'UPDATE "{table}" SET "{column}" = ?', (value,))
+    conn.commit()
+    conn.close()
+
+
 SETTINGS = settings(
     max_examples=100,
     deadline=None,
@@ -168,10 +176,7 @@ def test_odd_values_in_an_llm_logs_db_never_crash(
     tmp_path: Path, table: str, column: str, value: Any
 ) -> None:
     path = fx.llm_logs(tmp_path / "logs.db")
-    conn = sqlite3.connect(path)
-    conn.execute(f"UPDATE {table} SET {column} = ?", (value,))
-    conn.commit()
-    conn.close()
+    set_column(path, table, column, value)
     with SessionStore.open(tmp_path / "sessions.db") as store:
         check_import(store, path, "llm")
 
@@ -202,10 +207,7 @@ def test_odd_values_in_an_oterm_store_db_never_crash(
     tmp_path: Path, table: str, column: str, value: Any
 ) -> None:
     path = fx.oterm_store(tmp_path / "store.db")
-    conn = sqlite3.connect(path)
-    conn.execute(f'UPDATE "{table}" SET "{column}" = ?', (value,))
-    conn.commit()
-    conn.close()
+    set_column(path, table, column, value)
     with SessionStore.open(tmp_path / "sessions.db") as store:
         check_import(store, path, "oterm")
 

@@ -6,23 +6,19 @@ import asyncio
 import base64
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from appdriver import idle_app
 from fakeserver import FakeServer
 from terminal import Terminal
 
 from termchat.app import ChatApp
-from termchat.backends.ollama import OllamaBackend
 from termchat.commands import run_command
 from termchat.commands.look import code_blocks
-from termchat.config import Config
-from termchat.frontend import PlainFrontend
 from termchat.messages import Message
 from termchat.render import Renderer
-from termchat.session import session_for
 
 FIRST = "def add(a, b):\n    return a + b"
 SECOND = "echo '\x1b]0;evil\x07' $HOME"
@@ -48,12 +44,7 @@ def no_local_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def app_on_terminal(home: Path, messages: list[Message]) -> tuple[ChatApp, io.StringIO]:
     out = io.StringIO()
-    cfg = Config(model="qwen3", home=home, save=False)
-    renderer = Renderer(out, width=100, force_terminal=True, color_system="256")
-    session = session_for(cfg, renderer.warning)
-    app = ChatApp(
-        cfg, OllamaBackend("http://127.0.0.1:9"), renderer, session, frontend=PlainFrontend()
-    )
+    app = idle_app(home, Renderer(out, width=100, force_terminal=True, color_system="256"))
     for message in messages:
         app.conversation.add(message)
     return app, out
@@ -126,15 +117,7 @@ def test_copy_before_any_reply(tmp_path: Path, no_local_clipboard: None) -> None
 
 def test_copy_without_terminal_or_tool_says_why(tmp_path: Path, no_local_clipboard: None) -> None:
     out = io.StringIO()
-    cfg = Config(model="qwen3", home=tmp_path, save=False)
-    renderer = Renderer(out, width=200, force_terminal=False)
-    app = ChatApp(
-        cfg,
-        OllamaBackend("http://127.0.0.1:9"),
-        renderer,
-        session_for(cfg, renderer.warning),
-        frontend=PlainFrontend(),
-    )
+    app = idle_app(tmp_path, Renderer(out, width=200, force_terminal=False))
     app.conversation.add(Message(role="assistant", content="x"))
     asyncio.run(run_command(app, "/copy"))
     assert "Could not copy: the output is not a terminal" in out.getvalue()
@@ -166,19 +149,14 @@ class Spawn(Protocol):
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
-    terminals: list[Terminal] = []
+def spawn(spawn: Spawn) -> Spawn:
+    """conftest's `spawn` with no display and no tmux, so a copy can only go out as OSC 52."""
 
     def start(*args: str, **kwargs: Any) -> Terminal:
         env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "TMUX": "", **kwargs.pop("env", {})}
-        term = Terminal(["--host", fake_server.url, *args], home=tmp_path, env=env, **kwargs)
-        terminals.append(term)
-        term.wait_for("^D quit")
-        return term
+        return spawn(*args, env=env, **kwargs)
 
-    yield start
-    for term in terminals:
-        term.close()
+    return start
 
 
 def test_copy_code_block_on_a_real_terminal(spawn: Spawn, fake_server: FakeServer) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appdriver import drive_app
 from fakeserver import FakeServer, Script
 from terminal import Terminal, termchat
 
@@ -29,9 +29,6 @@ from termchat.catalog import (
 from termchat.commands import run_command
 from termchat.config import Config
 from termchat.frontend import PlainFrontend
-from termchat.launch import make_backend
-from termchat.render import Renderer
-from termchat.session import session_for
 
 
 class Asked(PlainFrontend):
@@ -58,28 +55,9 @@ def in_app(
 ) -> str:
     """Run `script` with a ChatApp built as launch.py builds it; what it printed, folded."""
     out = io.StringIO()
-
-    async def main() -> None:
-        settings = {"model": "qwen3", "host": server.url, "host_given": True, **config}
-        cfg = Config(home=tmp_path, **settings)
-        backend = make_backend(cfg)
-        renderer = Renderer(out, width=120, force_terminal=False)
-        session = session_for(cfg, renderer.warning)
-        app = ChatApp(
-            cfg,
-            backend,
-            renderer,
-            session,
-            frontend=frontend or PlainFrontend(),
-            interactive=interactive,
-        )
-        try:
-            await script(app)
-        finally:
-            await backend.aclose()
-            session.close()
-
-    asyncio.run(main())
+    settings = {"model": "qwen3", "host": server.url, "host_given": True, **config}
+    cfg = Config(home=tmp_path, **settings)
+    drive_app(cfg, script, out, width=120, frontend=frontend, interactive=interactive)
     return out.getvalue()
 
 

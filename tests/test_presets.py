@@ -8,27 +8,21 @@ for the pipe.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import stat
 import tomllib
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from appdriver import run_chat, write_config
 from fakeserver import FakeServer
 from terminal import termchat
 
 from termchat.app import ChatApp
 from termchat.cli.chat import ChatOptions
 from termchat.commands import run_command
-from termchat.config import load_config
 from termchat.errors import ConfigError
-from termchat.frontend import PlainFrontend
-from termchat.launch import make_backend
 from termchat.presets import Preset, preset_table, read_presets, save_preset
-from termchat.render import Renderer
-from termchat.session import session_for
 from termchat.store import SessionStore
 
 REVIEW = """# presets I use
@@ -43,33 +37,6 @@ model = "qwen3"
 think = "high"
 options = { seed = 7 }
 """
-
-
-def write_config(home: Path, text: str) -> Path:
-    path = home / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
-
-
-def run_chat(
-    options: ChatOptions, script: Callable[[ChatApp, io.StringIO], Awaitable[None]]
-) -> None:
-    """A ChatApp wired as launch.py wires it, from the config file and `options`."""
-
-    async def main() -> None:
-        config = options.configure(load_config())
-        out = io.StringIO()
-        renderer = Renderer(out, width=120, force_terminal=False)
-        session = session_for(config, renderer.warning)
-        app = ChatApp(config, make_backend(config), renderer, session, frontend=PlainFrontend())
-        try:
-            await script(app, out)
-        finally:
-            await app.backend.aclose()
-            session.close()
-
-    asyncio.run(main())
 
 
 def test_preset_one_shot_puts_piped_input_into_the_prompt(

@@ -7,14 +7,13 @@ Two loopback fake servers, a real SQLite file, the real renderer into a buffer.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import shlex
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from appdriver import run_chat, write_config
 from fakeserver import FakeServer
 from terminal import termchat
 
@@ -22,23 +21,11 @@ from termchat import profiles as profiles_module
 from termchat.app import ChatApp
 from termchat.cli.chat import ChatOptions
 from termchat.commands import run_command
-from termchat.config import load_config
 from termchat.errors import ConfigError
-from termchat.frontend import PlainFrontend
-from termchat.launch import make_backend
 from termchat.profiles import Profile, read_key, read_profiles
-from termchat.render import Renderer
-from termchat.session import session_for
 from termchat.store import SessionStore
 
 SECRET = "sk-test-7f3a9c1e5b"
-
-
-def write_config(home: Path, text: str) -> Path:
-    path = home / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
 
 
 def two_servers_config(home: Path, local: FakeServer, cloud: FakeServer) -> Path:
@@ -67,26 +54,6 @@ def table_row(text: str, name: str) -> list[str]:
         if name in words[:2] and "backend" not in words:
             return words
     raise AssertionError(f"no row {name!r} in {text!r}")
-
-
-def run_chat(
-    options: ChatOptions, script: Callable[[ChatApp, io.StringIO], Awaitable[None]]
-) -> None:
-    """A ChatApp wired as launch.py wires it, from the config file and `options`."""
-
-    async def main() -> None:
-        config = options.configure(load_config())
-        out = io.StringIO()
-        renderer = Renderer(out, width=120, force_terminal=False)
-        session = session_for(config, renderer.warning)
-        app = ChatApp(config, make_backend(config), renderer, session, frontend=PlainFrontend())
-        try:
-            await script(app, out)
-        finally:
-            await app.backend.aclose()
-            session.close()
-
-    asyncio.run(main())
 
 
 def test_profile_switch_mid_conversation_sends_the_next_request_to_the_other_server(

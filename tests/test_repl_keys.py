@@ -3,12 +3,12 @@ does the job, the old one no longer does, and vi editing works as vi users expec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
-from terminal import Terminal
+from terminal import Terminal, toolbar
 
 Spawn = Callable[..., Terminal]
 
@@ -19,9 +19,8 @@ ESCAPE = "\x1b"
 
 
 @pytest.fixture
-def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
+def spawn(fake_server: FakeServer, tmp_path: Path, terminals: list[Terminal]) -> Spawn:
     """termchat in a pty against the fake server, with `config` as its config.toml."""
-    terminals: list[Terminal] = []
 
     def start(config: str, *args: str) -> Terminal:
         (tmp_path / "config.toml").write_text(config)
@@ -29,24 +28,11 @@ def spawn(fake_server: FakeServer, tmp_path: Path) -> Iterator[Spawn]:
         terminals.append(term)
         return term
 
-    yield start
-    for term in terminals:
-        term.close()
-
-
-def toolbar(term: Terminal) -> str:
-    return term.screen.display[-1].strip()
+    return start
 
 
 def ready(term: Terminal) -> None:
     term.wait_for(lambda: "❯" in term.display() and "thinking" in toolbar(term))
-
-
-def user_messages(fake_server: FakeServer) -> list[str]:
-    return [
-        [m for m in request["messages"] if m["role"] == "user"][-1]["content"]
-        for request in fake_server.chat_requests()
-    ]
 
 
 def test_keys_rebound_toggle_works_at_the_prompt_and_the_toolbar_names_it(
@@ -107,7 +93,7 @@ def test_keys_rebound_newline_and_help_keys_shows_the_keys_in_effect(
     term.wait_for(lambda: "second" in term.display())
     term.key("enter")
     term.wait_for(lambda: len(fake_server.chat_requests()) == 1)
-    assert user_messages(fake_server) == ["first\nsecond"]
+    assert fake_server.user_messages() == ["first\nsecond"]
     ready(term)
     term.line("/help keys")
     term.wait_for("Ctrl-O")
@@ -133,7 +119,7 @@ def test_keys_vi_mode_escape_then_0_x_and_dd(spawn: Spawn, fake_server: FakeServ
     term.wait_for(lambda: "written again" in term.display())
     term.key("enter")
     term.wait_for("You said: written again")
-    assert user_messages(fake_server) == ["bc def", "written again"]
+    assert fake_server.user_messages() == ["bc def", "written again"]
 
 
 def test_keys_emacs_stays_the_default(spawn: Spawn, fake_server: FakeServer) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
-from terminal import Terminal, termchat
+from terminal import Terminal, picker_rows, termchat
 
 from termchat.commands.search import window
 from termchat.messages import Message
 
 ESCAPE = "\x1b"
+SEARCH = "Search: "  # the search picker's filter line
 TURNS = ["alpha one", "bravo two", "charlie three", "delta four", "echo five", "foxtrot six"]
 
 
@@ -37,28 +38,20 @@ def term(fake_server: FakeServer, tmp_path: Path) -> Iterator[Terminal]:
     terminal.close()
 
 
-def picker_rows(term: Terminal) -> list[str]:
-    lines = term.display().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Search: "))
-    rows = []
-    for line in lines[start + 1 :]:
-        if not line.strip() or "Enter open" in line:
-            break
-        rows.append(line)
-    return rows
-
-
 def test_search_lists_matches_with_snippets_and_opens_at_the_turn(
     term: Terminal, fake_server: FakeServer
 ) -> None:
     term.line("/search charl")  # the last word is a prefix, as when typing
-    term.wait_for(lambda: "Search: charl" in term.display() and len(picker_rows(term)) == 2)
-    rows = picker_rows(term)
+    term.wait_for(lambda: "Search: charl" in term.display() and len(picker_rows(term, SEARCH)) == 2)
+    rows = picker_rows(term, SEARCH)
     assert any("alpha one" in row and "you: charlie three" in row for row in rows)
     assert any("charlie chaplin films" in row for row in rows)
     term.type("ie three")  # the filter line holds the words: changing them searches again
-    term.wait_for(lambda: len(picker_rows(term)) == 1)
-    assert picker_rows(term)[0].startswith("❯ ") and "charlie three" in picker_rows(term)[0]
+    term.wait_for(lambda: len(picker_rows(term, SEARCH)) == 1)
+    assert (
+        picker_rows(term, SEARCH)[0].startswith("❯ ")
+        and "charlie three" in picker_rows(term, SEARCH)[0]
+    )
     term.key("enter")
     term.wait_for("▲ Found in your message: charlie three")
     term.wait_for("later messages not shown")
@@ -84,7 +77,9 @@ def test_search_no_match_cancel_and_usage(term: Terminal, fake_server: FakeServe
     term.line("/search zeppelin")
     term.wait_for("No saved conversation matches 'zeppelin'.")
     term.line("/search chaplin")
-    term.wait_for(lambda: "Search: chaplin" in term.display() and len(picker_rows(term)) == 1)
+    term.wait_for(
+        lambda: "Search: chaplin" in term.display() and len(picker_rows(term, SEARCH)) == 1
+    )
     term.type(ESCAPE)
     term.wait_for("Nothing opened.")
     term.line("/search")

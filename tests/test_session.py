@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from appdriver import drive_app
 from fakeserver import FakeServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,6 @@ from termchat.commands import run_command
 from termchat.config import Config
 from termchat.frontend import PlainFrontend
 from termchat.messages import Message
-from termchat.render import Renderer
 from termchat.session import NOT_SAVING, session_for
 from termchat.store import SessionStore
 
@@ -61,20 +61,15 @@ def run_chat(
     editor: Callable[[str], Awaitable[str | None]] | None = None,
     **config: Any,
 ) -> None:
-    async def main() -> None:
-        cfg = Config(model="qwen3", home=home, **config)
-        out = io.StringIO()
-        renderer = Renderer(out, width=100, force_terminal=False)
-        backend = OllamaBackend(server.url)
-        session = session_for(cfg, renderer.warning)
-        app = ChatApp(cfg, backend, renderer, session, frontend=Editing(editor))
-        try:
-            await script(Harness(app, out))
-        finally:
-            await backend.aclose()
-            session.close()
-
-    asyncio.run(main())
+    out = io.StringIO()
+    drive_app(
+        Config(model="qwen3", home=home, **config),
+        lambda app: script(Harness(app, out)),
+        out,
+        width=100,
+        backend=lambda _: OllamaBackend(server.url),
+        frontend=Editing(editor),
+    )
 
 
 def stored(home: Path) -> list[list[str]]:

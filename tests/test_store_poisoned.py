@@ -9,15 +9,13 @@ option that is Infinity and a think value no server knows. `sessions list`, `ses
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from fakeserver import FakeServer
+from terminal import termchat
 
 from termchat.store import SessionStore
 from termchat.store.schema import MIGRATIONS
@@ -52,19 +50,6 @@ def old_database(path: Path) -> None:
     conn.close()
 
 
-def termchat(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
-    env["TERMCHAT_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "termchat", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     old_database(tmp_path / "sessions.db")
@@ -72,11 +57,11 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_list_shows_both_without_a_fault(home: Path) -> None:
-    result = termchat(home, "sessions", "list")
+    result = termchat("sessions", "list", home=home)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert GOOD in result.stdout and BAD in result.stdout
-    listed = termchat(home, "sessions", "list", "--json")
+    listed = termchat("sessions", "list", "--json", home=home)
     assert listed.returncode == 0, listed.stderr
     rows = {row["id"]: row for row in json.loads(listed.stdout)}
     assert rows[BAD]["updated_at"] == 0  # the bad time, shown plainly as "never"
@@ -84,21 +69,21 @@ def test_list_shows_both_without_a_fault(home: Path) -> None:
 
 
 def test_show_reads_the_bad_conversation(home: Path) -> None:
-    result = termchat(home, "sessions", "show", BAD)
+    result = termchat("sessions", "show", BAD, home=home)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "bad answer" in result.stdout
 
 
 def test_continue_is_not_hijacked(home: Path, fake_server: FakeServer) -> None:
-    result = termchat(home, "--host", fake_server.url, "-c", "-p", "and then?")
+    result = termchat("--host", fake_server.url, "-c", "-p", "and then?", home=home)
     assert result.returncode == 0, result.stderr
     sent = fake_server.last_chat()["messages"]
     assert [m["content"] for m in sent] == ["good question", "good answer", "and then?"]
 
 
 def test_resume_sends_the_bad_conversation_cleaned(home: Path, fake_server: FakeServer) -> None:
-    result = termchat(home, "--host", fake_server.url, "-r", BAD, "-p", "go on")
+    result = termchat("--host", fake_server.url, "-r", BAD, "-p", "go on", home=home)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     request = fake_server.last_chat()
@@ -121,4 +106,4 @@ def test_hand_poisoned_current_database_still_reads(home: Path, fake_server: Fak
         assert latest is not None and latest.id == GOOD
         bad = store.get_session(BAD)
         assert bad.updated_at == 0 and isinstance(bad.title, str)
-    assert termchat(home, "sessions", "list").returncode == 0
+    assert termchat("sessions", "list", home=home).returncode == 0

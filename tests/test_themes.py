@@ -9,18 +9,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from appdriver import idle_app
 from terminal import termchat
 
-from termchat.app import ChatApp
-from termchat.backends.ollama import OllamaBackend
 from termchat.commands import COMMANDS, run_command
-from termchat.config import Config
 from termchat.errors import ConfigError
-from termchat.frontend import PlainFrontend
 from termchat.render import Renderer
 from termchat.render.preview import print_preview
 from termchat.render.styles import code_theme, repl_styles, rich_theme
-from termchat.session import session_for
 from termchat.themes import list_themes, load_theme, user_theme_dir
 
 
@@ -153,7 +149,7 @@ def test_every_style_in_use_is_set_by_every_theme_file() -> None:
         assert data["code_theme"]
 
 
-def preview_of(name: str) -> tuple[str, str]:
+def preview_of(name: str, *, no_color: bool = False) -> tuple[str, str]:
     """The themes' sample drawn on a truecolor terminal: (with styles, plain text)."""
     out = io.StringIO()
     renderer = Renderer(
@@ -163,7 +159,7 @@ def preview_of(name: str) -> tuple[str, str]:
         record=True,
         force_terminal=True,
         color_system="truecolor",
-        no_color=False,
+        no_color=no_color,
     )
     print_preview(renderer, name)
     return out.getvalue(), renderer.console.export_text()
@@ -183,18 +179,7 @@ def test_each_theme_draws_the_same_text_in_its_own_styles() -> None:
 
 def test_no_color_draws_no_colour_in_any_theme() -> None:
     for name in SHIPPED:
-        out = io.StringIO()
-        renderer = Renderer(
-            out,
-            theme=load_theme(name),
-            width=80,
-            record=True,
-            force_terminal=True,
-            color_system="truecolor",
-            no_color=True,
-        )
-        print_preview(renderer, name)
-        styled = out.getvalue()
+        styled, _ = preview_of(name, no_color=True)
         assert not re.search(r"\x1b\[[0-9;]*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]", styled), name
 
 
@@ -241,17 +226,10 @@ def test_termchat_themes_names_a_broken_theme(tmp_path: Path) -> None:
 
 def test_theme_command_switches_live(tmp_path: Path) -> None:
     out = io.StringIO()
-    cfg = Config(model="qwen3", home=tmp_path, save=False)
     renderer = Renderer(
         out, width=100, force_terminal=True, color_system="truecolor", no_color=False
     )
-    app = ChatApp(
-        cfg,
-        OllamaBackend("http://127.0.0.1:9"),
-        renderer,
-        session_for(cfg, renderer.warning),
-        frontend=PlainFrontend(),
-    )
+    app = idle_app(tmp_path, renderer)
     renderer.user_message("before", "qwen3")
     asyncio.run(run_command(app, "/theme light"))
     renderer.user_message("after", "qwen3")

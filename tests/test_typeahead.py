@@ -4,14 +4,11 @@ into the transcript being drawn."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from fakeserver import FakeServer
-from terminal import Terminal
+from terminal import Terminal, termchat
 
 
 def saved_session(fake_server: FakeServer, home: Path) -> str:
@@ -19,16 +16,9 @@ def saved_session(fake_server: FakeServer, home: Path) -> str:
     long = "\n\n".join(f"Paragraph {n}: " + "words and more words " * 30 for n in range(150))
     script = fake_server.queue_reply(content=long)
     script.delay = 0.0
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OLLAMA", "TERMCHAT"))}
     # a window the long answer fits (the context guard would otherwise speak first)
     args = ["--host", fake_server.url, "-m", "qwen3", "-o", "num_ctx=65536", "-p", "first"]
-    done = subprocess.run(
-        [sys.executable, "-m", "termchat", *args],
-        env={**env, "TERMCHAT_HOME": str(home)},
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    done = termchat(*args, home=home)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(home / "sessions.db") as db:
         (sid,) = db.execute("SELECT id FROM sessions").fetchone()
