@@ -8,11 +8,13 @@ frame, then takes everything that arrived at once. The first read in a slot goes
 short response (model info, a slow model's token) is not delayed.
 
 Frames fall on multiples of FRAME_SECONDS of the monotonic clock; read slots start READ_LEAD
-earlier, which leaves the reader time to parse what it read before the frame draws it. In that
-lead window a read goes at once as long as the one before it returned at once: the first read
-of a slot may only get data the network layer had queued earlier (anyio keeps what arrived
-while its last read was finishing), and what waits in the socket must still be fetched before
-the frame draws. The first read that has to wait for data ends the draining.
+earlier, which leaves the reader time to parse what it read before the frame draws it. A plain
+socket (backends/sockets.py) knows when it is empty: a later read in a slot takes what is queued
+and otherwise waits for the next slot. anyio's stream (https) does not say, so `read_delay`
+judges by time: in the lead window a read goes at once as long as the one before it returned
+at once (anyio keeps what arrived while its last read was finishing, and what waits in the
+socket must still be fetched before the frame draws); the first read that has to wait for data
+ends the draining.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ def read_slot(now: float) -> int:
     return math.floor((now + READ_LEAD) / FRAME_SECONDS)
 
 
+def slot_start(slot: int) -> float:
+    """When read slot number `slot` begins (READ_LEAD before its frame)."""
+    return slot * FRAME_SECONDS - READ_LEAD
+
+
 def read_delay(now: float, last_read: float | None, draining: bool = False) -> float:
     """Seconds a read should wait: 0 for the first read of a slot, and in its lead window (just
     before its frame) while draining; else until the next slot.
@@ -47,4 +54,4 @@ def read_delay(now: float, last_read: float | None, draining: bool = False) -> f
         return 0.0
     if draining and now < slot * FRAME_SECONDS:
         return 0.0
-    return (slot + 1) * FRAME_SECONDS - READ_LEAD - now
+    return slot_start(slot + 1) - now

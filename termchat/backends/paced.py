@@ -1,4 +1,5 @@
-"""Network reads paced to the frame clock (termchat.cadence): a wrapper for httpcore's backend."""
+"""Network reads paced to the frame clock (termchat.cadence): httpcore's network backend, with
+asyncio's own sockets for plain http (sockets.py) and anyio's stream wrapped for https."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from termchat.backends import sockets
 from termchat.cadence import read_delay
 
 INSTANT = 0.0005  # seconds: a read this quick did not wait for the network
@@ -60,10 +62,12 @@ class PacedStream(httpcore.AsyncNetworkStream):
 
 
 class PacedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend with every connection wrapped in a PacedStream."""
+    """httpcore's network backend with paced connections: a SocketStream for a plain-http
+    server (`plain`), else httpcore's own stream wrapped in a PacedStream."""
 
-    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, *, plain: bool = False) -> None:
         self._backend = backend
+        self._plain = plain
 
     async def connect_tcp(
         self,
@@ -73,6 +77,8 @@ class PacedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        if self._plain:
+            return await sockets.connect_tcp(host, port, timeout, local_address, socket_options)
         stream = await self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         return PacedStream(stream)
 
@@ -99,7 +105,8 @@ def paced_transport(*, trust_env: bool, tls: bool = True) -> httpx.AsyncHTTPTran
         trust_env: Read SSL settings from the environment.
         tls: The server may be reached over https. For a plain-http server, loading the CA
             bundle (about 50 ms of start-up) is skipped: the transport gets a context that
-            trusts nothing, so a TLS connection it should never make would fail, not pass.
+            trusts nothing, so a TLS connection it should never make would fail, not pass;
+            and its connections are asyncio sockets (sockets.SocketStream), not anyio's.
     """
     if tls:
         transport = httpx.AsyncHTTPTransport(trust_env=trust_env)
@@ -109,5 +116,5 @@ def paced_transport(*, trust_env: bool, tls: bool = True) -> httpx.AsyncHTTPTran
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if backend is not None and not isinstance(backend, PacedBackend):
-        pool._network_backend = PacedBackend(backend)  # type: ignore[union-attr]
+        pool._network_backend = PacedBackend(backend, plain=not tls)  # type: ignore[union-attr]
     return transport

@@ -1,0 +1,178 @@
+"""The plain-TCP stream under httpx (termchat/backends/sockets.py), against real loopback sockets:
+reads paced to the frame clock, every byte in order, and each failure as httpcore's error."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpcore
+import pytest
+
+from termchat.backends.sockets import connect_tcp
+from termchat.cadence import FRAME_SECONDS
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A listening loopback socket (127.0.0.1 only, as Ollama listens by default)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def serve(server: socket.socket, job: object) -> threading.Thread:
+    """Accept one connection in a thread and hand it to `job(connection)`."""
+
+    def run() -> None:
+        connection, _ = server.accept()
+        with connection:
+            job(connection)  # type: ignore[operator]
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def port(server: socket.socket) -> int:
+    return int(server.getsockname()[1])
+
+
+def test_a_fast_stream_is_read_about_once_a_frame_and_whole(listener: socket.socket) -> None:
+    pieces = [f"{n:05d}\n".encode() for n in range(600)]
+
+    def send(connection: socket.socket) -> None:
+        for piece in pieces:  # one small write per token, about 1 ms apart
+            connection.sendall(piece)
+            time.sleep(0.001)
+
+    async def read() -> tuple[bytes, int, float]:
+        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+        began = time.monotonic()
+        received, reads = b"", 0
+        while data := await stream.read(65536):
+            received += data
+            reads += 1
+        await stream.aclose()
+        return received, reads, time.monotonic() - began
+
+    thread = serve(listener, send)
+    received, reads, took = asyncio.run(read())
+    thread.join(5)
+    assert received == b"".join(pieces)
+    slots = took / FRAME_SECONDS + 2
+    # one read a frame slot, two when more had queued by the time the first returned; a read
+    # per write (600) would mean the stream woke for every token
+    assert reads <= 2 * slots, (reads, took)
+    assert reads < len(pieces) / 3
+
+
+def test_localhost_is_tried_address_by_address(listener: socket.socket) -> None:
+    """`localhost` may resolve to ::1 first; the server listening on 127.0.0.1 is still found."""
+
+    def reply(connection: socket.socket) -> None:
+        connection.sendall(connection.recv(100).upper())
+
+    async def talk() -> bytes:
+        stream = await connect_tcp("localhost", port(listener), timeout=5)
+        await stream.write(b"ping")
+        data = await stream.read(100)
+        assert stream.get_extra_info("server_addr")[1] == port(listener)
+        await stream.aclose()
+        return data
+
+    thread = serve(listener, reply)
+    assert asyncio.run(talk()) == b"PING"
+    thread.join(5)
+
+
+def test_a_refused_connection_is_a_connect_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        free = port(server)  # closed again: nobody listens there now
+    with pytest.raises(httpcore.ConnectError, match=r"refused|failed"):
+        asyncio.run(connect_tcp("127.0.0.1", free, timeout=5))
+
+
+def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
+    with pytest.raises(httpcore.ConnectError) as caught:
+        asyncio.run(connect_tcp("no-such-host.invalid", 11434, timeout=10))
+    assert not isinstance(caught.value, httpcore.ConnectTimeout)
+
+
+def test_a_silent_server_is_a_read_timeout(listener: socket.socket) -> None:
+    done = threading.Event()
+
+    async def read() -> None:
+        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+        try:
+            await stream.read(100, timeout=0.05)
+        finally:
+            await stream.aclose()
+            done.set()
+
+    thread = serve(listener, lambda connection: done.wait(10))
+    with pytest.raises(httpcore.ReadTimeout):
+        asyncio.run(read())
+    thread.join(5)
+
+
+def test_a_reset_connection_is_a_read_error(listener: socket.socket) -> None:
+    def reset(connection: socket.socket) -> None:
+        connection.recv(100)
+        # SO_LINGER 0: closing sends RST instead of FIN
+        connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
+
+    async def read() -> None:
+        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+        await stream.write(b"go")
+        try:
+            while await stream.read(100):
+                pass
+        finally:
+            await stream.aclose()
+
+    thread = serve(listener, reset)
+    with pytest.raises(httpcore.ReadError):
+        asyncio.run(read())
+    thread.join(5)
+
+
+def test_closing_ends_a_read_that_waits(listener: socket.socket) -> None:
+    done = threading.Event()
+
+    async def read() -> None:
+        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+        waiting = asyncio.ensure_future(stream.read(100))
+        while stream._waiter is None:  # the read has registered and waits for data
+            await asyncio.sleep(0.001)
+        await stream.aclose()
+        try:
+            await asyncio.wait_for(waiting, 5)
+        finally:
+            done.set()
+
+    thread = serve(listener, lambda connection: done.wait(10))
+    with pytest.raises(httpcore.ReadError):
+        asyncio.run(read())
+    thread.join(5)
+
+
+def test_a_plain_connection_refuses_tls(listener: socket.socket) -> None:
+    async def upgrade() -> None:
+        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+        try:
+            await stream.start_tls(None)
+        finally:
+            await stream.aclose()
+
+    thread = serve(listener, lambda connection: connection.recv(1))
+    with pytest.raises(httpcore.ConnectError, match="plain http"):
+        asyncio.run(upgrade())
+    thread.join(5)
