@@ -232,9 +232,15 @@ class MessageHistory:
     def count_replies(self, session_id: str, row_id: int) -> int:
         """How many assistant replies come before row `row_id` in its branch."""
         with self._reading() as conn:
-            prefix, where, params = self._before(conn, self._resolve(session_id), row_id)
-            query = f"{prefix}SELECT count(*) FROM messages m WHERE {where} AND m.role = ?"
-            return int(conn.execute(query, (*params, "assistant")).fetchone()[0])
+            query, params = self.replies_query(conn, self._resolve(session_id), row_id)
+            return int(conn.execute(query, params).fetchone()[0])
+
+    @classmethod
+    def replies_query(cls, conn: Connection, sid: str, row_id: int) -> tuple[str, tuple[Any, ...]]:
+        """The query counting the replies before `row_id` in session `sid`, its parameters."""
+        prefix, where, params = cls._before(conn, sid, row_id)
+        query = f"{prefix}SELECT count(*) FROM messages m WHERE {where} AND m.role = ?"
+        return query, (*params, "assistant")
 
     @staticmethod
     def _before(conn: Connection, sid: str, row_id: int) -> tuple[str, str, tuple[Any, ...]]:

@@ -133,6 +133,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     ("ALTER TABLE sessions ADD COLUMN preset TEXT",),
     # 7 -> 8: attached files, each content once (see `termchat.store.blobs`).
     (blobs.CREATE_TABLE,),
+    # 8 -> 9: the replies of a history counted from an index alone (`count_replies`: the
+    # number of a resumed conversation's first shown reply), not row by row from the table.
+    ("CREATE INDEX messages_replies ON messages(session_id, role, seq, active) WHERE active = 1",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
 
