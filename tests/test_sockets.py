@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
+import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpcore
 import pytest
 
-from termchat.backends.sockets import connect_tcp
+from termchat.backends.sockets import SocketStream, connect_tcp
 from termchat.cadence import FRAME_SECONDS
 
 
@@ -104,30 +106,37 @@ def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
     assert not isinstance(caught.value, httpcore.ConnectTimeout)
 
 
-def test_a_silent_server_is_a_read_timeout(listener: socket.socket) -> None:
+def with_silent_server(
+    listener: socket.socket, body: Callable[[httpcore.AsyncNetworkStream], Awaitable[object]]
+) -> None:
+    """Run `body` on a connection to a server that accepts it and never sends a byte."""
     done = threading.Event()
 
-    async def read() -> None:
+    async def main() -> None:
         stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
         try:
-            await stream.read(100, timeout=0.05)
+            await body(stream)
         finally:
             await stream.aclose()
             done.set()
 
     thread = serve(listener, lambda connection: done.wait(10))
+    try:
+        asyncio.run(main())
+    finally:
+        thread.join(5)
+
+
+def test_a_silent_server_is_a_read_timeout(listener: socket.socket) -> None:
     with pytest.raises(httpcore.ReadTimeout):
-        asyncio.run(read())
-    thread.join(5)
+        with_silent_server(listener, lambda stream: stream.read(100, timeout=0.05))
 
 
 def test_a_reset_connection_is_a_read_error(listener: socket.socket) -> None:
     def reset(connection: socket.socket) -> None:
         connection.recv(100)
         # SO_LINGER 0: closing sends RST instead of FIN
-        connection.setsockopt(
-            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-        )
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     async def read() -> None:
         stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
@@ -145,34 +154,18 @@ def test_a_reset_connection_is_a_read_error(listener: socket.socket) -> None:
 
 
 def test_closing_ends_a_read_that_waits(listener: socket.socket) -> None:
-    done = threading.Event()
-
-    async def read() -> None:
-        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+    async def close_while_reading(stream: httpcore.AsyncNetworkStream) -> None:
+        assert isinstance(stream, SocketStream)
         waiting = asyncio.ensure_future(stream.read(100))
         while stream._waiter is None:  # the read has registered and waits for data
             await asyncio.sleep(0.001)
         await stream.aclose()
-        try:
-            await asyncio.wait_for(waiting, 5)
-        finally:
-            done.set()
+        await asyncio.wait_for(waiting, 5)
 
-    thread = serve(listener, lambda connection: done.wait(10))
     with pytest.raises(httpcore.ReadError):
-        asyncio.run(read())
-    thread.join(5)
+        with_silent_server(listener, close_while_reading)
 
 
 def test_a_plain_connection_refuses_tls(listener: socket.socket) -> None:
-    async def upgrade() -> None:
-        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
-        try:
-            await stream.start_tls(None)
-        finally:
-            await stream.aclose()
-
-    thread = serve(listener, lambda connection: connection.recv(1))
     with pytest.raises(httpcore.ConnectError, match="plain http"):
-        asyncio.run(upgrade())
-    thread.join(5)
+        with_silent_server(listener, lambda stream: stream.start_tls(ssl.create_default_context()))
