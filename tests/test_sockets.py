@@ -93,6 +93,29 @@ def test_localhost_is_tried_address_by_address(listener: socket.socket) -> None:
     thread.join(5)
 
 
+def test_an_idle_connection_reads_as_readable_once_the_server_closes_it(
+    listener: socket.socket,
+) -> None:
+    """What httpcore asks before it sends a request on a kept-alive connection."""
+    closing = threading.Event()
+
+    async def watch() -> tuple[object, object]:
+        stream = await connect_tcp("127.0.0.1", port(listener), timeout=5)
+        idle = stream.get_extra_info("is_readable")
+        closing.set()
+        for _ in range(2000):  # until the server's FIN arrives (10 s at most)
+            if stream.get_extra_info("is_readable"):
+                break
+            await asyncio.sleep(0.005)
+        closed = await stream.read(100)
+        await stream.aclose()
+        return idle, closed
+
+    thread = serve(listener, lambda connection: closing.wait(10))
+    assert asyncio.run(watch()) == (False, b"")
+    thread.join(5)
+
+
 def test_a_refused_connection_is_a_connect_error() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server:
         free = port(server)  # closed again: nobody listens there now

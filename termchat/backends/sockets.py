@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import socket
 import time
 from collections.abc import Iterable
@@ -130,9 +131,9 @@ class SocketStream(httpcore.AsyncNetworkStream):
                 return sock.getpeername()
             return None
         if info == "is_readable":  # an idle pooled connection the server has closed
-            from httpcore._utils import is_socket_readable
-
-            return is_socket_readable(sock)
+            poll = select.poll()
+            poll.register(sock, select.POLLIN)
+            return bool(poll.poll(0))
         return None
 
 
