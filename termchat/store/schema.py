@@ -317,20 +317,22 @@ def session_summary(row: Sequence[Any]) -> SessionSummary:
 SNIPPET_WORDS: Final = 16
 
 SEARCH: Final = (
-    "WITH best AS (SELECT id FROM ("
-    "SELECT m.id AS id, row_number() OVER "
-    "(PARTITION BY m.session_id ORDER BY messages_fts.rank) AS place "
-    "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-    "WHERE messages_fts MATCH :match AND m.active = 1) WHERE place = 1) "
+    "WITH ranked AS ("
+    "SELECT rowid AS id, rank FROM messages_fts WHERE messages_fts MATCH :match), "
+    # min() with a bare column: the id is that of the best-ranked row of each conversation
+    "best AS (SELECT m.id AS id, min(ranked.rank) AS rank FROM ranked "
+    "JOIN messages m ON m.id = ranked.id WHERE m.active = 1 GROUP BY m.session_id), "
+    "top AS (SELECT id, rank FROM best ORDER BY rank LIMIT :limit) "
     f"SELECT m.session_id, {TITLE}, m.id, m.seq, m.role, m.active, m.created_at, "
     "snippet(messages_fts, 0, :start, :end, '…', :words), "
     "snippet(messages_fts, 1, :start, :end, '…', :words) "
-    "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-    "JOIN sessions s ON s.id = m.session_id "
-    "WHERE messages_fts MATCH :match AND m.id IN (SELECT id FROM best) "
-    "ORDER BY messages_fts.rank LIMIT :limit"
+    "FROM top JOIN messages_fts ON messages_fts.rowid = top.id "
+    "JOIN messages m ON m.id = top.id JOIN sessions s ON s.id = m.session_id "
+    "WHERE messages_fts MATCH :match ORDER BY top.rank"
 )
-"""One hit per conversation: its best-matching message of the active history."""
+"""One hit per conversation: its best-matching message of the active history. Matches are
+ranked once; snippets are made for the `limit` hits shown only (a word in most messages of
+100 MB: 300 ms, where ranking every match per conversation and again overall took 650)."""
 
 
 def search_query(
