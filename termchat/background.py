@@ -14,8 +14,11 @@ QUERY = b"\x1b]11;?\x07"
 DEVICE_ATTRIBUTES = b"\x1b[c"
 """DA1, which nearly every terminal answers at once: once its answer is in, a terminal that
 did not answer OSC 11 will not, so there is no need to wait for the timeout."""
-TIMEOUT = 0.1
-"""Seconds to wait for the answers."""
+TIMEOUT = 1.0
+"""Seconds to wait for the answers at most. A terminal answers DA1 (which ends the wait) a
+round trip after the query: at once locally, 100-300 ms later over ssh. An answer that comes
+after the wait reaches the prompt as typed text, so the wait is long; only a terminal that
+answers nothing waits it out (set `theme` in config.toml to skip the question)."""
 
 _ANSWER = re.compile(
     rb"\x1b\]11;rgba?:([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})"

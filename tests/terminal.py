@@ -40,9 +40,12 @@ class Terminal:
         cols: int = 100,
         env: dict[str, str] | None = None,
         background: str | None = None,
+        answer_delay: float = 0.0,
     ) -> None:
         self.rows, self.cols = rows, cols
         self.background = background  # `rgb:ffff/ffff/ffff`: answered to an OSC 11 query
+        self.answer_delay = answer_delay  # seconds before queries are answered (an ssh link)
+        self._answers: list[tuple[float, str]] = []  # (when, what) still to send
         self.screen = pyte.HistoryScreen(cols, rows, history=5000)
         self.screen.set_mode(pyte.modes.LNM)
         self.stream = pyte.ByteStream(self.screen)
@@ -73,6 +76,9 @@ class Terminal:
 
     def pump(self, timeout: float = 0.05) -> bool:
         """Read whatever output is ready into the screen; False at EOF."""
+        self._send_answers()
+        if self._answers:
+            timeout = min(timeout, 0.01)
         try:
             data = self.child.read_nonblocking(65536, timeout=timeout)
         except pexpect.TIMEOUT:
@@ -80,8 +86,12 @@ class Terminal:
         except pexpect.EOF:
             return False
         self.raw.extend(data)
+        due = time.monotonic() + self.answer_delay
         if self.background is not None and b"\x1b]11;?" in data:
-            self.child.send(f"\x1b]11;{self.background}\x1b\\")  # as xterm answers
+            self._answers.append((due, f"\x1b]11;{self.background}\x1b\\"))  # as xterm
+        if b"\x1b[c" in data:  # primary device attributes, which every terminal answers
+            self._answers.append((due, "\x1b[?62;22c"))
+        self._send_answers()
         # Answer cursor-position requests as a real terminal does (prompt_toolkit asks).
         parts = data.split(b"\x1b[6n")
         for index, part in enumerate(parts):
@@ -90,6 +100,12 @@ class Terminal:
                 cursor = self.screen.cursor
                 self.child.send(f"\x1b[{cursor.y + 1};{cursor.x + 1}R")
         return True
+
+    def _send_answers(self) -> None:
+        """Send the answers to queries whose delay is over."""
+        now = time.monotonic()
+        while self._answers and self._answers[0][0] <= now:
+            self.child.send(self._answers.pop(0)[1])
 
     def display(self) -> str:
         """The visible screen as text, trailing spaces removed."""

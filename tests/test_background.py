@@ -60,12 +60,15 @@ def test_from_colorfgbg(value: str, light: bool | None) -> None:
     assert from_colorfgbg(value) is light
 
 
-def start(fake_server: FakeServer, home: Path, background: str | None, *args: str) -> Terminal:
+def start(
+    fake_server: FakeServer, home: Path, background: str | None, *args: str, delay: float = 0.0
+) -> Terminal:
     term = Terminal(
         ["--host", fake_server.url, "-m", "qwen3", *args],
         home=home,
         env={"COLORFGBG": ""},
         background=background,
+        answer_delay=delay,
     )
     term.wait_for("^D quit")
     return term
@@ -92,6 +95,23 @@ def test_theme_follows_the_terminals_background(
         assert [words[1] for words in chosen] == [theme]
         # the answer was read by termchat, not left for the prompt to show
         assert "rgb:" not in term.transcript() and "11;" not in term.transcript()
+    finally:
+        term.close()
+
+
+def test_answers_that_take_an_ssh_round_trip_are_waited_for_not_typed(
+    fake_server: FakeServer, tmp_path: Path
+) -> None:
+    """Over ssh the terminal's answers arrive a round trip later; read too early, they reached
+    the prompt as typed text (`]11;rgb:ffff/…`) and the theme stayed dark."""
+    term = start(fake_server, tmp_path, "rgb:ffff/ffff/ffff", delay=0.3)
+    try:
+        term.line("/theme")
+        term.wait_for("/theme NAME switches")
+        chosen = [line.split() for line in term.transcript().split("\n") if "●" in line]
+        assert [words[1] for words in chosen] == ["light"]
+        shown = term.transcript()
+        assert "rgb:" not in shown and "11;" not in shown and "62;" not in shown
     finally:
         term.close()
 
