@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from termchat.render.trim import ERASE_BELOW
+
 ESC = "\x1b"
 ST = ESC + "\\"
 
@@ -149,7 +151,8 @@ def _lone_c0(text: str, index: int) -> bool:
 def foreign_sequences(raw: bytes) -> Counter[str]:
     """Every escape sequence, C1 or stray C0 control and bidi control in `raw` (a terminal's
     input) that termchat does not write itself, counted by its text (repr'd)."""
-    text = raw.decode("utf-8", "replace")
+    # the cursor saved and put back around termchat's erase below is its own only there
+    text = raw.decode("utf-8", "replace").replace(ERASE_BELOW, "\x1b[K\x1b[J")
     found: Counter[str] = Counter()
     for match in _TOKEN.finditer(text):
         if match.group("csi") and _own_csi(

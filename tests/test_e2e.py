@@ -524,3 +524,29 @@ def test_e2e_undone_exchange_stays_gone_after_retry_and_alt(
         {"role": "assistant", "content": "Answer one."},
         {"role": "user", "content": "third question"},
     ]
+
+
+def test_e2e_no_erase_starts_at_the_top_left_cell(spawn: Spawn, fake_server: FakeServer) -> None:
+    """tmux (`scroll-on-clear`, on by default) takes an erase-below from the top-left cell for
+    a cleared screen and pushes the screen into its history: the first prompt, drawn on a new
+    terminal's top row, showed twice there once Enter was pressed."""
+    fake_server.queue_reply(content="\n\n".join(f"Paragraph {n}." for n in range(60)))
+    term = spawn("-m", "qwen3", rows=12)
+    at_home: list[int] = []
+    erase = term.screen.erase_in_display
+
+    def watched(how: int = 0, *args: object, **kwargs: object) -> None:
+        cursor = term.screen.cursor
+        if how == 0 and (cursor.x, cursor.y) == (0, 0):
+            at_home.append(len(term.raw))
+        erase(how, *args, **kwargs)  # type: ignore[arg-type]
+
+    term.screen.erase_in_display = watched  # type: ignore[method-assign]
+    term.stream.detach(term.screen)  # pyte binds the handlers when a screen is attached
+    term.stream.attach(term.screen)
+    ready(term)
+    assert term.screen.cursor.y == 0  # the prompt is on the top row
+    term.line("Tell me a long story.")
+    term.wait_for("tok/s")
+    assert "Paragraph 59." in term.transcript()
+    assert at_home == []

@@ -16,29 +16,38 @@ from termchat.accumulator import Reply
 from termchat.messages import ContentDelta, Done, Event, Stats, ThinkingDelta, ToolCall, ToolCalls
 from termchat.render import Renderer
 from termchat.render.live import LiveReply
+from termchat.render.trim import ERASE_BELOW
 
 SYNC_BEGIN, SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
 NUMBER = 3  # the reply's number in its conversation
 CSI = re.compile(r"\x1b\[(\??[0-9;]*)([A-Za-z])")
 SGR = re.compile(r"\x1b\[[0-9;]*m")
-ERASE = re.compile(r"\r\x1b\[(\d+)A\x1b\[J")
+ERASE = re.compile(r"\r\x1b\[(\d+)A" + re.escape(ERASE_BELOW))
 
 
 class Screen:
     """Just enough of a terminal: printing with autowrap and wide characters, CR, LF (as the
-    tty's ONLCR makes it), cursor up, erase below, scrolling into a history. Any other escape
-    sequence fails the test."""
+    tty's ONLCR makes it), cursor up and right, saving and restoring the cursor, erase below,
+    scrolling into a history. Any other escape sequence fails the test."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.history: list[str] = []
         self.rows: list[list[str]] = [[] for _ in range(height)]
         self.row = self.col = 0
+        self.saved = (0, 0)
 
     def feed(self, data: str) -> None:
         pos = 0
         while pos < len(data):
             char = data[pos]
+            if data.startswith(("\x1b7", "\x1b8"), pos):  # save, restore the cursor
+                if data[pos + 1] == "7":
+                    self.saved = (self.row, self.col)
+                else:
+                    self.row, self.col = self.saved
+                pos += 2
+                continue
             if char == "\x1b":
                 match = CSI.match(data, pos)
                 assert match, f"unexpected escape {data[pos : pos + 12]!r}"
@@ -61,6 +70,8 @@ class Screen:
         if final == "A":
             self.row = max(0, self.row - int(params or 1))
             self.col = min(self.col, self.width - 1)
+        elif final == "C":
+            self.col = min(self.col + int(params or 1), self.width - 1)
         elif final == "J" and params in ("", "0"):
             del self.rows[self.row][self.col :]
             for index in range(self.row + 1, self.height):

@@ -26,7 +26,7 @@ from termchat.render.thinking import (
     spinner_line,
     summary_line,
 )
-from termchat.render.trim import Trimmed
+from termchat.render.trim import ERASE_BELOW, Trimmed
 
 SYNC_BEGIN = "\x1b[?2026h"
 SYNC_END = "\x1b[?2026l"
@@ -389,7 +389,7 @@ class LiveReply:
             count = sum(max(1, -(-cells // width)) for cells in self._live_cells)
         else:
             count = len(self._live_cells)
-        return f"\r\x1b[{count}A\x1b[J"
+        return f"\r\x1b[{count}A{ERASE_BELOW}"
 
     def _capture(self, renderables: list[RenderableType]) -> str:
         with self.console.capture() as capture:

@@ -15,6 +15,12 @@ from rich.style import Style
 
 Row = list[Segment]
 ERASE_TO_END = "\x1b[K"
+ERASE_BELOW = "\x1b[K\x1b7\x1b[C\x1b[J\x1b8"
+"""Erase from the cursor to the end of the screen, as ED 0 does, but never issued from the
+top-left cell: the rest of the row goes first, then everything from one cell to the right on,
+and the cursor is put back. tmux (`scroll-on-clear`, on by default) takes ED 0 from the
+top-left cell for a cleared screen and pushes the whole screen into its history, so a prompt
+or a reply drawn from the top row showed twice there."""
 
 
 def fills(console: Console) -> bool:

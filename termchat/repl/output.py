@@ -8,6 +8,8 @@ from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.output import Output
 from prompt_toolkit.output.vt100 import Vt100_Output
 
+from termchat.render.trim import ERASE_BELOW
+
 # prompt_toolkit's screen already shows C0 and C1 controls as `^[` and `<9b>`, and its `write`
 # turns ESC into `?`; what is left are the controls in `print_formatted_text` (which writes
 # fragments as they are) and the zero-width bidi controls, which would reorder what follows.
@@ -21,6 +23,11 @@ class SafeOutput(Vt100_Output):
     return) and bidi controls dropped from every piece of text it writes. Its own escape
     sequences go through `write_raw`, untouched. The REPL's prompt, toolbar, completion menu,
     dialogs and picker all draw through it (see `ReplFrontend.terminal`)."""
+
+    def erase_down(self) -> None:
+        """Erase from the cursor to the end of the screen, never as an erase from the top-left
+        cell (see `ERASE_BELOW`)."""
+        self.write_raw(ERASE_BELOW)
 
     def write(self, data: str) -> None:
         """Write text (prompt_toolkit's own escape sequences never come this way)."""
