@@ -4,6 +4,7 @@ reads paced to the frame clock, every byte in order, and each failure as httpcor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import struct
@@ -192,3 +193,35 @@ def test_closing_ends_a_read_that_waits(listener: socket.socket) -> None:
 def test_a_plain_connection_refuses_tls(listener: socket.socket) -> None:
     with pytest.raises(httpcore.ConnectError, match="plain http"):
         with_silent_server(listener, lambda stream: stream.start_tls(ssl.create_default_context()))
+
+
+def test_closing_leaves_alone_a_socket_that_reuses_the_number(listener: socket.socket) -> None:
+    """The number of a closed socket goes to the next one opened: a read that ends because its
+    stream was closed must not stop the event loop watching that new socket."""
+
+    async def close_and_reopen(stream: httpcore.AsyncNetworkStream) -> bool:
+        assert isinstance(stream, SocketStream)
+        loop = asyncio.get_running_loop()
+        number = stream._sock.fileno()
+        waiting = asyncio.ensure_future(stream.read(100))
+        while stream._waiter is None:  # the read has registered and waits for data
+            await asyncio.sleep(0.001)
+        await stream.aclose()
+        other, peer = socket.socketpair()
+        try:
+            assert other.fileno() == number  # the lowest free number, as POSIX gives it
+            loop.add_reader(other.fileno(), lambda: None)
+            with contextlib.suppress(httpcore.ReadError):
+                await asyncio.wait_for(waiting, 5)
+            return loop.remove_reader(other.fileno())  # True: it was still watched
+        finally:
+            other.close()
+            peer.close()
+
+    watched: list[bool] = []
+
+    async def body(stream: httpcore.AsyncNetworkStream) -> None:
+        watched.append(await close_and_reopen(stream))
+
+    with_silent_server(listener, body)
+    assert watched == [True]

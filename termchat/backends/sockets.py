@@ -38,6 +38,7 @@ class SocketStream(httpcore.AsyncNetworkStream):
         self._sock = sock
         self._last_read: float | None = None  # monotonic time the last read returned
         self._waiter: asyncio.Future[None] | None = None
+        self._watched: tuple[int, bool] | None = None  # (fd, writing) the event loop watches
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         now = time.monotonic()
@@ -93,7 +94,7 @@ class SocketStream(httpcore.AsyncNetworkStream):
             loop.add_writer(fd, ready)
         else:
             loop.add_reader(fd, ready)
-        self._waiter = waiter
+        self._waiter, self._watched = waiter, (fd, writing)
         try:
             async with asyncio.timeout(timeout):
                 await waiter
@@ -102,6 +103,15 @@ class SocketStream(httpcore.AsyncNetworkStream):
             raise error(f"no data within {timeout:g} s") from None
         finally:
             self._waiter = None
+            self._unwatch()
+
+    def _unwatch(self) -> None:
+        """Stop the event loop watching the socket (once, and before the socket is closed:
+        a socket opened later may get the same number)."""
+        if self._watched is not None:
+            fd, writing = self._watched
+            self._watched = None
+            loop = asyncio.get_running_loop()
             if writing:
                 loop.remove_writer(fd)
             else:
@@ -109,6 +119,7 @@ class SocketStream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         waiter = self._waiter
+        self._unwatch()
         if waiter is not None and not waiter.done():  # a read still waiting ends now
             waiter.set_result(None)
         self._sock.close()
