@@ -35,11 +35,6 @@ def read_slot(now: float) -> int:
     return math.floor((now + READ_LEAD) / FRAME_SECONDS)
 
 
-def slot_start(slot: int) -> float:
-    """When read slot number `slot` begins (READ_LEAD before its frame)."""
-    return slot * FRAME_SECONDS - READ_LEAD
-
-
 def read_delay(now: float, last_read: float | None, draining: bool = False) -> float:
     """Seconds a read should wait: 0 for the first read of a slot, and in its lead window (just
     before its frame) while draining; else until the next slot.
@@ -54,4 +49,4 @@ def read_delay(now: float, last_read: float | None, draining: bool = False) -> f
         return 0.0
     if draining and now < slot * FRAME_SECONDS:
         return 0.0
-    return slot_start(slot + 1) - now
+    return (slot + 1) * FRAME_SECONDS - READ_LEAD - now

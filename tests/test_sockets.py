@@ -181,7 +181,7 @@ def test_closing_ends_a_read_that_waits(listener: socket.socket) -> None:
     async def close_while_reading(stream: httpcore.AsyncNetworkStream) -> None:
         assert isinstance(stream, SocketStream)
         waiting = asyncio.ensure_future(stream.read(100))
-        while stream._waiter is None:  # the read has registered and waits for data
+        while stream._watching is None:  # the read has registered and waits for data
             await asyncio.sleep(0.001)
         await stream.aclose()
         await asyncio.wait_for(waiting, 5)
@@ -204,7 +204,7 @@ def test_closing_leaves_alone_a_socket_that_reuses_the_number(listener: socket.s
         loop = asyncio.get_running_loop()
         number = stream._sock.fileno()
         waiting = asyncio.ensure_future(stream.read(100))
-        while stream._waiter is None:  # the read has registered and waits for data
+        while stream._watching is None:  # the read has registered and waits for data
             await asyncio.sleep(0.001)
         await stream.aclose()
         other, peer = socket.socketpair()

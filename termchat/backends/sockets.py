@@ -28,7 +28,7 @@ from typing import Any
 
 import httpcore
 
-from termchat.cadence import read_slot, slot_start
+from termchat.cadence import read_delay
 
 
 class SocketStream(httpcore.AsyncNetworkStream):
@@ -37,23 +37,18 @@ class SocketStream(httpcore.AsyncNetworkStream):
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._last_read: float | None = None  # monotonic time the last read returned
-        self._waiter: asyncio.Future[None] | None = None
-        self._watched: tuple[int, bool] | None = None  # (fd, writing) the event loop watches
+        # while a read or write waits: what it waits on, and the socket the event loop watches
+        self._watching: tuple[asyncio.Future[None], int, bool] | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        now = time.monotonic()
-        if self._last_read is not None and read_slot(self._last_read) == read_slot(now):
+        delay = read_delay(time.monotonic(), self._last_read)  # > 0: read in this slot already
+        data = self._recv(max_bytes)
+        if data is None and delay > 0:
+            await asyncio.sleep(delay)
             data = self._recv(max_bytes)
-            if data is not None:
-                return self._read(data)
-            await asyncio.sleep(slot_start(read_slot(now) + 1) - now)
-        while True:
-            data = self._recv(max_bytes)
-            if data is not None:
-                return self._read(data)
+        while data is None:
             await self._wait(writing=False, timeout=timeout)
-
-    def _read(self, data: bytes) -> bytes:
+            data = self._recv(max_bytes)
         self._last_read = time.monotonic()
         return data
 
@@ -77,24 +72,16 @@ class SocketStream(httpcore.AsyncNetworkStream):
                 raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def _wait(self, *, writing: bool, timeout: float | None) -> None:
-        """Until the socket can be read (or written), or `timeout` seconds pass."""
+        """Until the socket can be read (or written), `timeout` seconds pass, or it is closed."""
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
         fd = self._sock.fileno()
         if fd < 0:
             raise (httpcore.WriteError if writing else httpcore.ReadError)(
                 "the connection is closed"
             )
-
-        def ready() -> None:
-            if not waiter.done():
-                waiter.set_result(None)
-
-        if writing:
-            loop.add_writer(fd, ready)
-        else:
-            loop.add_reader(fd, ready)
-        self._waiter, self._watched = waiter, (fd, writing)
+        waiter: asyncio.Future[None] = loop.create_future()
+        (loop.add_writer if writing else loop.add_reader)(fd, _settle, waiter)
+        self._watching = (waiter, fd, writing)
         try:
             async with asyncio.timeout(timeout):
                 await waiter
@@ -102,26 +89,20 @@ class SocketStream(httpcore.AsyncNetworkStream):
             error = httpcore.WriteTimeout if writing else httpcore.ReadTimeout
             raise error(f"no data within {timeout:g} s") from None
         finally:
-            self._waiter = None
             self._unwatch()
 
     def _unwatch(self) -> None:
-        """Stop the event loop watching the socket (once, and before the socket is closed:
-        a socket opened later may get the same number)."""
-        if self._watched is not None:
-            fd, writing = self._watched
-            self._watched = None
+        """Stop the event loop watching the socket and end the wait on it; once, and before
+        the socket is closed (a socket opened later may get the same number)."""
+        if self._watching is not None:
+            waiter, fd, writing = self._watching
+            self._watching = None
             loop = asyncio.get_running_loop()
-            if writing:
-                loop.remove_writer(fd)
-            else:
-                loop.remove_reader(fd)
+            (loop.remove_writer if writing else loop.remove_reader)(fd)
+            _settle(waiter)
 
     async def aclose(self) -> None:
-        waiter = self._waiter
-        self._unwatch()
-        if waiter is not None and not waiter.done():  # a read still waiting ends now
-            waiter.set_result(None)
+        self._unwatch()  # a read still waiting ends now
         self._sock.close()
 
     async def start_tls(
@@ -203,3 +184,9 @@ async def _addresses(
         return [(family, (host, port))]
     found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [(info[0], info[4]) for info in found]
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    """End a wait (the socket is ready, or closed) unless it is over already."""
+    if not waiter.done():
+        waiter.set_result(None)
