@@ -449,7 +449,6 @@ _LIST_TOKENS = frozenset(
     for kind in ("bullet_list", "ordered_list", "list_item")
     for end in ("open", "close")
 )
-_BULLET = re.compile(r"( *)[-*+] {1,4}\S")
 _THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
 _ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
 
@@ -457,10 +456,10 @@ _ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
 def bullet_column(line: str) -> int | None:
     """The column of the marker of a bullet item with text that `line` starts (not a
     thematic break such as `- - -`); None when it starts none."""
-    match = _BULLET.match(line)
-    if match is None or _THEMATIC_BREAK.fullmatch(line.strip()):
+    match = _ITEM.match(line)
+    if match is None or match.group(1) is None or _THEMATIC_BREAK.fullmatch(line.strip()):
         return None
-    return len(match.group(1))
+    return len(line) - len(line.lstrip(" "))
 
 
 def one_bullet_list(tokens: list[Any]) -> bool:

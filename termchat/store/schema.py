@@ -135,6 +135,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     (blobs.CREATE_TABLE,),
     # 8 -> 9: the replies of a history counted from an index alone (`count_replies`: the
     # number of a resumed conversation's first shown reply), not row by row from the table.
+    # `active` is in the columns though the index holds only active rows: without it SQLite
+    # does not see that the index covers `m.active = 1` and reads every row again.
     ("CREATE INDEX messages_replies ON messages(session_id, role, seq, active) WHERE active = 1",),
 )
 """MIGRATIONS[i] takes a database from `PRAGMA user_version` i to i + 1."""
