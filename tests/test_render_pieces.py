@@ -14,12 +14,13 @@ import random
 
 import pytest
 from rich.console import Console
+from rich.theme import Theme
 from test_blocks import deep_bullets, render_streamed, render_whole
 from test_render_live import DONE, chars, stream
 
 from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
-from termchat.render.markdown import BlockPrinter, with_room_to_grow
+from termchat.render.markdown import BlockPrinter, SafeMarkdown, with_room_to_grow
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
 
@@ -232,3 +233,32 @@ def test_random_deep_lists_show_at_every_line_end_what_the_whole_shows(width: in
         text = sanitize(deep_bullets(random.Random(seed)) + "\n")
         for fed, shown, whole in _live_at_line_ends(text, width):
             assert shown.rstrip("\n") == whole.rstrip("\n"), (seed, fed)
+
+
+@pytest.mark.parametrize("item_style", ["none", "italic on grey11"])
+def test_deep_list_pieces_carry_the_item_and_bullet_styles_of_the_whole(item_style: str) -> None:
+    """Nested items drawn on their own below padding: every padding column and every word
+    has the style it has in the list drawn at once (the bullet's style on the padding, the
+    item's style once per level around it), under a theme that styles both."""
+    theme = Theme({"markdown.item": item_style, "markdown.item.bullet": "bold red"})
+    depths = [*range(8), *range(6, 0, -1), 0]
+    text = "".join(
+        "  " * d + f"- item {n} at depth {d} with **bold** words\n" for n, d in enumerate(depths)
+    )
+
+    def console() -> Console:
+        return Console(
+            file=io.StringIO(), width=50, theme=theme, color_system="truecolor", force_terminal=True
+        )
+
+    streamed = console()
+    splitter = BlockSplitter()
+    printer = BlockPrinter("monokai", splitter.references)
+    pieces = [p for char in text for p in splitter.feed(char)] + splitter.finish()
+    assert sum(1 for p in pieces if p.part is not None and p.part.depth) >= 10
+    for piece in pieces:
+        for renderable in printer.piece(piece):
+            streamed.print(renderable)
+    whole = console()
+    whole.print(SafeMarkdown(text))
+    assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import ListElement, Markdown, MarkdownElement, TableElement
 from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -201,24 +202,42 @@ class SafeMarkdown(Markdown):
 class Padded:
     """Rows drawn `depth` bulleted lists deep, below the bullet rows of their items: each
     level as rich's list item draws its later rows (3 columns of padding in the bullet's
-    style, the item's style applied, the width 3 columns less)."""
+    style, the item's style applied, the width 3 columns less).
+
+    The rows are rendered once, at the innermost width, and every level's padding and style
+    added to them in one pass: the same segments the levels drawn one inside another give,
+    without re-splitting every row once a level."""
 
     def __init__(self, inner: RenderableType, depth: int) -> None:
         self.inner, self.depth = inner, depth
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        inner = self.inner if self.depth <= 1 else Padded(self.inner, self.depth - 1)
-        lines = console.render_lines(
-            inner,
-            options.update(width=options.max_width - 3),
-            style=console.get_style("markdown.item", default="none"),
-        )
-        padding = Segment(" " * 3, console.get_style("markdown.item.bullet", default="none"))
+        item = console.get_style("markdown.item", default="none")
+        bullet = console.get_style("markdown.item.bullet", default="none")
+        outer = max(0, self.depth - 1)  # levels around the innermost one
+        width = max(0, options.max_width - 3 * max(self.depth, 1))
+        lines = console.render_lines(self.inner, options.update(width=width), style=item)
+        if item and outer:  # each outer level applies the item's style again
+            around = _repeated(item, outer)
+            lines = [list(Segment.apply_style(line, around)) for line in lines]
+        paddings = []  # the outermost level's first; each inner one has the item's style once more
+        style = bullet
+        for _ in range(max(self.depth, 1)):
+            paddings.append(Segment(" " * 3, style))
+            style = item + style if item else style
         new_line = Segment("\n")
         for line in lines:
-            yield padding
+            yield from paddings
             yield from line
             yield new_line
+
+
+def _repeated(style: Style, times: int) -> Style:
+    """`style` added to itself `times` times: what `times` levels applying it give."""
+    total = style
+    for _ in range(times - 1):
+        total = style + total
+    return total
 
 
 class Cropped:
