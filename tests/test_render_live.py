@@ -478,3 +478,28 @@ def test_open_code_block_goes_to_scrollback_line_by_line() -> None:
     assert before.count("value_5 = 5") >= 1  # printed while the block was still open
     rows = run.scrollback_rows()
     assert sum("value_5 = 5" in row for row in rows) == 1
+
+
+def _styled_row(output: str, words: str) -> str:
+    """The last row of raw output (styles kept) that shows `words`."""
+    rows = [row for row in output.split("\n") if words in SGR.sub("", row)]
+    assert rows, words
+    row = rows[-1]
+    row = row[row.rfind("\r") + 1 :].replace(ERASE_BELOW, "")
+    return re.sub(r"\x1b\[\d*A", "", row).replace("\x1b[K", "")
+
+
+@pytest.mark.parametrize("size", [1, 7, 40])
+def test_streamed_code_is_coloured_as_the_whole_block_is(size: int) -> None:
+    """Each code line printed while its block grows has the colours the whole block gives it:
+    the lines deep inside a multi-line string stay string-coloured (keywords in it are not
+    keywords), however far the string began and however the lines arrive."""
+    body = "".join(f"{word} if else return for while def class\n" for word in "abcdefgh")
+    code = f'x = 1\ntext = """first\n{body}"""\ny = {{"k": 2}}  # done\n'
+    events = chars(ContentDelta, f"```python\n{code}```\n\nafter", size=size)
+    run = stream(events, width=70, height=8)
+    whole = Renderer(io.StringIO(), width=70, force_terminal=True, color_system="truecolor")
+    whole.markdown(run.reply.to_message().content, number_code=True)
+    expected = whole.console.file.getvalue()  # type: ignore[attr-defined]
+    for line in ["x = 1", *body.splitlines(), 'y = {"k": 2}']:
+        assert _styled_row(run.out.getvalue(), line) == _styled_row(expected, line), line

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
 
 from markdown_it.token import Token
+from pygments.lexer import RegexLexer
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Markdown
 from rich.segment import Segment
@@ -75,12 +79,18 @@ def known_lexer(name: str) -> bool:
     return True
 
 
-# Lines before new code that are highlighted again as context, so code continuing a
-# multi-line string or comment is usually coloured right without lexing the whole block
-# (lexing is the main cost of a frame: about 0.1 ms a line for Python). The line in progress,
-# redrawn on every frame, gets less.
+# Where lexing can start again: an offset in the code where a token started, and the lexer's
+# state stack there. Lexing from it gives what lexing from the top would give after it.
+Resume = tuple[int, tuple[str, ...]]
+TOP: Resume = (0, ("root",))
+# For a lexer whose state cannot be read (one that rewrites its tokens, or not a regex
+# lexer), new code is lexed from this many lines before it, from the root state: usually
+# right, not always (a string or comment that began further up). The same when the last
+# resume point is more than FAR lines up (a lexer that takes each newline together with the
+# next line's indent starts few matches at a line start): lexing from there every frame
+# would cost more than the block once.
 CONTEXT_LINES = 3
-PREVIEW_CONTEXT_LINES = 1
+FAR = 8
 TAB_SIZE = 4  # rich's Syntax default, used by its Markdown code blocks
 
 
@@ -95,15 +105,32 @@ class CodeRows:
     padding=CODE_PADDING)` (what `SafeMarkdown` uses), one line at a time.
 
     Highlighting and wrapping of complete lines are cached, so a frame only pays for the lines
-    that arrived since the last one and for the line in progress.
+    that arrived since the last one and for the line in progress. A regex lexer goes on from
+    the state it was in where the new lines begin (noted while lexing the earlier ones), so
+    each line is lexed about once and coloured as in the whole block, however far up a string
+    or comment began.
     """
 
     def __init__(self, info: str, theme: CodeTheme) -> None:
         syntax = Syntax("", lexer_name(info), theme=theme, word_wrap=True, tab_size=TAB_SIZE)
         lexer = syntax.lexer or syntax.default_lexer
+        self._resumable = (
+            isinstance(lexer, RegexLexer)
+            and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed
+        )
+        self._start: Resume = TOP  # where the lexing now under way started
+        self._resumes: list[Resume] = [TOP]  # in order of offset
+        self._offsets = [0]  # their offsets
+        self._limit = 0  # resume points past this offset are not noted (text still changing)
+        self._lexing = False
+        if self._resumable:  # the lexer is this block's own: rich made it for this Syntax
+            lexer.get_tokens_unprocessed = self._tokens
+        self._lexer = lexer
         self._syntax = Syntax("", lexer, theme=theme, word_wrap=True, tab_size=TAB_SIZE)
         self.syntax_theme = Syntax.get_theme(theme)
         self.style = self.syntax_theme.get_background_style()
+        self._code = ""  # the complete lines so far, tabs expanded, each with its newline
+        self._starts: list[int] = [0]  # offset in `_code` of each complete line, and the end
         self._texts: list[Text] = []  # highlighted complete lines
         self._rows: list[list[Row]] = []  # their wrapped rows at `_width`
         self._width = 0
@@ -117,19 +144,64 @@ class CodeRows:
         done = len(self._texts)
         if len(lines) <= done and not partial:
             return None
-        if len(lines) <= done:  # only the line in progress changed: a little context is enough
-            first = max(0, done - PREVIEW_CONTEXT_LINES)
-            return self._lex([*lines[first:], partial], done - first, done - first + 1)[0]
-        texts = self._lex([*lines, partial] if partial else lines, done, len(lines) + 1)
-        self._texts.extend(texts[: len(lines) - done])
+        for line in lines[len(self._starts) - 1 :]:
+            self._code += line.expandtabs(TAB_SIZE) + "\n"
+            self._starts.append(len(self._code))
+        new = lines[done:]
+        texts = self._lex(done, [*new, partial] if partial else new, note=True)
+        self._texts.extend(texts[: len(new)])
         return texts[-1] if partial else None
 
-    def _lex(self, lines: list[str], start: int, end: int) -> list[Text]:
-        """Highlighted lines `start:end` of `lines`, lexed from a few lines before `start`."""
-        first = max(0, start - CONTEXT_LINES)
-        code = "\n".join(lines[first:end]).expandtabs(TAB_SIZE) + "\n"
+    def _lex(self, line: int, rest: list[str], *, note: bool = False) -> list[Text]:
+        """Highlighted `rest`: the lines that follow complete line `line - 1` (the first of
+        them may differ from the complete line `line`, as the final lines of a block can).
+
+        Args:
+            note: Note the resume points found in the complete lines (they no longer change).
+        """
+        start = self._resume_before(line)
+        head = self._code[start[0] : self._starts[line]]
+        code = head + "\n".join(rest).expandtabs(TAB_SIZE) + "\n"
+        self._start = start
+        self._limit = self._starts[-1] - start[0] if note else -1
         texts = self._syntax.highlight(code).split("\n")
-        return list(texts[start - first : end - first])
+        skip = head.count("\n")
+        return list(texts[skip : skip + len(rest)])
+
+    def _resume_before(self, line: int) -> Resume:
+        """Where to lex complete line `line` from: the last resume point at or before its
+        start, when one is near enough."""
+        offset = self._starts[line]
+        if self._resumable:
+            found = self._resumes[bisect.bisect_right(self._offsets, offset) - 1]
+            if found[0] >= self._starts[max(0, line - FAR)]:
+                return found
+        return (self._starts[max(0, line - CONTEXT_LINES)], ("root",))
+
+    def _tokens(self, text: str, stack: Iterable[str] = ("root",)) -> Iterator[Any]:
+        """The regex lexer's tokens of `text`, lexed from `_start`'s state; notes a resume point
+        where a match starts a line. A rule that lexes part of a match with the same lexer
+        (`using(this)`) gets the plain lexer."""
+        if self._lexing:
+            yield from RegexLexer.get_tokens_unprocessed(self._lexer, text, tuple(stack))
+            return
+        base, state = self._start
+        tokens = RegexLexer.get_tokens_unprocessed(self._lexer, text, state)
+        frame = tokens.gi_frame
+        limit, offsets = self._limit, self._offsets
+        self._lexing = True
+        try:
+            for token in tokens:
+                index = token[0]
+                if 0 < index <= limit and text[index - 1] == "\n" and frame is not None:
+                    # the lexer's own position and stack: a match starts here, in this state
+                    local = frame.f_locals
+                    if local.get("pos") == index and base + index > offsets[-1]:
+                        offsets.append(base + index)
+                        self._resumes.append((base + index, tuple(local["statestack"])))
+                yield token
+        finally:
+            self._lexing = False
 
     def rows(self, console: Console, index: int) -> list[Row]:
         """The wrapped rows of complete line `index` (highlighted already)."""
@@ -141,9 +213,10 @@ class CodeRows:
         return self._rows[index]
 
     def fresh_rows(self, console: Console, lines: list[str], start: int) -> list[Row]:
-        """Rows of lines `start:`, highlighted now and not cached (the final lines of a block)."""
+        """Rows of lines `start:`, highlighted now and not cached (the final lines of a block:
+        the same as the complete lines before `start`, perhaps not after)."""
         rows: list[Row] = []
-        for text in self._lex(lines, start, len(lines)):
+        for text in self._lex(start, lines[start:]):
             rows.extend(self.wrap(console, text))
         return rows
 
