@@ -240,6 +240,10 @@ class BlockSplitter:
             if not cut or self._open is None or self._open.kind != "list":
                 return finished
             complete_end -= cut
+            if self._tail.count("\n", 0, complete_end) < 2:
+                # the rest is the first line of the item the cut is at: nothing in it can end
+                # that item or the list
+                return finished
 
     def _split_open_step(self, complete_end: int) -> list[Piece]:
         part = self._open
