@@ -69,8 +69,9 @@ class PieceTable(TableElement):
             element.measuring = getattr(markdown, "measuring", False)
         return element
 
-    def table(self, widths: list[int] | None = None) -> Table:
-        """The table as rich's Markdown builds it; with `widths`, columns that wide."""
+    def table(self, widths: list[int] | None = None, rows: int | None = None) -> Table:
+        """The table as rich's Markdown builds it; with `widths`, columns that wide; with
+        `rows`, only its first rows."""
         table = Table(
             box=box.SIMPLE,
             pad_edge=False,
@@ -90,7 +91,7 @@ class PieceTable(TableElement):
             # where rich would cut them short with an ellipsis, so nothing is lost
             part = self.part
             known = part.sample.count("\n") - 2 if part is not None and part.first else 0
-            for index, row in enumerate(self.body.rows):
+            for index, row in enumerate(self.body.rows[:rows]):
                 cells = [element.content for element in row.cells]
                 if widths is not None and index >= known:
                     for cell in cells:
@@ -103,19 +104,17 @@ class PieceTable(TableElement):
         if part is None:
             yield from super().__rich_console__(console, options)
             return
-        if self.measuring:  # rich's own layout of the columns, noted for the later pieces
-            table = self.table()
-            room = options.max_width - table._extra_width
-            widths = table._calculate_column_widths(console, options.update_width(room))
-            padding = [table._get_padding_width(index) for index in range(len(widths))]
-            content = [w - p for w, p in zip(widths, padding, strict=True)]
-            part.widths[options.max_width] = with_room_to_grow(content, room - sum(widths))
+        if self.measuring:
+            self._measure(console, options)
             return
         widths = part.widths.get(options.max_width, [])
         if not widths:
-            sample = SafeMarkdown(part.sample, part=replace(part, first=True))
-            sample.measuring = True
-            console.render_lines(sample, options, pad=False)
+            if part.first:  # the sample's rows are this piece's first rows
+                self._measure(console, options, part.sample.count("\n") - 2)
+            else:
+                sample = SafeMarkdown(part.sample, part=replace(part, first=True))
+                sample.measuring = True
+                console.render_lines(sample, options, pad=False)
             widths = part.widths.get(options.max_width, [])
         lines = console.render_lines(self.table(widths), options, pad=False)
         lines = lines[(0 if part.first else 1) : (None if part.last else -1)]
@@ -123,6 +122,16 @@ class PieceTable(TableElement):
         for line in lines:
             yield from line
             yield newline
+
+    def _measure(self, console: Console, options: ConsoleOptions, rows: int | None = None) -> None:
+        """Note rich's own layout of the columns (of the first `rows` rows) for the pieces."""
+        assert self.part is not None
+        table = self.table(rows=rows)
+        room = options.max_width - table._extra_width
+        widths = table._calculate_column_widths(console, options.update_width(room))
+        padding = [table._get_padding_width(index) for index in range(len(widths))]
+        content = [w - p for w, p in zip(widths, padding, strict=True)]
+        self.part.widths[options.max_width] = with_room_to_grow(content, room - sum(widths))
 
 
 def with_room_to_grow(widths: list[int], spare: int) -> list[int]:
