@@ -83,6 +83,33 @@ def test_blocks_join_back_to_the_text_at_every_step(body: str, end: str, at: lis
 
 
 @FAST
+@given(body=pieces_text, end=ends, at=points)
+def test_lines_begun_finish_nothing_twice_and_lose_nothing(
+    body: str, end: str, at: list[int]
+) -> None:
+    """Fed as the live reply feeds it (complete lines, then the line in progress offered to
+    `feed_partial`): the pieces and the tail are the complete text, and the rest is kept."""
+    text = body + end
+    splitter = BlockSplitter()
+    finished: list[str] = []
+    given = 0
+    for stop in sorted({min(p, len(text)) for p in at} | {len(text)}):
+        complete = text.rfind("\n", 0, stop) + 1
+        if complete > given:
+            finished += [block.text for block in splitter.feed(text[given:complete])]
+            given = complete
+        early = [block.text for block in splitter.feed_partial(text[complete:stop])]
+        assert all(block.endswith("\n") for block in early)
+        finished += early
+        assert "".join(finished) + splitter.tail == text[:complete]
+    finished += [block.text for block in splitter.feed(text[given:])]
+    finished += [block.text for block in splitter.finish()]
+    joined = "".join(finished)
+    assert text.startswith(joined)
+    assert not text[len(joined) :].strip()
+
+
+@FAST
 @given(body=pieces_text, at=points)
 def test_open_fence_lines_are_what_the_parser_makes_of_the_tail(body: str, at: list[int]) -> None:
     """While the tail is a growing fenced code block, `open_fence.lines` (kept up to date line

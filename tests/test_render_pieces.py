@@ -262,3 +262,51 @@ def test_deep_list_pieces_carry_the_item_and_bullet_styles_of_the_whole(item_sty
     whole = console()
     whole.print(SafeMarkdown(text))
     assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _live_as_lines_begin(text: str, width: int) -> tuple[list[tuple[str, str, str]], int]:
+    """As the live reply feeds a splitter: complete lines, then the line in progress offered
+    with `feed_partial`. Where that finished something, and at each line end: the text so far,
+    what the pieces and the live preview show, and what the text so far shows drawn at once;
+    and how many times the line in progress finished pieces."""
+    console = Console(file=io.StringIO(), record=True, width=width, color_system=None)
+    splitter = BlockSplitter()
+    printer = BlockPrinter("monokai", splitter.references)
+    out, early, given = [], 0, 0
+    for end in range(1, len(text) + 1):
+        fed = text[:end]
+        complete = fed.rfind("\n") + 1
+        partial = fed[complete:]
+        if complete > given:
+            for piece in splitter.feed(fed[given:complete]):
+                _shown(console, printer.piece(piece))
+            given = complete
+        finished = splitter.feed_partial(partial) if partial else []
+        early += bool(finished)
+        for piece in finished:
+            _shown(console, printer.piece(piece))
+        if finished or not partial:
+            preview = Console(file=io.StringIO(), record=True, width=width, color_system=None)
+            tail = splitter.tail + partial
+            if tail.strip():
+                _shown(preview, printer.preview(tail, splitter.tail_part))
+            shown = console.export_text(clear=False) + preview.export_text()
+            out.append((fed, shown, render_whole(fed, width)))
+    return out, early
+
+
+@pytest.mark.parametrize("width", [30, 80])
+def test_an_item_begun_on_the_line_in_progress_finishes_the_one_before(width: int) -> None:
+    """A line that has begun with a bullet and a letter finishes the item before it at once
+    (at any depth, further in or out): what shows is then the text so far drawn at once, and
+    so at every line end, for deep lists of every kind (the random ones hold quotes, code,
+    numbered lists, lazy lines and tabs, where nothing may finish early)."""
+    depths = [*range(8), *range(6, 0, -1), 0]
+    deep = "".join("  " * d + f"- item {n} at depth {d}\n" for n, d in enumerate(depths))
+    checks, early = _live_as_lines_begin(deep, width)
+    assert early == len(depths) - 1  # every item but the first finished as the next began
+    texts = [deep] + [sanitize(deep_bullets(random.Random(seed)) + "\n") for seed in range(40)]
+    for text in texts:
+        checks, _ = _live_as_lines_begin(text, width)
+        for fed, shown, whole in checks:
+            assert shown.rstrip("\n") == whole.rstrip("\n"), fed

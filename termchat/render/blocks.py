@@ -130,6 +130,40 @@ class BlockSplitter:
         finished.extend(self._split())
         return finished
 
+    def feed_partial(self, partial: str) -> list[Piece]:
+        """The pieces that the line in progress already finishes (none are held back).
+
+        Inside a bulleted list printed in pieces, a line that has begun with a bullet and a
+        letter starts an item, whatever the rest of it says: the item before it is finished
+        now rather than when the line ends, so the live part is the new item alone. Nothing
+        of `partial` is kept; it is fed again with its line.
+
+        Args:
+            partial: The line in progress after the text fed so far, which must end with a
+                complete line.
+        """
+        part = self._open
+        match = _ITEM_BEGUN.match(partial)
+        if (
+            match is None
+            or part is None
+            or part.kind != "list"
+            or not self._tail.endswith("\n")
+            or self._fence is not None
+        ):
+            return []
+        saved = (self._tail, self._open, self._table)
+        probe = partial[: match.end()] + "\n"
+        self._tail += probe
+        finished = self._split_open(len(self._tail))
+        open_list = self._open is not None and self._open.kind == "list"
+        if finished and self._tail == probe and open_list and self._fence is None:
+            self._tail = ""
+            return finished
+        self._tail, self._open, self._table = saved
+        self._fence = None
+        return []
+
     def finish(self) -> list[Piece]:
         """End of the answer: everything left, as one block (or nothing if it is blank); the
         end of a list or table printed in pieces."""
@@ -455,6 +489,9 @@ _LIST_TOKENS = frozenset(
 )
 _THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
 _ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
+# A bullet item begun with a letter: no block but a list item starts that way, and the rest
+# of its line cannot make it anything else (a digit could start a numbered list in it)
+_ITEM_BEGUN = re.compile(r" *[-*+] {1,4}[A-Za-z]")
 
 
 def bullet_column(line: str) -> int | None:

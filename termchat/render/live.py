@@ -297,6 +297,7 @@ class LiveReply:
         if not self._live:
             return []
         partial = sanitize(self._raw_line)
+        scroll.extend(self._blocks(splitter.feed_partial(partial)))
         fence = splitter.open_fence
         if fence is not None:
             if self._fence is None:
