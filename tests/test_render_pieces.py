@@ -310,3 +310,69 @@ def test_an_item_begun_on_the_line_in_progress_finishes_the_one_before(width: in
         checks, _ = _live_as_lines_begin(text, width)
         for fed, shown, whole in checks:
             assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+def _random_table(rng: random.Random) -> str:
+    """A table as models write them: 1-6 columns, any alignment, cells of words, long words,
+    wide characters, inline code, emphasis, links, empty cells, rows short of cells or over."""
+    columns = rng.randint(1, 6)
+    words = ["ok", "a much longer cell here", "x" * 30, "日本語の表", "😀 emoji", "`code`"]
+    words += ["**bold** text", "[link](https://example.com/a)", "", "3.5 ms", "a\\|b"]
+    aligns = [rng.choice(["---", ":---", "---:", ":---:"]) for _ in range(columns)]
+    lines = [
+        "| " + " | ".join(f"h{c}" for c in range(columns)) + " |",
+        "|" + "|".join(aligns) + "|",
+    ]
+    for _ in range(rng.randint(4, 14)):
+        count = max(1, columns + rng.choice([0, 0, 0, -1, 1]))
+        lines.append("| " + " | ".join(rng.choice(words) for _ in range(count)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
+    encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long table's later pieces are drawn from the table's noted layout, not through a new
+    rich Table each: the bytes are those the Table gives, at every width, in an ASCII-only
+    terminal too (where rich changes the box)."""
+
+    def drawn(text: str, width: int) -> str:
+        console = Console(
+            file=Terminal(), width=width, force_terminal=True, color_system="truecolor"
+        )
+        splitter = BlockSplitter(freeze_cells=4)
+        printer = BlockPrinter("monokai", splitter.references)
+        for line in text.splitlines(keepends=True):
+            for piece in splitter.feed(line):
+                _shown(console, printer.piece(piece))
+        for piece in splitter.finish():
+            _shown(console, printer.piece(piece))
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    class Terminal(io.StringIO):
+        pass
+
+    Terminal.encoding = encoding  # type: ignore[misc]  # what the console reads its box from
+    from termchat.render import markdown, tablerows
+
+    drawn_rows = 0
+    draw = markdown.draw_rows
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal drawn_rows
+        drawn_rows += 1
+        return draw(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markdown, "draw_rows", counted)
+    for seed in range(25):
+        rng = random.Random(seed)
+        text = _random_table(rng)
+        for width in (24, 50, 100):
+            fast = drawn(text, width)
+            with monkeypatch.context() as patch:
+                patch.setattr(tablerows.RowLayout, "of", classmethod(lambda *a: None))
+                through_rich = drawn(text, width)
+            assert fast == through_rich, (seed, width, text)
+    assert drawn_rows > 25 * 3 * 3  # most later pieces took the noted layout
+    assert ("─" in fast) == (encoding == "utf-8")  # an ASCII-only terminal: rich's ASCII box

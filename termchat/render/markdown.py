@@ -21,6 +21,7 @@ from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
 from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize, show_hidden
 from termchat.render.styles import CodeTheme
+from termchat.render.tablerows import RowLayout, draw_rows
 
 
 @lru_cache(maxsize=1)
@@ -116,12 +117,35 @@ class PieceTable(TableElement):
                 sample.measuring = True
                 console.render_lines(sample, options, pad=False)
             widths = part.widths.get(options.max_width, [])
+        drawn = None if part.first else self._draw_later(console, options, widths)
+        if drawn is not None:
+            yield from drawn
+            return
         lines = console.render_lines(self.table(widths), options, pad=False)
         lines = lines[(0 if part.first else 1) : (None if part.last else -1)]
         newline = Segment.line()
         for line in lines:
             yield from line
             yield newline
+
+    def _draw_later(
+        self, console: Console, options: ConsoleOptions, widths: list[int]
+    ) -> list[Segment] | None:
+        """A later piece's rows drawn with the table's noted layout, as its rich Table would
+        draw them below the top edge; None when that layout cannot draw them."""
+        part = self.part
+        assert part is not None
+        rows = [[cell.content for cell in row.cells] for row in self.body.rows] if self.body else []
+        key = (id(console), options.max_width, options.encoding, options.legacy_windows)
+        if key not in part.layouts:
+            part.layouts[key] = RowLayout.of(self.table(widths), console, options)
+        layout = part.layouts[key]
+        if layout is None or not rows or any(len(r) != len(layout.columns) for r in rows):
+            return None
+        for cells in rows:  # columns not fitted to them: words fold rather than being cut
+            for cell in cells:
+                cell.overflow = "fold"
+        return list(draw_rows(console, layout, rows, bottom=part.last))
 
     def _measure(self, console: Console, options: ConsoleOptions, rows: int | None = None) -> None:
         """Note rich's own layout of the columns (of the first `rows` rows) for the pieces."""

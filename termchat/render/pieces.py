@@ -40,6 +40,8 @@ class Part:
             list stays one item, not the whole top-level item.
         sample: A table's source when it was first split; its column widths come from it.
         widths: Column widths of `sample` by terminal width, filled by whoever draws it.
+        layouts: How a table's later pieces are drawn, by console and width (filled, likewise,
+            by whoever draws them: see `tablerows.RowLayout`).
     """
 
     kind: str
@@ -51,6 +53,7 @@ class Part:
     holders: tuple[int, ...] = ()
     sample: str = ""
     widths: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    layouts: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def depth(self) -> int:

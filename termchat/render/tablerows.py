@@ -1,0 +1,171 @@
+"""A later piece of a table printed row by row, drawn without building a rich Table for it.
+
+A table that outgrows its sample prints each row once it is complete, in columns whose widths
+were fixed from its first rows (see `pieces.Part`). Drawing each such row through a new rich
+`Table` measured the columns, built the header and drew a top edge only to cut it off again:
+most of the cost of streaming a long table. `RowLayout` notes once per table and terminal
+width what that Table does with a body row (each column's width with its padding, how a cell
+is wrapped, the edges and dividers), and `draw_rows` draws the rows with it: the same
+segments, checked against rich's own drawing in the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rich.console import Console, ConsoleOptions
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+Row = list[Segment]
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """How a table draws one column's body cells."""
+
+    width: int  # with the padding
+    options: ConsoleOptions
+    padding: dict[tuple[bool, bool], tuple[int, int, int, int]]  # by (first row, last row)
+    style: Style
+    vertical: str
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """What a rich Table does with its body rows, at one width (see the module docstring)."""
+
+    columns: list[ColumnLayout]
+    edges: list[tuple[Segment, Segment, Segment]]  # (left, right, divider): first, middle, last
+    show_edge: bool
+    bottom: str  # the bottom edge's characters
+
+    @classmethod
+    def of(cls, table: Table, console: Console, options: ConsoleOptions) -> RowLayout | None:
+        """The layout of `table`'s body rows drawn in `options`; None when this module does not
+        draw them as rich would (a title, row styles, lines between rows, no box, no rows)."""
+        if (
+            table.title
+            or table.caption
+            or table.row_styles
+            or table.show_lines
+            or table.leading
+            or table.show_footer
+            or table.box is None
+            or table.width is not None
+            or not table.columns
+        ):
+            return None
+        extra = table._extra_width
+        widths = table._calculate_column_widths(
+            console, options.update_width(options.max_width - extra)
+        )
+        table_options = options.update(
+            width=sum(widths) + extra, highlight=table.highlight, height=None
+        )
+        get_style = console.get_style
+        border = get_style(table.style or "") + get_style(table.border_style or "")
+        shape = table.box.substitute(table_options, safe=table.safe_box or console.safe_box)
+        if not table.show_header:
+            shape = shape.get_plain_headed_box()
+        rows = [
+            (shape.head_left, shape.head_right, shape.head_vertical),
+            (shape.mid_left, shape.mid_right, shape.mid_vertical),
+            (shape.foot_left, shape.foot_right, shape.foot_vertical),
+        ]
+        edges = []
+        for left, right, divider in rows:
+            middle = Segment(divider, border)
+            if not divider.strip():  # rich gives a blank divider the row's background
+                middle = Segment(divider, Style.null().background_style + border)
+            edges.append((Segment(left, border), Segment(right, border), middle))
+        columns = []
+        last = len(table.columns) - 1
+        for index, column in enumerate(table.columns):
+            padding = {
+                (first, final): _padding(table, index == 0, index == last, first, final)
+                for first in (False, True)
+                for final in (False, True)
+            }
+            columns.append(
+                ColumnLayout(
+                    width=widths[index],
+                    options=table_options.update(
+                        width=widths[index],
+                        justify=column.justify,
+                        no_wrap=column.no_wrap,
+                        overflow=column.overflow,
+                        height=None,
+                        highlight=column.highlight,
+                    ),
+                    padding=padding,
+                    style=get_style(column.style or ""),
+                    vertical=column.vertical,
+                )
+            )
+        return cls(columns, edges, table.show_edge, shape.get_bottom(widths))
+
+
+def _padding(
+    table: Table, first_column: bool, last_column: bool, first_row: bool, last_row: bool
+) -> tuple[int, int, int, int]:
+    """A cell's padding, by rich's rules for collapsed padding and padded edges."""
+    top, right, bottom, left = table.padding
+    if table.collapse_padding:
+        if not first_column:
+            left = max(0, left - right)
+        if not last_row:
+            bottom = max(0, top - bottom)
+    if not table.pad_edge:
+        if first_column:
+            left = 0
+        if last_column:
+            right = 0
+        if first_row:
+            top = 0
+        if last_row:
+            bottom = 0
+    return top, right, bottom, left
+
+
+def draw_rows(
+    console: Console, layout: RowLayout, rows: list[list[Text]], *, bottom: bool
+) -> Iterator[Segment]:
+    """The table's body `rows` (cells as Text, one per column), then its bottom edge when
+    `bottom`, each line ended by a newline."""
+    new_line = Segment.line()
+    border = layout.edges[0][0].style
+    for index, cells in enumerate(rows):
+        first, last = index == 0, index == len(rows) - 1
+        drawn = []
+        for column, cell in zip(layout.columns, cells, strict=True):
+            renderable = Padding(cell, column.padding[(first, last)])
+            drawn.append(console.render_lines(renderable, column.options, style=column.style))
+        height = max(len(lines) for lines in drawn)
+        shaped = []
+        for column, lines in zip(layout.columns, drawn, strict=True):
+            if column.vertical == "middle":
+                lines = Segment.align_middle(lines, column.width, height, column.style)
+            elif column.vertical == "bottom":
+                lines = Segment.align_bottom(lines, column.width, height, column.style)
+            else:
+                lines = Segment.align_top(lines, column.width, height, column.style)
+            shaped.append(Segment.set_shape(lines, column.width, height))
+        left, right, divider = layout.edges[0 if first else (2 if last else 1)]
+        for line in range(height):
+            if layout.show_edge:
+                yield left
+            for number, lines in enumerate(shaped):
+                yield from lines[line]
+                if number < len(shaped) - 1:
+                    yield divider
+            if layout.show_edge:
+                yield right
+            yield new_line
+    if bottom and layout.show_edge:
+        yield Segment(layout.bottom, border)
+        yield new_line
