@@ -17,7 +17,7 @@ from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 
-from termchat.render.code import FAR, TAB_SIZE, CodeRows
+from termchat.render.code import CONTEXT_LINES, FAR, TAB_SIZE, CodeRows
 
 SAMPLES = {
     "python": (
@@ -87,6 +87,19 @@ def test_a_string_longer_than_any_context_stays_a_string() -> None:
     assert len(set(styles(got[30])[4:])) == 1  # one colour: no keyword inside
 
 
+def test_a_guessed_state_is_never_taken_for_a_known_one() -> None:
+    """Lines lexed from a guess (no state known near them: inside a template literal of
+    indented lines, where JavaScript's lexer starts no match at a line start) do not leave
+    their guessed state for the lines after: past the literal's end and the few lines guessed
+    from inside it, the code is coloured as in the whole block."""
+    body = "".join(f"  <li>item {n}</li>\n" for n in range(FAR + 8))
+    code = "const t = `\n" + body + "`;\n" + "".join(f"let v{n} = {n};\n" for n in range(20))
+    got = streamed("javascript", code, random.Random(0))
+    expected = whole("javascript", code)
+    after = code[: code.index("`;")].count("\n") + CONTEXT_LINES + 1
+    assert [styles(line) for line in got[after:]] == [styles(line) for line in expected[after:]]
+
+
 def test_each_frame_lexes_about_its_new_lines_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lexed characters stay within a few times the block's length, also for a lexer that
     starts few matches at a line start (JavaScript's indented lines): no frame lexes the
@@ -110,4 +123,4 @@ def test_each_frame_lexes_about_its_new_lines_only(monkeypatch: pytest.MonkeyPat
         lines = code.split("\n")[:-1]
         for count in range(1, len(lines) + 1):
             rows.highlight(lines[:count], "    to")
-        assert sum(lexed) < (FAR + 3) * len(code), language
+        assert sum(lexed) < (CONTEXT_LINES + 2) * len(code), language

@@ -376,3 +376,25 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
             assert fast == through_rich, (seed, width, text)
     assert drawn_rows > 25 * 3 * 3  # most later pieces took the noted layout
     assert ("─" in fast) == (encoding == "utf-8")  # an ASCII-only terminal: rich's ASCII box
+
+
+def test_a_line_begun_that_finishes_nothing_is_read_once() -> None:
+    """Where a begun item finishes nothing (bullets inside a numbered list's item, which
+    print with their item), the splitter reads that line's start once, not again on every
+    frame while the line goes on."""
+    splitter = BlockSplitter()
+    splitter.feed("".join(f"{n}. item {n}\n" for n in range(1, 11)) + "11. last\n    - a\n")
+    assert splitter.tail_part is not None and splitter.tail_part.kind == "list"
+    parses = 0
+    parse = splitter._md.parse
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal parses
+        parses += 1
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    splitter._md.parse = counted  # type: ignore[method-assign]
+    line = "    - b goes on and on"
+    for end in range(6, len(line) + 1):
+        assert splitter.feed_partial(line[:end]) == []
+    assert parses <= 3

@@ -84,6 +84,7 @@ class BlockSplitter:
         self._fence: OpenFence | None = None
         self._open: Part | None = None  # the list or table the tail continues
         self._table = False  # the tail's last block is a table
+        self._refused = ("", "")  # the last tail and line start that finished nothing
         self.references: dict[str, Any] = {}
 
     @property
@@ -152,8 +153,10 @@ class BlockSplitter:
             or self._fence is not None
         ):
             return []
-        saved = (self._tail, self._open, self._table)
         probe = partial[: match.end()] + "\n"
+        if self._refused == (self._tail, probe):  # asked already: the answer is the same
+            return []
+        saved = (self._tail, self._open, self._table)
         self._tail += probe
         finished = self._split_open(len(self._tail))
         open_list = self._open is not None and self._open.kind == "list"
@@ -162,6 +165,7 @@ class BlockSplitter:
             return finished
         self._tail, self._open, self._table = saved
         self._fence = None
+        self._refused = (self._tail, probe)
         return []
 
     def finish(self) -> list[Piece]:

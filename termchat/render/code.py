@@ -84,13 +84,13 @@ def known_lexer(name: str) -> bool:
 Resume = tuple[int, tuple[str, ...]]
 TOP: Resume = (0, ("root",))
 # For a lexer whose state cannot be read (one that rewrites its tokens, or not a regex
-# lexer), new code is lexed from this many lines before it, from the root state: usually
-# right, not always (a string or comment that began further up). The same when the last
-# resume point is more than FAR lines up (a lexer that takes each newline together with the
-# next line's indent starts few matches at a line start): lexing from there every frame
-# would cost more than the block once.
+# lexer), new code is lexed from this many lines before it (the line in progress alone: one),
+# guessing the root state: usually right, not always (a string or comment that began further
+# up). The same when the last resume point is more than FAR lines up (a lexer that takes each
+# newline together with the next line's indent starts few matches at a line start): lexing
+# from there every frame would cost more than the block once. No state is noted from a guess.
 CONTEXT_LINES = 3
-FAR = 8
+FAR = 4
 TAB_SIZE = 4  # rich's Syntax default, used by its Markdown code blocks
 
 
@@ -148,35 +148,41 @@ class CodeRows:
             self._code += line.expandtabs(TAB_SIZE) + "\n"
             self._starts.append(len(self._code))
         new = lines[done:]
-        texts = self._lex(done, [*new, partial] if partial else new, note=True)
+        context = CONTEXT_LINES if new else 1  # the line in progress alone, redrawn: less
+        texts = self._lex(done, [*new, partial] if partial else new, context, note=True)
         self._texts.extend(texts[: len(new)])
         return texts[-1] if partial else None
 
-    def _lex(self, line: int, rest: list[str], *, note: bool = False) -> list[Text]:
+    def _lex(
+        self, line: int, rest: list[str], context: int = CONTEXT_LINES, *, note: bool = False
+    ) -> list[Text]:
         """Highlighted `rest`: the lines that follow complete line `line - 1` (the first of
         them may differ from the complete line `line`, as the final lines of a block can).
 
         Args:
+            context: Lines to lex first when the state there is not known.
             note: Note the resume points found in the complete lines (they no longer change).
         """
-        start = self._resume_before(line)
+        start, known = self._resume_before(line, context, FAR if context > 1 else 1)
         head = self._code[start[0] : self._starts[line]]
         code = head + "\n".join(rest).expandtabs(TAB_SIZE) + "\n"
         self._start = start
-        self._limit = self._starts[-1] - start[0] if note else -1
+        # a state is noted only where lexing began in a known one, not from a guess
+        self._limit = self._starts[-1] - start[0] if note and known else -1
         texts = self._syntax.highlight(code).split("\n")
         skip = head.count("\n")
         return list(texts[skip : skip + len(rest)])
 
-    def _resume_before(self, line: int) -> Resume:
-        """Where to lex complete line `line` from: the last resume point at or before its
-        start, when one is near enough."""
+    def _resume_before(self, line: int, context: int, far: int) -> tuple[Resume, bool]:
+        """Where to lex complete line `line` from, and whether its state is known: the last
+        resume point at or before its start, when it is at most `far` lines up; else `context`
+        lines up, guessing the root state."""
         offset = self._starts[line]
         if self._resumable:
             found = self._resumes[bisect.bisect_right(self._offsets, offset) - 1]
-            if found[0] >= self._starts[max(0, line - FAR)]:
-                return found
-        return (self._starts[max(0, line - CONTEXT_LINES)], ("root",))
+            if found[0] >= self._starts[max(0, line - far)]:
+                return found, True
+        return (self._starts[max(0, line - context)], ("root",)), False
 
     def _tokens(self, text: str, stack: Iterable[str] = ("root",)) -> Iterator[Any]:
         """The regex lexer's tokens of `text`, lexed from `_start`'s state; notes a resume point
@@ -196,9 +202,10 @@ class CodeRows:
                 if 0 < index <= limit and text[index - 1] == "\n" and frame is not None:
                     # the lexer's own position and stack: a match starts here, in this state
                     local = frame.f_locals
-                    if local.get("pos") == index and base + index > offsets[-1]:
+                    stack = local.get("statestack")
+                    if local.get("pos") == index and stack and base + index > offsets[-1]:
                         offsets.append(base + index)
-                        self._resumes.append((base + index, tuple(local["statestack"])))
+                        self._resumes.append((base + index, tuple(stack)))
                 yield token
         finally:
             self._lexing = False
