@@ -379,11 +379,11 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
 
 
 def test_a_line_begun_that_finishes_nothing_is_read_once() -> None:
-    """Where a begun item finishes nothing (bullets inside a numbered list's item, which
-    print with their item), the splitter reads that line's start once, not again on every
-    frame while the line goes on."""
+    """Where a begun item finishes nothing (bullets in a numbered list nested in a bulleted
+    one, which print with their item), the splitter reads that line's start once, not again
+    on every frame while the line goes on."""
     splitter = BlockSplitter()
-    splitter.feed("".join(f"{n}. item {n}\n" for n in range(1, 11)) + "11. last\n    - a\n")
+    splitter.feed("- top\n  1. one\n     - a\n")
     assert splitter.tail_part is not None and splitter.tail_part.kind == "list"
     parses = 0
     parse = splitter._md.parse
@@ -394,7 +394,60 @@ def test_a_line_begun_that_finishes_nothing_is_read_once() -> None:
         return parse(*args, **kwargs)  # type: ignore[arg-type]
 
     splitter._md.parse = counted  # type: ignore[method-assign]
-    line = "    - b goes on and on"
+    line = "     - b goes on and on"
     for end in range(6, len(line) + 1):
         assert splitter.feed_partial(line[:end]) == []
     assert parses <= 3
+
+
+def _numbered_with_details(items: int, details: int) -> str:
+    lines = []
+    for n in range(1, items + 1):
+        lines.append(f"{n}. Step {n} of the plan\n")
+        for k in range(details):
+            lines.append(f"{'   ' if n < 10 else '    '}- detail {k} of step {n} with words\n")
+            if k % 3 == 2:
+                lines.append(f"{'     ' if n < 10 else '      '}- and a note under it\n")
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("width", [30, 80])
+def test_bullets_in_a_long_numbered_list_print_one_by_one(width: int) -> None:
+    """Once a numbered list's width is fixed (9 items), the bullets inside its items print
+    one by one like any nested item (a step with many details stays one item live, not the
+    whole step redrawn every frame), and what shows is the text so far drawn at once."""
+    text = _numbered_with_details(12, 7)
+    nested = [p for p in pieces_of(text) if p[1] is not None and p[0].lstrip().startswith("-")]
+    assert len(nested) > 3 * 7  # the details of the items after the ninth, one by one
+    checks, _ = _live_as_lines_begin(text, width)
+    for fed, shown, whole in checks:
+        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+def test_numbered_list_details_carry_the_number_style_of_the_whole() -> None:
+    theme = Theme(
+        {
+            "markdown.item": "italic",
+            "markdown.item.bullet": "bold red",
+            "markdown.item.number": "underline blue",
+        }
+    )
+    text = _numbered_with_details(11, 4)
+
+    def console() -> Console:
+        return Console(
+            file=io.StringIO(), width=60, theme=theme, color_system="truecolor", force_terminal=True
+        )
+
+    streamed = console()
+    splitter = BlockSplitter()
+    printer = BlockPrinter("monokai", splitter.references)
+    for piece in [p for line in text.splitlines(keepends=True) for p in splitter.feed(line)]:
+        for renderable in printer.piece(piece):
+            streamed.print(renderable)
+    for piece in splitter.finish():
+        for renderable in printer.piece(piece):
+            streamed.print(renderable)
+    whole = console()
+    whole.print(SafeMarkdown(text))
+    assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]

@@ -313,7 +313,7 @@ class BlockSplitter:
         items = [t for t in tokens if t.type == "list_item_open" and _first_line(t) > head_lines]
         if not items:
             return []
-        if items[0].level > 1 and blocks[0].type == "bullet_list_open":
+        if items[0].level > 1 and (blocks[0].type == "bullet_list_open" or part.digits):
             nested = self._cut_nested(tokens, _line_offsets(source), source, head_lines, ())
             if nested:
                 return nested
@@ -321,7 +321,9 @@ class BlockSplitter:
         if not tops:
             return []
         cut = offsets[_first_line(tops[0]) - head_lines]  # the next top-level item started
-        self._open = replace(part, first=False, number=part.number + 1, head="", holders=())
+        self._open = replace(
+            part, first=False, number=part.number + 1, head="", holders=(), numbered=False
+        )
         self._tail = tail[cut:]
         return [Piece(complete[:cut], part)]
 
@@ -379,13 +381,15 @@ class BlockSplitter:
         outer: tuple[int, ...],
     ) -> list[Piece]:
         """Print the tail up to the first item (at any depth) that starts after its first
-        line, when the list so far is bulleted only: nothing after can change how it looks (a
-        numbered list's width can), and each piece is one item, drawn on its own at its depth.
+        line, when the lists in it are bulleted, but for a numbered top-level list whose width
+        is fixed already (`Part.digits`): nothing after can change how it looks (a numbered
+        list's width can), and each piece is one item, drawn on its own at its depth.
         `tokens` parse `source`; its first `head_lines` lines were printed already; `outer`:
         the content columns of the items that hold it."""
         part = self._open
         assert part is not None
-        if any(t.type == "ordered_list_open" for t in tokens):
+        numbered = bool(part.digits) and not outer and tokens[0].type == "ordered_list_open"
+        if any(t.type == "ordered_list_open" for t in tokens[1 if numbered else 0 :]):
             return []
         at = next(
             (
@@ -395,15 +399,15 @@ class BlockSplitter:
             ),
             None,
         )
-        if at is None:
-            return []
+        if at is None or (numbered and tokens[at].level == 1):
+            return []  # nothing, or the next numbered item: the next piece has its number
         ancestors: list[int] = []  # indices of the open tokens around it
         for index, token in enumerate(tokens[:at]):
             if token.nesting == 1:
                 ancestors.append(index)
             elif token.nesting == -1:
                 ancestors.pop()
-        if any(tokens[i].type not in ("bullet_list_open", "list_item_open") for i in ancestors):
+        if any(tokens[i].type not in _HOLDERS for i in ancestors if i or not numbered):
             return []  # inside a quote: drawn with more than padding
         base = outer[-1] if outer else 0
         columns = list(outer)
@@ -413,7 +417,9 @@ class BlockSplitter:
             if all(t.type in _LIST_TOKENS for t in tokens[index + 1 : at]):
                 return []  # no row of the item drawn yet: its bullet goes on the item's row
             first = _first_line(tokens[index])
-            found = content_column(source[offsets[first] : offsets[first + 1]])
+            line = source[offsets[first] : offsets[first + 1]]
+            top = numbered and tokens[index].level == 1  # the numbered list's own item
+            found = number_column(line) if top else content_column(line)
             if found is None:
                 return []
             columns.append(base + found)
@@ -421,7 +427,13 @@ class BlockSplitter:
         tail = self._tail
         complete_offsets = _line_offsets(tail[: tail.rfind("\n") + 1])
         cut = complete_offsets[cut_line]
-        self._open = replace(part, first=False, head=part.head + tail[:cut], holders=tuple(columns))
+        self._open = replace(
+            part,
+            first=False,
+            head=part.head + tail[:cut],
+            holders=tuple(columns),
+            numbered=numbered or part.numbered,
+        )
         self._tail = tail[cut:]
         return [Piece(tail[:cut], part)]
 
@@ -491,6 +503,7 @@ _LIST_TOKENS = frozenset(
     for kind in ("bullet_list", "ordered_list", "list_item")
     for end in ("open", "close")
 )
+_HOLDERS = ("bullet_list_open", "list_item_open")
 _THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
 _ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
 # A bullet item begun with a letter: no block but a list item starts that way, and the rest
@@ -521,6 +534,18 @@ def content_column(line: str) -> int | None:
         return None
     if match.group(1) is None:  # an empty item
         return len(line) - len(line.lstrip(" ")) + 2
+    return match.end()
+
+
+_NUMBERED_ITEM = re.compile(r" {0,3}\d{1,9}[.)]( {1,4})(?=\S)")
+
+
+def number_column(line: str) -> int | None:
+    """Where a numbered item's content starts on its first line (after the number, its
+    delimiter and one to four spaces); None when it is not that (empty, or a tab in it)."""
+    match = _NUMBERED_ITEM.match(line)
+    if match is None:
+        return None
     return match.end()
 
 

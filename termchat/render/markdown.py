@@ -235,29 +235,35 @@ class SafeMarkdown(Markdown):
 class Padded:
     """Rows drawn `depth` bulleted lists deep, below the bullet rows of their items: each
     level as rich's list item draws its later rows (3 columns of padding in the bullet's
-    style, the item's style applied, the width 3 columns less).
+    style, the item's style applied, the width 3 columns less). With `number_width`, the
+    outermost level is a numbered item's: that many columns in the number's style.
 
     The rows are rendered once, at the innermost width, and every level's padding and style
     added to them in one pass: the same segments the levels drawn one inside another give,
     without re-splitting every row once a level."""
 
-    def __init__(self, inner: RenderableType, depth: int) -> None:
-        self.inner, self.depth = inner, depth
+    def __init__(self, inner: RenderableType, depth: int, number_width: int = 0) -> None:
+        self.inner, self.depth, self.number_width = inner, depth, number_width
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         item = console.get_style("markdown.item", default="none")
         bullet = console.get_style("markdown.item.bullet", default="none")
         outer = max(0, self.depth - 1)  # levels around the innermost one
-        width = max(0, options.max_width - 3 * max(self.depth, 1))
+        levels = [3] * max(self.depth, 1)
+        if self.number_width:
+            levels[0] = self.number_width
+        width = max(0, options.max_width - sum(levels))
         lines = console.render_lines(self.inner, options.update(width=width), style=item)
         if item and outer:  # each outer level applies the item's style again
             around = _repeated(item, outer)
             lines = [list(Segment.apply_style(line, around)) for line in lines]
+        number = console.get_style("markdown.item.number", default="none")
         paddings = []  # the outermost level's first; each inner one has the item's style once more
-        style = bullet
-        for _ in range(max(self.depth, 1)):
-            paddings.append(Segment(" " * 3, style))
-            style = item + style if item else style
+        around = Style()  # what the levels outside apply to a level's padding
+        for level, columns in enumerate(levels):
+            style = number if level == 0 and self.number_width else bullet
+            paddings.append(Segment(" " * columns, around + style if around else style))
+            around = item + around if item else around
         new_line = Segment("\n")
         for line in lines:
             yield from paddings
@@ -366,7 +372,8 @@ class BlockPrinter:
         if body is not None:
             markdown = self.markdown(body, top)
             if one_bullet_list(markdown.parsed):
-                return Padded(markdown, part.depth), count_code_blocks(markdown.parsed)
+                width = part.digits + 2 if part.numbered else 0
+                return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
         head = self.markdown(part.head, top)
         before = count_code_blocks(head.parsed)
         whole = SafeMarkdown(

@@ -38,6 +38,8 @@ class Part:
             taken off each line, below padding as deep (see `markdown.Padded`). A nested
             item prints once the next item at any depth starts, so that the tail of a deep
             list stays one item, not the whole top-level item.
+        numbered: The outermost of `holders` is an item of the numbered list this is a
+            piece of: its rows are padded as wide as the list's numbers (`digits` + 2).
         sample: A table's source when it was first split; its column widths come from it.
         widths: Column widths of `sample` by terminal width, filled by whoever draws it.
         layouts: How a table's later pieces are drawn, by console and width (filled, likewise,
@@ -51,6 +53,7 @@ class Part:
     digits: int = 0
     head: str = ""
     holders: tuple[int, ...] = ()
+    numbered: bool = False
     sample: str = ""
     widths: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
     layouts: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
