@@ -21,6 +21,7 @@ from test_render_live import DONE, chars, stream
 from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
 from termchat.render.markdown import BlockPrinter, SafeMarkdown, with_room_to_grow
+from termchat.render.pieces import HOLD_LINES
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
 
@@ -416,9 +417,9 @@ def test_bullets_in_a_long_numbered_list_print_one_by_one(width: int) -> None:
     """Once a numbered list's width is fixed (9 items), the bullets inside its items print
     one by one like any nested item (a step with many details stays one item live, not the
     whole step redrawn every frame), and what shows is the text so far drawn at once."""
-    text = _numbered_with_details(12, 7)
+    text = _numbered_with_details(12, 2)  # held whole until the ninth item
     nested = [p for p in pieces_of(text) if p[1] is not None and p[0].lstrip().startswith("-")]
-    assert len(nested) > 3 * 7  # the details of the items after the ninth, one by one
+    assert len(nested) >= 3 * 2  # the details of the items after the ninth, one by one
     checks, _ = _live_as_lines_begin(text, width)
     for fed, shown, whole in checks:
         assert shown.rstrip("\n") == whole.rstrip("\n"), fed
@@ -432,7 +433,7 @@ def test_numbered_list_details_carry_the_number_style_of_the_whole() -> None:
             "markdown.item.number": "underline blue",
         }
     )
-    text = _numbered_with_details(11, 4)
+    text = _numbered_with_details(11, 2)  # held until its ninth item: its own width
 
     def console() -> Console:
         return Console(
@@ -451,3 +452,21 @@ def test_numbered_list_details_carry_the_number_style_of_the_whole() -> None:
     whole = console()
     whole.print(SafeMarkdown(text))
     assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("items", [1, 3, 12])
+def test_a_long_numbered_list_prints_before_its_width_is_known(items: int) -> None:
+    """A numbered list longer than HOLD_LINES is not held whole until its ninth item (every
+    frame drawing it all again): its items and their details print as they finish, as wide as
+    a list that ends before its tenth number. Shorter than that, what shows is the text so far
+    drawn at once; longer, numbers from 10 on sit one column further left, and nothing is
+    lost."""
+    text = _numbered_with_details(items, HOLD_LINES if items == 1 else HOLD_LINES // 4)
+    printed = [p for p in pieces_of(text) if p[1] is not None]
+    assert len(printed) > HOLD_LINES // 4  # item by item, detail by detail
+    checks, _ = _live_as_lines_begin(text, 70)
+    for fed, shown, whole in checks:
+        if items < 9:
+            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+        else:
+            assert shown.split() == whole.split(), fed  # the same words, the same order

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+HOLD_LINES = 40
+"""A numbered list is held whole until its width is known (see `Part`), but no longer than
+this many lines: redrawing a long held list every frame would cost more than the list."""
+
 FREEZE_CELLS = 12
 """A growing table is held whole (redrawn as it grows, its columns fitted to all its rows) while
 its body has at most this many cells; then its rows print as they complete, in the column
@@ -21,7 +25,9 @@ class Part:
     cannot know them, and a later cell too long for its column wraps inside it). A
     numbered list fixes the width of its numbers the same way, when it is first split: rich
     fits it to the last number, so a list of 99 or more items is one column narrower than the
-    same list drawn at once (shorter lists are held whole until they reach 9 items).
+    same list drawn at once (shorter lists are held whole until they reach 9 items, or
+    HOLD_LINES lines: then the width is that of a list that ends before its tenth number, one
+    column narrower than rich's for the numbers from 10 on if it does not).
 
     Attributes:
         kind: "list" or "table".
@@ -120,13 +126,17 @@ def split_block(
     ordered = block.type == "ordered_list_open"
     number = int(block.attrs.get("start", 1)) if ordered else 1
     # a numbered list waits for the number that fixes its width for good (see Part); the width
-    # is that number's, whatever pieces the network cut the list into
+    # is that number's, whatever pieces the network cut the list into. One that grows longer
+    # than HOLD_LINES first prints as if it ends before that number (its width then).
     least = max(2, 10 - number) if ordered else 2
-    if len(items) < least:
+    early = ordered and not whole and len(items) < least and end_line - first_line > HOLD_LINES
+    digits = len(str(number + (least - 1 if early else least))) if ordered else 0
+    if len(items) < least and not early:
         if not whole and not ordered:  # one item so far: its nested items print as they end
             return None, Part("list", first=True), 0
         return None, None, 0
-    digits = len(str(number + least)) if ordered else 0
+    if early and len(items) == 1:  # its nested items print as they end
+        return None, Part("list", first=True, number=number, digits=digits), 0
     if whole:
         if digits == len(str(number + len(items))):
             return None, None, 0  # rich's own width is the same
