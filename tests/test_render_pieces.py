@@ -454,19 +454,32 @@ def test_numbered_list_details_carry_the_number_style_of_the_whole() -> None:
     assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("items", [1, 3, 12])
+@pytest.mark.parametrize("items", [1, 3, 8, 9, 12])
 def test_a_long_numbered_list_prints_before_its_width_is_known(items: int) -> None:
     """A numbered list longer than HOLD_LINES is not held whole until its ninth item (every
     frame drawing it all again): its items and their details print as they finish, as wide as
-    a list that ends before its tenth number. Shorter than that, what shows is the text so far
-    drawn at once; longer, numbers from 10 on sit one column further left, and nothing is
-    lost."""
+    a list of fewer items. With fewer, what shows is the text so far drawn at once; with 9
+    or more, the list is one column narrower than rich draws it, and nothing is lost."""
     text = _numbered_with_details(items, HOLD_LINES if items == 1 else HOLD_LINES // 4)
     printed = [p for p in pieces_of(text) if p[1] is not None]
     assert len(printed) > HOLD_LINES // 4  # item by item, detail by detail
     checks, _ = _live_as_lines_begin(text, 70)
     for fed, shown, whole in checks:
-        if items < 9:
+        if fed.count("Step") < 9:
             assert shown.rstrip("\n") == whole.rstrip("\n"), fed
         else:
             assert shown.split() == whole.split(), fed  # the same words, the same order
+            narrow = next(row for row in shown.split("\n") if "Step 1 " in row)
+            wide = next(row for row in whole.split("\n") if "Step 1 " in row)
+            assert narrow.index("Step") == wide.index("Step") - 1, fed  # one column left
+
+
+@pytest.mark.parametrize("items", [3, 12])
+def test_a_long_numbered_list_looks_the_same_however_it_arrives(items: int) -> None:
+    """Whether a long numbered list arrives line by line, character by character or in one
+    piece with what follows it, it is drawn alike: its width is decided by its first
+    HOLD_LINES lines, not by where the network cut it."""
+    text = _numbered_with_details(items, HOLD_LINES // 4) + "\nafter\n"
+    by_line = render_streamed(text.splitlines(keepends=True), 40)
+    assert render_streamed([text], 40) == by_line
+    assert render_streamed(list(text), 40) == by_line

@@ -25,9 +25,10 @@ class Part:
     cannot know them, and a later cell too long for its column wraps inside it). A
     numbered list fixes the width of its numbers the same way, when it is first split: rich
     fits it to the last number, so a list of 99 or more items is one column narrower than the
-    same list drawn at once (shorter lists are held whole until they reach 9 items, or
-    HOLD_LINES lines: then the width is that of a list that ends before its tenth number, one
-    column narrower than rich's for the numbers from 10 on if it does not).
+    same list drawn at once (shorter lists are held whole until they reach 9 items). A list
+    with fewer items than that in its first HOLD_LINES lines is held no longer than those
+    lines, and takes the width of a list that ends with fewer items: if it goes on past them
+    (9 items from 1), the whole list is one column narrower than rich draws it.
 
     Attributes:
         kind: "list" or "table".
@@ -126,16 +127,18 @@ def split_block(
     ordered = block.type == "ordered_list_open"
     number = int(block.attrs.get("start", 1)) if ordered else 1
     # a numbered list waits for the number that fixes its width for good (see Part); the width
-    # is that number's, whatever pieces the network cut the list into. One that grows longer
-    # than HOLD_LINES first prints as if it ends before that number (its width then).
+    # is that number's, whatever pieces the network cut the list into. One with fewer items in
+    # its first HOLD_LINES lines prints as it goes once it is longer, as wide as a list of
+    # fewer items than that (decided from those lines alone, so also whatever the pieces).
     least = max(2, 10 - number) if ordered else 2
-    early = ordered and not whole and len(items) < least and end_line - first_line > HOLD_LINES
+    begun = sum(1 for t in items if t.map[0] - first_line <= HOLD_LINES)
+    early = ordered and end_line - first_line > HOLD_LINES and begun < least
     digits = len(str(number + (least - 1 if early else least))) if ordered else 0
     if len(items) < least and not early:
         if not whole and not ordered:  # one item so far: its nested items print as they end
             return None, Part("list", first=True), 0
         return None, None, 0
-    if early and len(items) == 1:  # its nested items print as they end
+    if early and len(items) == 1 and not whole:  # its nested items print as they end
         return None, Part("list", first=True, number=number, digits=digits), 0
     if whole:
         if digits == len(str(number + len(items))):
