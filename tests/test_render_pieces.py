@@ -483,3 +483,22 @@ def test_a_long_numbered_list_looks_the_same_however_it_arrives(items: int) -> N
     by_line = render_streamed(text.splitlines(keepends=True), 40)
     assert render_streamed([text], 40) == by_line
     assert render_streamed(list(text), 40) == by_line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- x\n- a | b\n  |---|---|\n  | 1 | 2 |\n- y\n",
+        "* x\n* a | b\n  |---|---|\n* y\n\nafter\n",
+        "".join(f"{n}. item {n}\n" for n in range(1, 10)) + "10. a | b\n    |---|---|\n11. z\n",
+    ],
+    ids=["bullets", "stars", "numbered"],
+)
+def test_a_later_item_that_reads_as_a_table_alone_stays_an_item(text: str) -> None:
+    """A later item whose text and next line would make a table when read on its own (a
+    table rule comes before the list rule) is read and drawn as the list's next item, with a
+    table inside it, as the whole list draws it."""
+    for width in (30, 60):
+        assert render_streamed(list(text), width) == render_whole(text, width)
+        for fed, shown, whole in _live_at_line_ends(text, width):
+            assert shown.rstrip("\n") == whole.rstrip("\n"), fed

@@ -293,11 +293,13 @@ class BlockSplitter:
             if nested is not None:
                 return nested
         env: dict[str, Any] = {}
-        source = part.head + complete
+        later = part.kind == "list" and not part.first  # the tail starts at the list's next item
+        head = part.head or (list_context(complete) if later else "")
+        source = head + complete
         tokens = self._md.parse(source, env)
         self._merge_references(env)
         offsets = _line_offsets(complete)
-        head_lines = part.head.count("\n")
+        head_lines = head.count("\n")
         blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         kinds = {"table": ("table_open",), "list": ("bullet_list_open", "ordered_list_open")}
         end_line = 0  # unless the tail starts with the block, as it always should: it ends
@@ -547,6 +549,22 @@ def number_column(line: str) -> int | None:
     if match is None:
         return None
     return match.end()
+
+
+_MARKER = re.compile(r"( {0,3})([-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+
+
+def list_context(text: str) -> str:
+    """An item to read a later piece of a top-level list after, so that it is read as the
+    list's next item (alone, `- a | b` over a delimiter row is a table): one like the
+    piece's first, with the same marker; "" when the piece does not start with an item."""
+    match = _MARKER.match(text)
+    if match is None:
+        return ""
+    marker = match.group(2)
+    if marker[-1] in ".)" and marker[:-1].isdigit():
+        marker = f"{max(0, int(marker[:-1]) - 1)}{marker[-1]}"
+    return f"{match.group(1)}{marker} x\n"
 
 
 def dedent(text: str, column: int) -> str | None:

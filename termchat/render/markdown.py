@@ -16,7 +16,13 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import bullet_column, dedent, make_parser, one_bullet_list
+from termchat.render.blocks import (
+    bullet_column,
+    dedent,
+    list_context,
+    make_parser,
+    one_bullet_list,
+)
 from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
 from termchat.render.pieces import Part, Piece
 from termchat.render.sanitize import sanitize, show_hidden
@@ -360,7 +366,33 @@ class BlockPrinter:
             nested, codes = self._nested(piece.text, part)
             self.codes += codes
             return [nested]
+        if part.kind == "list":
+            later, codes = self._later_item(piece.text, part)
+            self.codes += codes
+            return [later]
         return [self._counted(piece.text, part)]
+
+    def _later_item(self, text: str, part: Part) -> tuple[RenderableType, int]:
+        """A later piece of a top-level list, and the code blocks in it: read on its own
+        when it reads as a list so; else (`- a | b` over a delimiter row reads as a table)
+        after an item like its first (`list_context`), that item's rows left out."""
+        markdown = self.markdown(text, part)
+        context = list_context(text)
+        blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
+        if not context or (blocks and blocks[0].type in _LISTS):
+            return markdown, count_code_blocks(markdown.parsed)
+        top = replace(part, number=max(0, part.number - 1))
+        head = SafeMarkdown(
+            context, code_theme=self.code_theme, references=self.references, part=top
+        )
+        whole = SafeMarkdown(
+            context + text,
+            code_theme=self.code_theme,
+            references=self.references,
+            part=top,
+            code_start=self.codes + 1 if self.number_code else 0,
+        )
+        return Cropped(whole, head), count_code_blocks(whole.parsed)
 
     def _nested(self, text: str, part: Part) -> tuple[RenderableType, int]:
         """A piece of a list's item that starts `part.depth` lists deep (see `Part`), and the
@@ -399,9 +431,13 @@ class BlockPrinter:
         the unfinished tail: the same renderables, no state change."""
         if part is not None and part.depth:
             return self._nested_preview(block, part)
-        markdown = self.markdown(block, part)
         if part is not None and not part.first:
-            return [markdown]
+            return [
+                self._later_item(block, part)[0]
+                if part.kind == "list"
+                else self.markdown(block, part)
+            ]
+        markdown = self.markdown(block, part)
         leading, trailing = newline_effects(markdown.parsed)
         if trailing is None:
             return []
@@ -438,6 +474,7 @@ class BlockPrinter:
         self.separator_due = True
 
 
+_LISTS = ("bullet_list_open", "ordered_list_open")
 _INLINE_STYLES = {"em", "strong", "code", "s"}
 _NO_NEW_LINE = {"hr"}
 _NOT_ELEMENTS = {"text", "hardbreak", "softbreak", "link_open", "link_close", "html_inline"}
