@@ -21,7 +21,7 @@ from test_render_live import DONE, chars, stream
 from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
 from termchat.render.markdown import BlockPrinter, SafeMarkdown, with_room_to_grow
-from termchat.render.pieces import HOLD_LINES
+from termchat.render.pieces import HOLD_LINES, Piece
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
 
@@ -236,6 +236,32 @@ def test_random_deep_lists_show_at_every_line_end_what_the_whole_shows(width: in
             assert shown.rstrip("\n") == whole.rstrip("\n"), (seed, fed)
 
 
+def _styled(text: str, theme: Theme, width: int, chunks: list[str]) -> tuple[str, str, list[Piece]]:
+    """`text` fed in `chunks` and its pieces printed, and drawn at once, in a terminal with
+    colours and `theme`: both outputs with their styles, and the pieces."""
+
+    def console() -> Console:
+        return Console(
+            file=io.StringIO(),
+            width=width,
+            theme=theme,
+            color_system="truecolor",
+            force_terminal=True,
+        )
+
+    streamed = console()
+    splitter = BlockSplitter()
+    printer = BlockPrinter("monokai", splitter.references)
+    pieces = [p for chunk in chunks for p in splitter.feed(chunk)] + splitter.finish()
+    for piece in pieces:
+        for renderable in printer.piece(piece):
+            streamed.print(renderable)
+    whole = console()
+    whole.print(SafeMarkdown(text))
+    out = streamed.file.getvalue(), whole.file.getvalue()  # type: ignore[attr-defined]
+    return *out, pieces
+
+
 @pytest.mark.parametrize("item_style", ["none", "italic on grey11"])
 def test_deep_list_pieces_carry_the_item_and_bullet_styles_of_the_whole(item_style: str) -> None:
     """Nested items drawn on their own below padding: every padding column and every word
@@ -247,22 +273,9 @@ def test_deep_list_pieces_carry_the_item_and_bullet_styles_of_the_whole(item_sty
         "  " * d + f"- item {n} at depth {d} with **bold** words\n" for n, d in enumerate(depths)
     )
 
-    def console() -> Console:
-        return Console(
-            file=io.StringIO(), width=50, theme=theme, color_system="truecolor", force_terminal=True
-        )
-
-    streamed = console()
-    splitter = BlockSplitter()
-    printer = BlockPrinter("monokai", splitter.references)
-    pieces = [p for char in text for p in splitter.feed(char)] + splitter.finish()
+    streamed, whole, pieces = _styled(text, theme, 50, list(text))
     assert sum(1 for p in pieces if p.part is not None and p.part.depth) >= 10
-    for piece in pieces:
-        for renderable in printer.piece(piece):
-            streamed.print(renderable)
-    whole = console()
-    whole.print(SafeMarkdown(text))
-    assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]
+    assert streamed == whole
 
 
 def _live_as_lines_begin(text: str, width: int) -> tuple[list[tuple[str, str, str]], int]:
@@ -434,24 +447,9 @@ def test_numbered_list_details_carry_the_number_style_of_the_whole() -> None:
         }
     )
     text = _numbered_with_details(11, 2)  # held until its ninth item: its own width
-
-    def console() -> Console:
-        return Console(
-            file=io.StringIO(), width=60, theme=theme, color_system="truecolor", force_terminal=True
-        )
-
-    streamed = console()
-    splitter = BlockSplitter()
-    printer = BlockPrinter("monokai", splitter.references)
-    for piece in [p for line in text.splitlines(keepends=True) for p in splitter.feed(line)]:
-        for renderable in printer.piece(piece):
-            streamed.print(renderable)
-    for piece in splitter.finish():
-        for renderable in printer.piece(piece):
-            streamed.print(renderable)
-    whole = console()
-    whole.print(SafeMarkdown(text))
-    assert streamed.file.getvalue() == whole.file.getvalue()  # type: ignore[attr-defined]
+    streamed, whole, pieces = _styled(text, theme, 60, text.splitlines(keepends=True))
+    assert any(p.part is not None and p.part.numbered for p in pieces)
+    assert streamed == whole
 
 
 @pytest.mark.parametrize("items", [1, 3, 8, 9, 12])

@@ -381,18 +381,7 @@ class BlockPrinter:
         blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
         if not context or (blocks and blocks[0].type in _LISTS):
             return markdown, count_code_blocks(markdown.parsed)
-        top = replace(part, number=max(0, part.number - 1))
-        head = SafeMarkdown(
-            context, code_theme=self.code_theme, references=self.references, part=top
-        )
-        whole = SafeMarkdown(
-            context + text,
-            code_theme=self.code_theme,
-            references=self.references,
-            part=top,
-            code_start=self.codes + 1 if self.number_code else 0,
-        )
-        return Cropped(whole, head), count_code_blocks(whole.parsed)
+        return self._after(context, text, replace(part, number=max(0, part.number - 1)))
 
     def _nested(self, text: str, part: Part) -> tuple[RenderableType, int]:
         """A piece of a list's item that starts `part.depth` lists deep (see `Part`), and the
@@ -406,16 +395,21 @@ class BlockPrinter:
             if one_bullet_list(markdown.parsed):
                 width = part.digits + 2 if part.numbered else 0
                 return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
-        head = self.markdown(part.head, top)
-        before = count_code_blocks(head.parsed)
+        return self._after(part.head, text, top)
+
+    def _after(self, head: str, text: str, part: Part) -> tuple[RenderableType, int]:
+        """`text` drawn read after `head` (lines printed already, or an item for context),
+        the rows `head` draws left out; and the code blocks in `text`."""
+        drawn_head = self.markdown(head, part)
+        before = count_code_blocks(drawn_head.parsed)
         whole = SafeMarkdown(
-            part.head + text,
+            head + text,
             code_theme=self.code_theme,
             references=self.references,
-            part=top,
+            part=part,
             code_start=self.codes + 1 - before if self.number_code else 0,
         )
-        return Cropped(whole, head), count_code_blocks(whole.parsed) - before
+        return Cropped(whole, drawn_head), count_code_blocks(whole.parsed) - before
 
     def _separated(self, markdown: SafeMarkdown) -> list[RenderableType]:
         leading, trailing = newline_effects(markdown.parsed)
