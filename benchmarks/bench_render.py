@@ -47,6 +47,7 @@ CASES = (
     Case("one wide table", "wide"),
     Case("nested list, 8 levels", "lists"),
     Case("long lines, no spaces", "longlines"),
+    Case("one long paragraph, one long quote", "paragraphs"),
     Case("reasoning shown", "reasoning", "shown"),
     Case("reasoning collapsed", "reasoning", "hidden"),
 )

@@ -123,6 +123,20 @@ def long_lines(wanted: int) -> str:
     return _fill(run, wanted)
 
 
+def long_paragraphs(wanted: int) -> str:
+    """A paragraph, then a block quote, each half of the answer and without a blank line:
+    lines of a few sentences each (a soft line break between them)."""
+    half = wanted // 2
+
+    def line(n: int) -> str:
+        words = _words(n * 5)
+        return " ".join(_sentence(words, 8 + (n + k) % 9) for k in range(2 + n % 4)) + "\n"
+
+    paragraph = _fill(line, half)
+    quote = _fill(lambda n: "> " + line(n + 1), wanted - half)
+    return f"{paragraph}\n{quote}"
+
+
 def reasoning(wanted: int) -> tuple[str, str]:
     """Reasoning of about three quarters of `wanted` in long lines, then a Markdown answer."""
 
@@ -143,6 +157,7 @@ _CONTENT: dict[str, Callable[[int], str]] = {
     "wide": wide_table,
     "lists": nested_list,
     "longlines": long_lines,
+    "paragraphs": long_paragraphs,
 }
 SHAPES = (*_CONTENT, "reasoning")
 """Every shape's name; `reasoning` is the one with thinking."""

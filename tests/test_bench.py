@@ -50,6 +50,13 @@ def test_nested_list_goes_eight_levels_deep_and_the_code_block_is_2000_lines() -
     assert shape("codeblock", 8000)[1].count("\n") == 2002  # opener, 2,000 lines, closer
 
 
+def test_long_paragraphs_are_one_paragraph_and_one_quote() -> None:
+    _, content = shape("paragraphs", 2000)
+    top = [t for t in make_parser().parse(content) if t.level == 0 and t.nesting >= 0]
+    assert [t.type for t in top] == ["paragraph_open", "blockquote_open"]
+    assert content.count("\n") > 40
+
+
 def test_reasoning_lines_are_long() -> None:
     thinking, _ = shape("reasoning", 2000)
     lines = thinking.split("\n")

@@ -85,6 +85,9 @@ class BlockSplitter:
         self._open: Part | None = None  # the list or table the tail continues
         self._table = False  # the tail's last block is a table
         self._refused = ("", "")  # the last tail and line start that finished nothing
+        # the tail is one paragraph, or a quote of paragraphs, still open: which, and where
+        # its lines read so far end (see `_goes_on`)
+        self._growing: tuple[str, int] | None = None
         self.references: dict[str, Any] = {}
 
     @property
@@ -96,6 +99,12 @@ class BlockSplitter:
     def tail_is_table(self) -> bool:
         """Whether the tail's complete lines are a table (held whole or printed in pieces)."""
         return self._table or (self._open is not None and self._open.kind == "table")
+
+    @property
+    def growing(self) -> str | None:
+        """ "paragraph" or "quote" (of paragraphs only) when the tail's complete lines are
+        that one top-level block, still open; else None."""
+        return self._growing[0] if self._growing is not None else None
 
     @property
     def tail_part(self) -> Part | None:
@@ -156,14 +165,14 @@ class BlockSplitter:
         probe = partial[: match.end()] + "\n"
         if self._refused == (self._tail, probe):  # asked already: the answer is the same
             return []
-        saved = (self._tail, self._open, self._table)
+        saved = (self._tail, self._open, self._table, self._growing)
         self._tail += probe
         finished = self._split_open(len(self._tail))
         open_list = self._open is not None and self._open.kind == "list"
         if finished and self._tail == probe and open_list and self._fence is None:
             self._tail = ""
             return finished
-        self._tail, self._open, self._table = saved
+        self._tail, self._open, self._table, self._growing = saved
         self._fence = None
         self._refused = (self._tail, probe)
         return []
@@ -176,6 +185,7 @@ class BlockSplitter:
             finished = self._split_open(len(self._tail))  # the last line counts as complete
         part, rest = self._open, self._tail
         self._tail, self._fence, self._open, self._table = "", None, None, False
+        self._growing = None
         if part is not None:
             return [*finished, Piece(rest, replace(part, last=True))]
         if not rest.strip():
@@ -188,6 +198,7 @@ class BlockSplitter:
     def _cut(self, offset: int) -> str:
         block, self._tail = self._tail[:offset], self._tail[offset:]
         self._fence = None
+        self._growing = None
         return block
 
     def _scan_fence(self) -> int | None:
@@ -221,6 +232,9 @@ class BlockSplitter:
             return []
         if self._open is not None:
             return self._split_open(complete_end)
+        if self._growing is not None and self._goes_on(complete_end):
+            return []
+        self._growing = None
         complete = tail[:complete_end]
         env: dict[str, Any] = {}
         tokens = self._md.parse(complete, env)
@@ -263,8 +277,36 @@ class BlockSplitter:
                 start, self._open = end, rest
             elif rest is not None:
                 self._open = rest
+            elif (
+                self._fence is None
+                and last.map[1] == len(offsets) - 1
+                and (kind := _flowing(tokens[indices[-1] :])) is not None
+            ):
+                self._growing = (kind, complete_end - start)
         self._tail = tail[start:]
         return finished
+
+    def _goes_on(self, complete_end: int) -> bool:
+        """Whether the tail, one paragraph or quote of paragraphs so far (`_growing`), is
+        that still with the lines completed since. Only the last line read before and the new
+        ones are parsed: whatever could end or recast the block (a blank line, a line that
+        interrupts a paragraph, a setext underline, a table's delimiter row under its header,
+        a lazy line a quote does not take) shows in them, and read from that line they are
+        then one block of the same kind. Otherwise the caller reads the whole tail again."""
+        assert self._growing is not None
+        kind, read = self._growing
+        tail = self._tail
+        if complete_end <= read:
+            return True
+        if _BLANK_LINE.search(tail, read - 1, complete_end):
+            return False  # it ended: no need to look
+        begin = tail.rfind("\n", 0, read - 1) + 1
+        window = tail[begin:complete_end]
+        tokens = self._md.parse(window, {})
+        if not tokens or tokens[0].map != [0, window.count("\n")] or _flowing(tokens) != kind:
+            return False
+        self._growing = (kind, complete_end)
+        return True
 
     def _split_open(self, complete_end: int) -> list[Piece]:
         """The tail continues a list or table printed in pieces: its finished pieces (a list's
@@ -447,6 +489,28 @@ class BlockSplitter:
         env: dict[str, Any] = {}
         self._md.parse(text, env)
         self._merge_references(env)
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_IN_QUOTE = frozenset({"paragraph_open", "inline", "paragraph_close"})
+
+
+def _flowing(tokens: list[Any]) -> str | None:
+    """ "paragraph" or "quote" when `tokens` are one paragraph, or one quote holding only
+    paragraphs; else None."""
+    if not tokens:
+        return None
+    first, last = tokens[0], tokens[-1]
+    if first.type == "paragraph_open" and len(tokens) == 3:
+        return "paragraph"
+    if (
+        first.type == "blockquote_open"
+        and last.type == "blockquote_close"
+        and len(tokens) > 2
+        and all(t.type in _IN_QUOTE and t.level <= 2 for t in tokens[1:-1])
+    ):
+        return "quote"
+    return None
 
 
 def _lines(token: Any) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from termchat.accumulator import Reply
 from termchat.render.blocks import BlockSplitter
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
+from termchat.render.growing import GrowingBlock
 from termchat.render.markdown import BlockPrinter
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.pieces import Piece
@@ -34,6 +35,11 @@ HIDE_CURSOR = "\x1b[?25l"
 SHOW_CURSOR = "\x1b[?25h"
 MARGIN = 2  # rows of the terminal the live region leaves free
 _FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
+# a line begun so that, once complete, it may recast the paragraph or quote above it whole (a
+# setext underline, a table's delimiter row): the tail is drawn whole while it is in progress
+_MAY_RECAST = re.compile("[ >]*[-=|:]")
+# a line that can only begin a paragraph (not a list item, heading, quote, code or a break)
+_PARAGRAPH_START = re.compile(r" {0,3}(?:[A-Za-z(\"'“]|\d+[^\d.)]|\*\*\w)")
 
 
 class LiveReply:
@@ -100,6 +106,7 @@ class LiveReply:
         self._fence: FenceStream | None = None
         self._preview_key: tuple[str, bool, int] | None = None  # what `_preview` shows
         self._preview: list[Row] = []
+        self._growing = GrowingBlock()  # the tail, when a long paragraph or quote
         # terminal
         self._key: tuple[object, ...] | None = None
         self._live_text = ""
@@ -317,7 +324,15 @@ class LiveReply:
         key = (tail, self._printer.separator_due, self.console.width)
         if key != self._preview_key:  # a table's rows: only when one is complete
             self._preview_key = key
-            self._preview = self._rows(*self._printer.preview(tail, splitter.tail_part))
+            growing = splitter.growing
+            if growing is None and splitter.tail_part is None and not splitter.tail.strip():
+                growing = "paragraph" if _PARAGRAPH_START.match(partial) else None
+            if growing is not None and not _MAY_RECAST.match(partial):
+                self._preview = self._growing.rows(
+                    self.console, self._printer, tail, growing == "quote"
+                )
+            else:
+                self._preview = self._rows(*self._printer.preview(tail, splitter.tail_part))
         return self._preview
 
     def _blocks(self, pieces: list[Piece]) -> list[RenderableType]:

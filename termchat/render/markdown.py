@@ -31,7 +31,8 @@ from termchat.render.tablerows import RowLayout, draw_rows
 
 
 @lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def shared_parser() -> MarkdownIt:
+    """One parser of termchat's dialect, block and inline, for every drawing."""
     return make_parser()
 
 
@@ -215,7 +216,7 @@ class SafeMarkdown(Markdown):
         # millisecond each), so set what it sets with the shared parser instead.
         env: dict[str, Any] = {"references": dict(references)} if references else {}
         self.markup = text
-        self.parsed = _clean(_parser().parse(text, env))
+        self.parsed = _clean(shared_parser().parse(text, env))
         self.code_theme = code_theme  # type: ignore[assignment]  # rich takes a SyntaxTheme too
         self.code_start = code_start
         self.codes_drawn = 0

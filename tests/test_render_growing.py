@@ -1,0 +1,221 @@
+"""A long paragraph or quote streams at a cost that grows with its length, not its square,
+and every frame still shows what drawing the text so far at once shows."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from rich.console import Console
+from test_blocks import render_whole
+from test_render_live import Screen, Writes
+
+from termchat.accumulator import Reply
+from termchat.messages import ContentDelta
+from termchat.render import Renderer
+from termchat.render import markdown as markdown_module
+from termchat.render.blocks import BlockSplitter
+from termchat.render.growing import GrowingBlock, may_still_open
+from termchat.render.markdown import BlockPrinter
+
+SENTENCE = "the model reads each token as it arrives and keeps only the unfinished block"
+PLAIN = SENTENCE.split(" ")
+# words that open, close or look like inline constructs, in and out of their pairs
+MARKED = [
+    "**bold words**",
+    "*it*",
+    "`code span`",
+    "[link text](https://e.com/a)",
+    "~~gone~~",
+    "5 * 3",
+    "a*b",
+    "snake_case",
+    "_under",
+    "*open",
+    "close*",
+    "`tick",
+    "[open",
+    "bracket]",
+    "[1]",
+    "](x)",
+    "&amp;",
+    "&#x202e;",
+    "\\*",
+    "日本語",
+    "emoji😀",
+    "x" * 70,
+    "<https://e.com/auto>",
+]
+
+
+def _paragraph(rng: random.Random, words: int, marked: float) -> str:
+    out = []
+    for _ in range(words):
+        out.append(rng.choice(MARKED) if rng.random() < marked else rng.choice(PLAIN))
+        out.append("\n" if rng.random() < 0.08 else " ")
+    return "".join(out).strip() + "\n"
+
+
+def _quote(rng: random.Random, words: int, marked: float) -> str:
+    out = []
+    for index, line in enumerate(_paragraph(rng, words, marked).split("\n")[:-1]):
+        lazy = index and rng.random() < 0.15
+        out.append(line if lazy else "> " + line)
+        if rng.random() < 0.05:
+            out.append(">")  # a second paragraph in the quote
+    return "\n".join(out) + "\n"
+
+
+def _text(rng: random.Random, marked: float) -> str:
+    blocks = []
+    for _ in range(rng.randint(1, 3)):
+        make = _quote if rng.random() < 0.4 else _paragraph
+        blocks.append(make(rng, rng.randint(20, 160), marked))
+    return "\n".join(blocks)
+
+
+def _shown(text: str, width: int) -> str:
+    lines = [line.rstrip() for line in render_whole(text, width).split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _frames_show_the_whole(text: str, width: int, pieces: list[str]) -> None:
+    """Stream `text` in `pieces`, a frame after each: every frame's screen shows the text
+    so far drawn at once."""
+    out = Writes()
+    renderer = Renderer(out, width=width, height=3000, force_terminal=True, color_system=None)
+    live = renderer.live_reply("qwen3", show_thinking=True)
+    reply = Reply("qwen3")
+    screen = Screen(width, 3000)
+    written = 0
+    for piece in pieces:
+        reply.feed(ContentDelta(piece))
+        live.update(reply)
+        live.refresh()
+        for frame in out.writes[written:]:
+            screen.feed(frame)
+        written = len(out.writes)
+        fed = reply.content  # what the reply holds so far (a `<` may be held back)
+        if fed:
+            assert screen.text() == _shown(fed, width), (fed[-80:], width)
+    live.stop()
+
+
+@pytest.mark.parametrize("width", [24, 61, 100])
+def test_every_frame_of_long_paragraphs_and_quotes_shows_the_whole(width: int) -> None:
+    for seed in range(5):
+        rng = random.Random(seed * 7 + width)
+        text = _text(rng, rng.choice([0.0, 0.05, 0.3]))
+        pieces, at = [], 0
+        while at < len(text):
+            size = rng.randint(1, 40)
+            pieces.append(text[at : at + size])
+            at += size
+        _frames_show_the_whole(text, width, pieces)
+
+
+def test_rows_settle_for_plain_text_and_match_the_whole_block_styled() -> None:
+    """GrowingBlock's rows, styles and all, are what `preview` draws for the whole tail; for
+    plain text most of them are kept from frame to frame."""
+    console = Console(width=30, color_system="truecolor", force_terminal=True)
+    printer = BlockPrinter("monokai", {})
+    printer.separator_due = True
+    for quoted in (False, True):
+        block, whole = GrowingBlock(), GrowingBlock()
+        text = " ".join(PLAIN * 120)
+        text = "> " + text.replace(" keeps", "\n> keeps") if quoted else text
+        for end in range(1, len(text), 60):  # about two rows a frame
+            got = block.rows(console, printer, text[:end], quoted)
+            assert got == whole._draw(console, printer.preview(text[:end])), (quoted, end)
+        assert block.drawn < 8 * len(text)  # drawn whole every frame: ~75 ×
+
+
+@pytest.mark.parametrize(
+    ("text", "still_open"),
+    [
+        ("plain words ", False),
+        ("**closed** and *it* ", False),
+        ("an **open one ", True),
+        ("a `code span` ", False),
+        ("a `tick ", True),
+        ("[a link](https://x) ", False),
+        ("[open bracket ", True),
+        ("[a [nested] one ", True),
+        ("citation [1] and array[i] ", False),
+        ('[text](https://x "a title ', True),
+        ("5 * 3 and snake_case and_more ", False),
+        ("a*b ", True),
+        ("_under ", True),
+        ("~~strike ", True),
+        ("one ~ tilde ", False),
+        ("<https://e.com/auto> ", False),
+    ],
+)
+def test_what_text_after_a_settled_point_could_still_change(text: str, still_open: bool) -> None:
+    assert may_still_open(text) is still_open
+
+
+def _drawn_while_streaming(text: str, size: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Characters of Markdown parsed to be drawn while `text` streams `size` at a time, a
+    frame after each."""
+    drawn = 0
+    made = markdown_module.SafeMarkdown.__init__
+
+    def counted(self: markdown_module.SafeMarkdown, text: str, **kwargs: object) -> None:
+        nonlocal drawn
+        drawn += len(text)
+        made(self, text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markdown_module.SafeMarkdown, "__init__", counted)
+    renderer = Renderer(Writes(), width=80, height=40, force_terminal=True, color_system=None)
+    live = renderer.live_reply("qwen3", show_thinking=True)
+    reply = Reply("qwen3")
+    for start in range(0, len(text), size):
+        reply.feed(ContentDelta(text[start : start + size]))
+        live.update(reply)
+        live.refresh()
+    live.stop()
+    return drawn
+
+
+@pytest.mark.parametrize("shape", ["one line", "many lines", "quote"])
+def test_a_long_paragraph_is_not_drawn_whole_every_frame(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found measuring: an 8k-token paragraph cost 3.4 CPU-s, a long quote 9 s, against
+    0.2 s at 2k tokens; every frame drew the whole paragraph again."""
+    words = " ".join(PLAIN * 400)  # ~32 kB, ~6k tokens
+    text = {
+        "one line": words + "\n",
+        "many lines": words.replace(" block ", " block\n") + "\n",
+        "quote": "> " + words.replace(" block ", " block\n> ") + "\n",
+    }[shape]
+    drawn = _drawn_while_streaming(text, 80, monkeypatch)
+    assert drawn < 12 * len(text)  # drawn whole each frame: ~200 ×
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_the_splitter_reads_a_long_paragraph_line_about_once(
+    quoted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each completed line of a paragraph or quote parsed the whole of it again."""
+    splitter = BlockSplitter()
+    parsed = 0
+    parse = splitter._md.parse
+
+    def counted(source: str, env: object = None) -> object:
+        nonlocal parsed
+        parsed += len(source)
+        return parse(source, env)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(splitter._md, "parse", counted)
+    body = "".join(f"line {n} of a long paragraph\n" for n in range(600))
+    text = body.replace("line", "> line") if quoted else body
+    for line in text.splitlines(keepends=True):
+        assert splitter.feed(line) == []
+        assert splitter.growing == ("quote" if quoted else "paragraph")
+    pieces = splitter.feed("\n")  # a blank line ends it
+    assert [piece.text for piece in pieces] == [text]
+    assert parsed < 4 * len(text)  # all of it at every line: 300 ×
