@@ -3,11 +3,12 @@ and every frame still shows what drawing the text so far at once shows."""
 
 from __future__ import annotations
 
+import io
 import random
+import re
 
 import pytest
 from rich.console import Console
-from test_blocks import render_whole
 from test_render_live import Screen, Writes
 
 from termchat.accumulator import Reply
@@ -16,7 +17,7 @@ from termchat.render import Renderer
 from termchat.render import markdown as markdown_module
 from termchat.render.blocks import BlockSplitter
 from termchat.render.growing import GrowingBlock, may_still_open
-from termchat.render.markdown import BlockPrinter
+from termchat.render.markdown import BlockPrinter, SafeMarkdown
 
 SENTENCE = "the model reads each token as it arrives and keeps only the unfinished block"
 PLAIN = SENTENCE.split(" ")
@@ -75,7 +76,10 @@ def _text(rng: random.Random, marked: float) -> str:
 
 
 def _shown(text: str, width: int) -> str:
-    lines = [line.rstrip() for line in render_whole(text, width).split("\n")]
+    """`text` drawn at once as the live view draws an answer (its code blocks numbered)."""
+    console = Console(file=io.StringIO(), record=True, width=width, color_system=None)
+    console.print(SafeMarkdown(text, code_start=1))
+    lines = [line.rstrip() for line in console.export_text().split("\n")]
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
@@ -98,6 +102,9 @@ def _frames_show_the_whole(text: str, width: int, pieces: list[str]) -> None:
             screen.feed(frame)
         written = len(out.writes)
         fed = reply.content  # what the reply holds so far (a `<` may be held back)
+        complete, _, partial = fed.rpartition("\n")
+        if re.match(" {0,3}(```|~~~)", partial):  # shown once its language is known
+            fed = complete + "\n" if complete else ""
         if fed:
             assert screen.text() == _shown(fed, width), (fed[-80:], width)
     live.stop()

@@ -354,14 +354,15 @@ class BlockSplitter:
         if part.kind == "table":
             self._tail = tail[complete_end:]
             return [Piece(complete, part)] if complete else []
-        items = [t for t in tokens if t.type == "list_item_open" and _first_line(t) > head_lines]
-        if not items:
+        starts = [tokens[i] for i in piece_starts(tokens) if _first_line(tokens[i]) > head_lines]
+        if not starts:
             return []
-        if items[0].level > 1 and (blocks[0].type == "bullet_list_open" or part.digits):
+        top = starts[0].type == "list_item_open" and starts[0].level == 1
+        if not top and (blocks[0].type == "bullet_list_open" or part.digits):
             nested = self._cut_nested(tokens, _line_offsets(source), source, head_lines, ())
             if nested:
                 return nested
-        tops = [t for t in items if t.level == 1]
+        tops = [t for t in starts if t.type == "list_item_open" and t.level == 1]
         if not tops:
             return []
         cut = offsets[_first_line(tops[0]) - head_lines]  # the next top-level item started
@@ -372,9 +373,10 @@ class BlockSplitter:
         return [Piece(complete[:cut], part)]
 
     def _split_nested(self, complete: str) -> list[Piece] | None:
-        """The tail is inside a nested item (`Part.holders`): read it on its own, the holder's
-        content column off each line, which reads as it does in the whole list while every line is
-        indented that far and it stays one bulleted list; None when it does not."""
+        """The tail is inside an item (`Part.holders`): read it on its own, the holder's
+        content column off each line. While every line is indented that far, it is the rest
+        of the holder's blocks and reads as it does in the whole list; None when it is not
+        (a line further out, or a numbered list in it)."""
         part = self._open
         assert part is not None
         text = dedent(complete, part.column)
@@ -383,8 +385,8 @@ class BlockSplitter:
         env: dict[str, Any] = {}
         tokens = self._md.parse(text, env)
         offsets = _line_offsets(text)
-        if not one_bullet_list(tokens) or _lines(tokens[0])[1] < len(offsets) - 1:
-            return None  # not a bulleted list, or something after it
+        if not reads_alone(tokens, text):
+            return None
         self._merge_references(env)
         return self._cut_nested(tokens, offsets, text, 0, part.holders)
 
@@ -436,11 +438,7 @@ class BlockSplitter:
         if any(t.type == "ordered_list_open" for t in tokens[1 if numbered else 0 :]):
             return []
         at = next(
-            (
-                index
-                for index, t in enumerate(tokens)
-                if t.type == "list_item_open" and _first_line(t) > head_lines
-            ),
+            (i for i in piece_starts(tokens, bool(outer)) if _first_line(tokens[i]) > head_lines),
             None,
         )
         if at is None or (numbered and tokens[at].level == 1):
@@ -564,6 +562,39 @@ def _open_fence(token: Any, scanned: int, text: str, offsets: list[int]) -> Open
     )
 
 
+def piece_starts(tokens: list[Any], inside: bool = False) -> list[int]:
+    """Where in parsed Markdown a piece of a list may begin: at an item, or at a block of an
+    item after its first (rich draws an item's blocks one under another, nothing between
+    them, so each draws alone as it does in the item). `inside`: the text is the rest of an
+    item's blocks read on its own, so its top-level blocks after the first count too."""
+    starts: list[int] = []
+    children: list[int] = []  # blocks seen so far in each open block, innermost last
+    opened: list[str] = []  # the open blocks' types
+    top = 0
+    for index, token in enumerate(tokens):
+        if token.nesting == -1:
+            children.pop()
+            opened.pop()
+            continue
+        if token.type == "inline":
+            continue
+        if token.type == "list_item_open":
+            starts.append(index)
+        elif token.type not in _LIST_OPENS:
+            after_first = (opened[-1] == "list_item_open" and children[-1]) if opened else top
+            if after_first and (opened or inside):
+                starts.append(index)
+        if opened:
+            children[-1] += 1
+        else:
+            top += 1
+        if token.nesting == 1:
+            children.append(0)
+            opened.append(token.type)
+    return starts
+
+
+_LIST_OPENS = frozenset({"bullet_list_open", "ordered_list_open"})
 _LIST_TOKENS = frozenset(
     f"{kind}_{end}"
     for kind in ("bullet_list", "ordered_list", "list_item")
@@ -586,10 +617,20 @@ def bullet_column(line: str) -> int | None:
     return len(line) - len(line.lstrip(" "))
 
 
-def one_bullet_list(tokens: list[Any]) -> bool:
-    """Whether parsed Markdown is one bulleted list and nothing else."""
+def reads_alone(tokens: list[Any], text: str) -> bool:
+    """Whether `text` (parsed: `tokens`), the rest of an item's blocks with the item's
+    indent taken off, reads on its own as it does in the item: it starts with a bulleted
+    list when it starts with an item (alone, a later item of a nested list can read as
+    something else: `- a | b` over a delimiter row is a table), and holds no numbered list
+    (whose width depends on items elsewhere) and, unless it is a list, no quote."""
     blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
-    return len(blocks) == 1 and blocks[0].type == "bullet_list_open"
+    if not blocks or any(t.type == "ordered_list_open" for t in tokens):
+        return False
+    if _BULLET.match(text) is not None:
+        return blocks[0].type == "bullet_list_open"
+    # a quote's lazy lines keep their indent in the item, one level more than alone: a code
+    # span across them would differ
+    return all(t.type != "blockquote_open" for t in blocks)
 
 
 def content_column(line: str) -> int | None:
@@ -616,6 +657,7 @@ def number_column(line: str) -> int | None:
 
 
 _MARKER = re.compile(r"( {0,3})([-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+_BULLET = re.compile(r" {0,3}[-*+](?=[ \t\n]|$)")
 
 
 def list_context(text: str) -> str:

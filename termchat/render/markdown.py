@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from rich import box
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import ListElement, Markdown, MarkdownElement, TableElement
 from rich.segment import Segment
 from rich.style import Style
@@ -21,7 +21,7 @@ from termchat.render.blocks import (
     dedent,
     list_context,
     make_parser,
-    one_bullet_list,
+    reads_alone,
 )
 from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
 from termchat.render.pieces import Part, Piece
@@ -393,10 +393,36 @@ class BlockPrinter:
         body = dedent(text, part.column)
         if body is not None:
             markdown = self.markdown(body, top)
-            if one_bullet_list(markdown.parsed):
+            blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
+            if reads_alone(markdown.parsed, body):
                 width = part.digits + 2 if part.numbered else 0
-                return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
+                if len(blocks) == 1:
+                    return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
+                return self._padded_blocks(body, blocks, top, (part.depth, width))
         return self._after(part.head, text, top)
+
+    def _padded_blocks(
+        self, body: str, blocks: list[Token], part: Part, padding: tuple[int, int]
+    ) -> tuple[RenderableType, int]:
+        """An item's blocks (`body`, read on its own) each drawn alone below the item's
+        padding: rich draws an item's blocks one under another, with no blank line between
+        them as there would be between blocks of a document; `padding`: `Padded`'s depth and
+        number width. And the code blocks in them."""
+        lines = body.splitlines(keepends=True)
+        cuts = [int(block.map[0]) if block.map else 0 for block in blocks[1:]]
+        drawn: list[RenderableType] = []
+        codes = 0
+        for start, end in zip([0, *cuts], [*cuts, len(lines)], strict=True):
+            markdown = SafeMarkdown(
+                "".join(lines[start:end]),
+                code_theme=self.code_theme,
+                references=self.references,
+                part=part,
+                code_start=self.codes + 1 + codes if self.number_code else 0,
+            )
+            codes += count_code_blocks(markdown.parsed)
+            drawn.append(Padded(markdown, *padding))
+        return Group(*drawn), codes
 
     def _after(self, head: str, text: str, part: Part) -> tuple[RenderableType, int]:
         """`text` drawn read after `head` (lines printed already, or an item for context),

@@ -1,0 +1,140 @@
+"""A list item that holds paragraphs, code, quotes or tables prints block by block: each of
+its blocks once the next begins, drawn below the item's padding, as the whole list draws it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from test_blocks import random_pieces, render_streamed, render_whole
+from test_render_growing import _drawn_while_streaming, _frames_show_the_whole
+from test_render_pieces import _live_at_line_ends
+
+from termchat.render.blocks import BlockSplitter
+
+SENTENCE = "the model reads each token as it arrives and keeps only the unfinished block"
+
+
+def _words(rng: random.Random, count: int) -> str:
+    words = SENTENCE.split(" ")
+    return " ".join(rng.choice(words) for _ in range(count))
+
+
+def _child(rng: random.Random, pad: str) -> list[str]:
+    """One block inside an item (after its first), its lines indented to `pad`."""
+    roll = rng.random()
+    if roll < 0.45:
+        return [pad + _words(rng, rng.randint(3, 30))]
+    if roll < 0.6:
+        return [pad + _words(rng, 4), pad + _words(rng, 5)]  # two lines, one paragraph
+    if roll < 0.72:
+        body = [pad + f"x = {n}  # {_words(rng, 2)}" for n in range(rng.randint(1, 6))]
+        return [pad + "```python", *body, pad + "```"]
+    if roll < 0.8:
+        return [pad + "> " + _words(rng, 6)]
+    if roll < 0.86:
+        return [pad + "| a | b |", pad + "|---|---|", pad + f"| {_words(rng, 2)} | 1 |"]
+    if roll < 0.9:
+        return [pad + "### " + _words(rng, 3)]
+    if roll < 0.92:
+        return [pad + "**" + _words(rng, 2) + "** " + _words(rng, 4)]
+    if roll < 0.96:  # a code span across lines indented further, in a quote's lazy line
+        quote = "> " if rng.random() < 0.5 else ""
+        return [pad + quote + "a `span", pad + "    " + _words(rng, 2) + "` " + _words(rng, 2)]
+    return [pad + "    indented code " + _words(rng, 2)]
+
+
+def items_with_blocks(rng: random.Random, numbered: bool = False) -> str:
+    """A list (nested up to 3 deep) whose items hold more blocks after blank lines."""
+    lines: list[str] = []
+    columns: list[int] = []
+    number = 1  # at most 8 items: no number is wider (see `Part` for wider ones)
+    for _ in range(rng.randint(2, 8)):
+        depth = min(rng.randint(0, len(columns)), 2)
+        del columns[depth:]
+        indent = columns[-1] if columns else 0
+        if numbered and not depth:
+            marker = f"{number}."
+            number += 1
+        else:
+            marker = "-"
+        lines.append(" " * indent + marker + " " + _words(rng, rng.randint(1, 8)))
+        columns.append(indent + len(marker) + 1)
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            lines.append("")
+            lines += _child(rng, " " * columns[-1])
+        if rng.random() < 0.3:
+            lines.append("")
+    return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
+
+
+@pytest.mark.parametrize("width", [24, 50, 100])
+@pytest.mark.parametrize("numbered", [False, True])
+def test_items_holding_blocks_stream_as_the_whole_list_draws(width: int, numbered: bool) -> None:
+    for seed in range(40):
+        rng = random.Random(seed * 13 + width + numbered)
+        text = items_with_blocks(rng, numbered)
+        assert render_streamed(random_pieces(rng, text), width) == render_whole(text, width), (
+            seed,
+            text,
+        )
+
+
+@pytest.mark.parametrize("width", [30, 80])
+@pytest.mark.parametrize("numbered", [False, True])
+def test_items_holding_blocks_show_at_every_line_end_what_the_whole_shows(
+    width: int, numbered: bool
+) -> None:
+    for seed in range(30):
+        text = items_with_blocks(random.Random(seed + width), numbered)
+        for fed, shown, whole in _live_at_line_ends(text, width):
+            assert shown.rstrip("\n") == whole.rstrip("\n"), (seed, fed)
+
+
+@pytest.mark.parametrize("numbered", [False, True])
+def test_every_frame_of_items_holding_blocks_shows_the_whole(numbered: bool) -> None:
+    for seed in range(6):
+        rng = random.Random(seed)
+        text = items_with_blocks(rng, numbered)
+        _frames_show_the_whole(text, rng.choice([30, 80]), random_pieces(rng, text))
+
+
+def _one_long_item(numbered: bool, paragraphs: int = 120) -> str:
+    body = "".join(f"   Paragraph {n}: {SENTENCE} {SENTENCE}.\n\n" for n in range(paragraphs))
+    return ("1. " if numbered else "- ") + "**The one step**\n\n" + body
+
+
+@pytest.mark.parametrize("numbered", [False, True])
+def test_an_item_of_many_paragraphs_is_not_drawn_whole_every_frame(
+    numbered: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found measuring: one item holding 8k tokens of paragraphs cost 7.8 CPU-s against 0.5
+    at 2k: the item was held whole, parsed and drawn again every frame."""
+    text = _one_long_item(numbered)
+    drawn = _drawn_while_streaming(text, 80, monkeypatch)
+    assert drawn < 12 * len(text)  # drawn whole every frame: ~120 ×
+
+
+@pytest.mark.parametrize("numbered", [False, True])
+def test_the_splitter_prints_an_item_block_by_block(numbered: bool) -> None:
+    text = _one_long_item(numbered, paragraphs=60)
+    splitter = BlockSplitter()
+    pieces = [piece for line in text.splitlines(keepends=True) for piece in splitter.feed(line)]
+    # a numbered list is held until its width is known (at most HOLD_LINES lines)
+    assert len(pieces) >= 60 - 25
+    assert all(piece.text.count("\n") <= 2 for piece in pieces[3:])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- top\n  - x\n  - a | b\n    |---|---|\n  - y\n",  # alone, the item reads as a table
+        "- top\n\n  para\n\n  > quote `span\n      lazy` end\n\n  after\n",
+        "- top\n\n  para\n\n  1. one\n  2. two\n\n  after\n",
+    ],
+)
+def test_item_blocks_that_read_otherwise_alone_are_drawn_with_their_item(text: str) -> None:
+    for width in (20, 60):
+        assert render_streamed(text.splitlines(keepends=True), width) == render_whole(text, width)
+        for fed, shown, whole in _live_at_line_ends(text, width):
+            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
