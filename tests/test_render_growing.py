@@ -107,7 +107,11 @@ def _frames_show_the_whole(text: str, width: int, pieces: list[str]) -> None:
             fed = complete + "\n" if complete else ""
         if fed:
             assert screen.text() == _shown(fed, width), (fed[-80:], width)
-    live.stop()
+    live.finish(reply)
+    for frame in out.writes[written:]:
+        screen.feed(frame)
+    whole = _shown(reply.content, width)
+    assert screen.text().startswith(whole + "\n")  # then the footer
 
 
 @pytest.mark.parametrize("width", [24, 61, 100])

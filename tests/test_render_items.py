@@ -3,14 +3,20 @@ its blocks once the next begins, drawn below the item's padding, as the whole li
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
 from test_blocks import random_pieces, render_streamed, render_whole
 from test_render_growing import _drawn_while_streaming, _frames_show_the_whole
+from test_render_live import ERASE, SYNC_BEGIN, SYNC_END, stream
 from test_render_pieces import _live_at_line_ends
 
+from termchat.messages import ContentDelta
+from termchat.render import Renderer
 from termchat.render.blocks import BlockSplitter
+from termchat.render.markdown import SafeMarkdown
+from termchat.render.trim import Trimmed
 
 SENTENCE = "the model reads each token as it arrives and keeps only the unfinished block"
 
@@ -138,3 +144,103 @@ def test_item_blocks_that_read_otherwise_alone_are_drawn_with_their_item(text: s
         assert render_streamed(text.splitlines(keepends=True), width) == render_whole(text, width)
         for fed, shown, whole in _live_at_line_ends(text, width):
             assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+def _item_code(numbered: bool, lines: int, depth: int = 1) -> str:
+    pad = "   " if numbered else "  "
+    if depth == 2:
+        pad += "  "
+    code = "".join(
+        f"{pad}x_{n} = compute({n}, '''v\n{pad}alue''')  # step {n}\n" for n in range(lines)
+    )
+    first = "1. Install it:\n\n" if numbered else "- Install it:\n\n"
+    if depth == 2:
+        first += pad[:-2] + "- then this:\n\n"
+    return f"{first}{pad}```python\n{code}{pad}```\n\n" + (
+        "2. Done.\n" if numbered else "- Done.\n"
+    )
+
+
+@pytest.mark.parametrize(("numbered", "depth"), [(False, 1), (True, 1), (False, 2), (True, 2)])
+def test_a_code_block_in_an_item_streams_as_the_whole_draws_it(numbered: bool, depth: int) -> None:
+    for seed in range(3):
+        rng = random.Random(seed)
+        text = _item_code(numbered, rng.randint(1, 25), depth)
+        pieces, at = [], 0
+        while at < len(text):
+            size = rng.randint(3, 40)
+            pieces.append(text[at : at + size])
+            at += size
+        _frames_show_the_whole(text, rng.choice([30, 80]), pieces)
+
+
+@pytest.mark.parametrize("numbered", [False, True])
+def test_a_long_code_block_in_an_item_is_not_drawn_whole_every_frame(
+    numbered: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found measuring: a 250-line code block inside a list item cost 8 CPU-s (1,000 lines:
+    150 s), frames of 200 ms: the item was drawn again, highlighted whole, every frame."""
+    text = _item_code(numbered, 250)
+    drawn = _drawn_while_streaming(text, 80, monkeypatch)
+    assert drawn < 12 * len(text)  # drawn whole every frame: ~60 ×
+
+
+def _styled_scrollback(text: str, width: int, size: int) -> tuple[list[str], list[str]]:
+    """`text` streamed `size` characters a frame in a colour terminal: the rows left in the
+    scrollback, colours and all, and the rows of `text` drawn at once the same way."""
+    run = stream(
+        [ContentDelta(text[at : at + size]) for at in range(0, len(text), size)],
+        width=width,
+        height=200,
+    )
+    kept: list[str] = []
+    for frame in (w for w in run.out.writes if w):
+        body = frame[len(SYNC_BEGIN) : -len(SYNC_END)].replace("\x1b[?25l", "")
+        body = body.replace("\x1b[?25h", "")
+        match = ERASE.match(body)
+        if match:
+            del kept[len(kept) - int(match.group(1)) :]
+            body = body[match.end() :]
+        kept.extend(body.split("\n")[:-1])
+    whole = Renderer(io.StringIO(), width=width, force_terminal=True, color_system="truecolor")
+    with whole.console.capture() as capture:
+        whole.console.print(Trimmed(SafeMarkdown(text, code_start=1)))
+    return kept[:-1], capture.get().split("\n")[:-1]  # the footer off
+
+
+@pytest.mark.parametrize(("numbered", "depth"), [(False, 1), (True, 2)])
+def test_a_code_block_in_an_item_streams_in_the_colours_of_the_whole(
+    numbered: bool, depth: int
+) -> None:
+    text = _item_code(numbered, 30, depth)
+    for size in (7, 60):
+        streamed, whole = _styled_scrollback(text, 70, size)
+        assert streamed == whole
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. Install:\n\n   ```bash\n   pip install x\n   pip install y\n```\n\n2. Next\n",
+        "- a:\n\n  ```py\n  x = 1\n  y = 2\n z = 3\n  ```\n- b\n",
+        "- a:\n\n  ```py\n  x = 1\n\n  y = 2\n  ```\n  after the code\n- b\n",
+        "- a:\n  - b:\n\n    ```py\n    x = 1\n    y = 2\n  - c\n",
+        "- a:\n\n  ```py\n  x = 1\n\ty = 2\n  ```\n",
+        "- a:\n\n  ```py\n  x = 1\n  y = 2",  # the answer ends inside it
+    ],
+)
+def test_a_code_block_in_an_item_that_ends_otherwise_streams_as_the_whole(text: str) -> None:
+    for size in (1, 5, 23):
+        pieces = [text[at : at + size] for at in range(0, len(text), size)]
+        _frames_show_the_whole(text, 40, pieces)
+
+
+@pytest.mark.parametrize(
+    "text", ["para\n\n```py\nx = 1\ny = 2\n```\n", "- a\n\n```py\nx = 1\n```\n"]
+)
+def test_the_blank_line_above_a_code_block_shows_before_its_first_line_prints(text: str) -> None:
+    """It was printed with the block's first line: until then the block's number sat right
+    under the paragraph, and the block moved down a row when its first line printed."""
+    for size in (1, 5):
+        pieces = [text[at : at + size] for at in range(0, len(text), size)]
+        _frames_show_the_whole(text, 40, pieces)

@@ -33,8 +33,26 @@ class OpenFence:
     _char: str = "`"
     _length: int = 3
     _indent: int = 0
+    column: int = 0  # inside a list item: the item's content column (taken off each line)
     _scanned: int = 0  # offset in the tail of the first line not yet looked at
     _closing: re.Pattern[str] | None = None
+
+    def content(self, line: str) -> str:
+        """A line of the block as its code: the item's and the opening fence's indent off."""
+        for indent in (self.column, self._indent):
+            kept = _strip_indent(line, indent) if indent else line
+            line = line if kept is None else kept
+        return line
+
+    def closing(self, line: str) -> bool:
+        """True when `line`, as it stands in the text (in an item: with the item's indent),
+        is this fence's closing fence."""
+        if self.column:
+            kept = _strip_indent(line, self.column)
+            if kept is None:
+                return False
+            line = kept
+        return self.closes(line)
 
     def closes(self, line: str) -> bool:
         """True when `line` (without its newline) is this fence's closing fence."""
@@ -132,9 +150,13 @@ class BlockSplitter:
             return []
         finished: list[Piece] = []
         if self._fence is not None:
+            part = self._open if self._fence.column else None  # a fence in a list item
             closed = self._scan_fence()
             if closed is not None:
-                finished.append(Piece(self._cut(closed)))
+                block = self._cut(closed)
+                if part is not None:  # the item's lines printed so far (see `Part.head`)
+                    self._open = replace(part, head=part.head + block)
+                finished.append(Piece(block, part))
             elif self._fence is not None:
                 return []
         finished.extend(self._split())
@@ -212,6 +234,12 @@ class BlockSplitter:
             if end < 0:
                 break
             line = tail[pos:end]
+            if fence.column:
+                kept = _strip_indent(line, fence.column)
+                if kept is None or (len(line) - len(kept) < fence.column and kept.strip()):
+                    self._fence = None  # the item ended, or a tab: let the parser decide
+                    return None
+                line = kept
             if fence.closes(line):
                 return end + 1
             if fence._indent:
@@ -388,6 +416,17 @@ class BlockSplitter:
         if not reads_alone(tokens, text):
             return None
         self._merge_references(env)
+        if (
+            tokens[0].type == "fence"
+            and len(tokens) == 1
+            and not _is_closed(tokens[0], text, offsets)
+        ):
+            # the rest of the item is a code block still open: its lines are scanned as they
+            # come, as a top-level one's are (see `open_fence`)
+            fence = _open_fence(tokens[0], len(complete), text, offsets)
+            fence.column = part.column
+            self._fence = fence
+            return []
         return self._cut_nested(tokens, offsets, text, 0, part.holders)
 
     def _outdent(self, complete: str) -> list[Piece] | None:
@@ -411,6 +450,7 @@ class BlockSplitter:
         if not outer or column - outer[-1] > 3:
             return None
         before = self._split_nested(complete[:offset])
+        self._fence = None  # a code block it found open ends here
         if before is None or before:
             return before
         tail = self._tail

@@ -111,7 +111,8 @@ class CodeRows:
     or comment began.
     """
 
-    def __init__(self, info: str, theme: CodeTheme) -> None:
+    def __init__(self, info: str, theme: CodeTheme, inset: int = 0) -> None:
+        self.inset = inset  # columns of the console's width left of the block (a list's padding)
         syntax = Syntax("", lexer_name(info), theme=theme, word_wrap=True, tab_size=TAB_SIZE)
         lexer = syntax.lexer or syntax.default_lexer
         self._resumable = (
@@ -212,7 +213,7 @@ class CodeRows:
 
     def rows(self, console: Console, index: int) -> list[Row]:
         """The wrapped rows of complete line `index` (highlighted already)."""
-        width = console.width
+        width = console.width - self.inset
         if width != self._width:
             self._rows, self._width = [], width
         while len(self._rows) <= index:
@@ -229,7 +230,7 @@ class CodeRows:
 
     def wrap(self, console: Console, text: Text) -> list[Row]:
         """One highlighted line as padded rows, wrapped like rich's Syntax wraps it."""
-        width = console.width
+        width = max(1, console.width - self.inset)
         side = CODE_PADDING[1]
         options = console.options.update(
             width=max(1, width - 2 * side), height=None, justify="left", no_wrap=False
@@ -249,10 +250,11 @@ class FenceStream:
     from its code with trailing whitespace stripped, which can only change the last lines.
     """
 
-    def __init__(self, fence: OpenFence, theme: CodeTheme, number: int = 0) -> None:
-        self.code = CodeRows(fence.info, theme)
+    def __init__(self, fence: OpenFence, theme: CodeTheme, number: int = 0, inset: int = 0) -> None:
+        self.code = CodeRows(fence.info, theme, inset)
         self.number = number  # shown above the block (0: not numbered)
         self.printed = 0
+        self.rows_printed = 0  # the rows of the lines printed, and of the number above them
         self._last_text = -1  # index of the last non-blank line seen
         self._looked = 0
 
@@ -282,7 +284,10 @@ class FenceStream:
             rows: list[Row] = []
             for index in range(self.printed, self._last_text):
                 rows.extend(code.rows(console, index))
-            printed = Rows(self._label(console) + rows if not self.printed else rows)
+            if not self.printed:
+                rows = self._label(console) + rows
+            printed = Rows(rows)
+            self.rows_printed += len(rows)
             self.printed = self._last_text
         live: list[Row] = [] if self.printed else self._label(console)
         for index in range(self.printed, len(lines)):
@@ -298,11 +303,14 @@ class FenceStream:
         if not self.printed:
             rows = self._label(console) + rows
         self.printed = len(final_lines)
+        self.rows_printed += len(rows)
         return Rows(rows)
 
     def _label(self, console: Console) -> list[Row]:
         """The number row above the block, as `PaddedCodeBlock` draws it (none unnumbered)."""
         if not self.number:
             return []
-        label = code_label(self.number, self.code.syntax_theme, console.width)
-        return console.render_lines(label, console.options.update(height=None), pad=False)
+        width = max(1, console.width - self.code.inset)
+        label = code_label(self.number, self.code.syntax_theme, width)
+        options = console.options.update(width=width, height=None)
+        return console.render_lines(label, options, pad=False)

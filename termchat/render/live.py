@@ -10,11 +10,11 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from termchat.accumulator import Reply
-from termchat.render.blocks import BlockSplitter
+from termchat.render.blocks import BlockSplitter, dedent
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
 from termchat.render.growing import GrowingBlock
-from termchat.render.markdown import BlockPrinter
+from termchat.render.markdown import BlockPrinter, Padded
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.pieces import Piece
 from termchat.render.sanitize import sanitize
@@ -22,6 +22,7 @@ from termchat.render.styles import CodeTheme
 from termchat.render.thinking import (
     SPINNER,
     Row,
+    Rows,
     RowTexts,
     ThinkingStream,
     spinner_line,
@@ -307,14 +308,33 @@ class LiveReply:
         scroll.extend(self._blocks(splitter.feed_partial(partial)))
         fence = splitter.open_fence
         if fence is not None:
+            # in a list item, the block is drawn narrower, below the item's padding
+            part = splitter.tail_part if fence.column else None
             if self._fence is None:
-                self._fence = FenceStream(fence, self._code_theme, self._printer.codes + 1)
+                inset = Padded.of("", part).inset if part is not None else 0
+                number = self._printer.codes + 1
+                self._fence = FenceStream(fence, self._code_theme, number, inset)
             first = self._fence.printed == 0
-            printed, rows = self._fence.step(self.console, fence, partial)
+            if fence.closing(partial):
+                partial = ""  # the block ends with this line: it is not code
+            ends_item = part is not None and dedent(partial, part.column) is None
+            content = "" if ends_item else fence.content(partial)
+            printed, rows = self._fence.step(self.console, fence, content)
+            if part is not None:
+                if printed is not None:
+                    scroll.append(Padded.of(printed, part))
+                if ends_item:  # a line further out ends the item, and the block with it
+                    text = splitter.tail + partial
+                    return self._rows(
+                        self._printer.preview_after(text, part, self._fence.rows_printed)
+                    )
+                return self._rows(Padded.of(Rows(rows), part)) if rows else []
             if printed is not None:
                 if first:
                     scroll.extend(self._printer.separator_before_leaf())
                 scroll.append(printed)
+            elif first:  # the blank line above the block, printed with its first line
+                rows = self._rows(*self._printer.separator_before_leaf()) + rows
             return rows
         if _FENCE_OPENER.match(partial) or splitter.tail_is_table:
             partial = ""  # a fence's language is still arriving; a table's row shows whole
@@ -341,8 +361,11 @@ class LiveReply:
         for piece in pieces:
             stream, self._fence = self._fence, None
             block = piece.text
-            if stream is None or not stream.printed or piece.part is not None:
+            if stream is None or not stream.printed:
                 out.extend(self._printer.piece(piece))
+                continue
+            if piece.part is not None:
+                out.extend(self._nested_rest(stream, piece))
                 continue
             markdown = self._printer.markdown(block)
             fence = next(t for t in markdown.parsed if t.level == 0 and t.type == "fence")
@@ -352,6 +375,27 @@ class LiveReply:
             self._printer.note_code()
             if fence.map is not None:
                 out.extend(self._printer.block("\n".join(block.split("\n")[fence.map[1] :])))
+        return out
+
+    def _nested_rest(self, stream: FenceStream, piece: Piece) -> list[RenderableType]:
+        """The rest of a code block in a list item, partly printed line by line, and what
+        follows it in the piece; the item's indent off, as the printer reads such a piece."""
+        part = piece.part
+        assert part is not None
+        self._printer.note_leaf()  # as printing any nested piece does
+        body = dedent(piece.text, part.column)
+        tokens = self._printer.markdown(body).parsed if body is not None else []
+        fence = tokens[0] if tokens and tokens[0].type == "fence" else None
+        if body is None or fence is None or fence.map is None:
+            # not read alone: drawn with the item's lines, its rows printed already left out
+            return [self._printer.rest_after(piece, stream.rows_printed)]
+        lines = fence.content.rstrip().split("\n")
+        out: list[RenderableType] = [Padded.of(stream.print_rest(self.console, lines), part)]
+        self._printer.note_code()
+        rest = "".join(body.splitlines(keepends=True)[fence.map[1] :])
+        if rest.strip():
+            rest_text = "".join(piece.text.splitlines(keepends=True)[fence.map[1] :])
+            out.extend(self._printer.piece(Piece(rest_text, part)))
         return out
 
     def _waiting_line(self) -> Text:

@@ -252,6 +252,16 @@ class Padded:
     def __init__(self, inner: RenderableType, depth: int, number_width: int = 0) -> None:
         self.inner, self.depth, self.number_width = inner, depth, number_width
 
+    @classmethod
+    def of(cls, inner: RenderableType, part: Part) -> Padded:
+        """`inner` drawn inside the items that hold a nested piece of a list (`Part.holders`)."""
+        return cls(inner, part.depth, part.digits + 2 if part.numbered else 0)
+
+    @property
+    def inset(self) -> int:
+        """Columns the padding takes: `inner` is drawn that much narrower."""
+        return 3 * max(self.depth, 1) + (self.number_width - 3 if self.number_width else 0)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         item = console.get_style("markdown.item", default="none")
         bullet = console.get_style("markdown.item.bullet", default="none")
@@ -288,13 +298,14 @@ def _repeated(style: Style, times: int) -> Style:
 
 class Cropped:
     """`whole` drawn without the rows `head` draws at its top (a nested piece of a list that
-    cannot be read on its own: drawn with its item, the item's rows printed already left out)."""
+    cannot be read on its own: drawn with its item, the item's rows printed already left out),
+    and `more` rows after them (printed already some other way)."""
 
-    def __init__(self, whole: RenderableType, head: RenderableType) -> None:
-        self.whole, self.head = whole, head
+    def __init__(self, whole: RenderableType, head: RenderableType, more: int = 0) -> None:
+        self.whole, self.head, self.more = whole, head, more
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        skip = len(console.render_lines(self.head, options, pad=False))
+        skip = len(console.render_lines(self.head, options, pad=False)) + self.more
         new_line = Segment("\n")
         for line in console.render_lines(self.whole, options, pad=False)[skip:]:
             yield from line
@@ -423,6 +434,27 @@ class BlockPrinter:
             codes += count_code_blocks(markdown.parsed)
             drawn.append(Padded(markdown, *padding))
         return Group(*drawn), codes
+
+    def rest_after(self, piece: Piece, printed: int) -> RenderableType:
+        """A nested piece of a list whose first `printed` rows were printed already (a code
+        block streamed line by line), drawn with its item's lines, those rows left out."""
+        part = piece.part
+        assert part is not None
+        self.separator_due = True
+        top = replace(part, head="", holders=())
+        drawn, codes = self._after(part.head, piece.text, top)
+        self.codes += codes
+        assert isinstance(drawn, Cropped)
+        drawn.more = printed
+        return drawn
+
+    def preview_after(self, text: str, part: Part, printed: int) -> RenderableType:
+        """`rest_after` for the unfinished tail: the same drawing, no state change."""
+        top = replace(part, head="", holders=())
+        drawn, _ = self._after(part.head, text, top)
+        assert isinstance(drawn, Cropped)
+        drawn.more = printed
+        return drawn
 
     def _after(self, head: str, text: str, part: Part) -> tuple[RenderableType, int]:
         """`text` drawn read after `head` (lines printed already, or an item for context),
