@@ -48,6 +48,7 @@ CASES = (
     Case("nested list, 8 levels", "lists"),
     Case("long lines, no spaces", "longlines"),
     Case("one long paragraph, one long quote", "paragraphs"),
+    Case("numbered steps with code", "steps"),
     Case("reasoning shown", "reasoning", "shown"),
     Case("reasoning collapsed", "reasoning", "hidden"),
 )

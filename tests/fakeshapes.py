@@ -71,6 +71,28 @@ def code_heavy(wanted: int) -> str:
     return _fill(section, wanted)
 
 
+def numbered_steps(wanted: int) -> str:
+    """A how-to in numbered steps, everything inside the items: a bold title, a paragraph,
+    a fenced block of 8 to 40 lines and a few bullets under each step."""
+
+    def step(n: int) -> str:
+        words = _words(n * 3)
+        marker = f"{n + 1}. "
+        pad = " " * len(marker)  # the item's content column
+        code = "".join(
+            f"{pad}run_{n}_{k} --limit {k + 1} --name item{k}  # pass {k}\n"
+            for k in range(8 + (n * 7) % 33)
+        )
+        bullets = "".join(f"{pad}- {_sentence(words, 6 + k)}\n" for k in range(2 + n % 3))
+        paragraph = f"{_sentence(words, 14)} {_sentence(words, 9)}"
+        return (
+            f"{marker}**{_sentence(words, 3)}**\n\n{pad}{paragraph}\n\n"
+            f"{pad}```bash\n{code}{pad}```\n\n{bullets}\n"
+        )
+
+    return _fill(step, wanted)
+
+
 def one_code_block(wanted: int) -> str:
     """One fenced block that is the whole answer: four tokens a line (2,000 lines at 8,000
     tokens)."""
@@ -158,6 +180,7 @@ _CONTENT: dict[str, Callable[[int], str]] = {
     "lists": nested_list,
     "longlines": long_lines,
     "paragraphs": long_paragraphs,
+    "steps": numbered_steps,
 }
 SHAPES = (*_CONTENT, "reasoning")
 """Every shape's name; `reasoning` is the one with thinking."""

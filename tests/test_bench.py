@@ -57,6 +57,15 @@ def test_long_paragraphs_are_one_paragraph_and_one_quote() -> None:
     assert content.count("\n") > 40
 
 
+def test_numbered_steps_are_one_list_holding_code() -> None:
+    _, content = shape("steps", 8000)
+    tokens_ = make_parser().parse(content)
+    top = [t for t in tokens_ if t.level == 0 and t.nesting >= 0]
+    assert [t.type for t in top] == ["ordered_list_open"]
+    fences = [t for t in tokens_ if t.type == "fence"]
+    assert len(fences) > 20 and all(t.level > 0 for t in fences)
+
+
 def test_reasoning_lines_are_long() -> None:
     thinking, _ = shape("reasoning", 2000)
     lines = thinking.split("\n")
