@@ -131,6 +131,22 @@ def test_references_defined_earlier_resolve_in_later_blocks() -> None:
     assert "(https://example.com)" in render_whole(text, 80)
 
 
+def test_a_quote_read_line_by_line_knows_a_definition_as_the_whole_does() -> None:
+    """Found in review: a definition opening a later paragraph of a quote, arriving with the
+    next line, was read but not kept (the lines read with the one before only); a line that
+    only looks like one, inside a paragraph, is not one."""
+    splitter = BlockSplitter()
+    splitter.feed("> intro\n>\n")
+    splitter.feed("> [foo]: https://foo.example\n> text\n")
+    assert splitter.growing == "quote"
+    assert "FOO" in splitter.references
+    splitter = BlockSplitter()
+    splitter.feed("> intro\n")
+    splitter.feed("> [bar]: https://bar.example\n> text\n")
+    assert splitter.growing == "quote"
+    assert "BAR" not in splitter.references
+
+
 # --- the property: random documents, random splits, several widths -----------------------
 
 WORDS = [

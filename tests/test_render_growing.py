@@ -230,3 +230,31 @@ def test_the_splitter_reads_a_long_paragraph_line_about_once(
     pieces = splitter.feed("\n")  # a blank line ends it
     assert [piece.text for piece in pieces] == [text]
     assert parsed < 4 * len(text)  # all of it at every line: 300 ×
+
+
+WORDS = " ".join(PLAIN)
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "first", "together"),
+    [
+        pytest.param(
+            f"> {WORDS}\n>\n> [foo]: http://foo.example\n> short line\n> {WORDS} [foo] {WORDS}\n",
+            30,
+            2,
+            2,
+            id="a-quoted-reference-definition-read-with-the-next-line",
+        ),
+    ],
+)
+def test_frames_show_the_whole_where_text_after_a_settled_point_recasts_it(
+    text: str, width: int, first: int, together: int
+) -> None:
+    """Found in review: each drew the rows kept above a settled point (or the block's blank
+    line above) while the whole draws them otherwise. The `first` lines arrive in one piece,
+    the `together` lines after them in another (a frame gathers the lines that arrived since
+    the last), then the rest a character at a time."""
+    lines = text.splitlines(keepends=True)
+    pieces = ["".join(lines[:first]), "".join(lines[first : first + together])]
+    pieces = [piece for piece in pieces if piece]
+    _frames_show_the_whole(text, width, pieces + list(text[len("".join(pieces)) :]))

@@ -330,8 +330,13 @@ class BlockSplitter:
             return False  # it ended: no need to look
         begin = tail.rfind("\n", 0, read - 1) + 1
         window = tail[begin:complete_end]
-        tokens = self._md.parse(window, {})
+        env: dict[str, Any] = {}
+        tokens = self._md.parse(window, env)
         if not tokens or tokens[0].map != [0, window.count("\n")] or _flowing(tokens) != kind:
+            return False
+        if env.get("references"):
+            # a definition opening a paragraph of a quote, or a line that only looks like one
+            # read first: the whole tells which, and keeps it
             return False
         self._growing = (kind, complete_end)
         return True
