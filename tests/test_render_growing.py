@@ -239,6 +239,13 @@ WORDS = " ".join(PLAIN)
     ("text", "width", "first", "together"),
     [
         pytest.param(
+            " ".join([WORDS] * 3) + " [foo]: /url 'a" + " title" * 4 + "'",
+            16,
+            0,
+            0,
+            id="a-reference-definition-completed-at-a-settled-row-start",
+        ),
+        pytest.param(
             f"> {WORDS}\n>\n> [foo]: http://foo.example\n> short line\n> {WORDS} [foo] {WORDS}\n",
             30,
             2,

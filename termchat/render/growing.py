@@ -99,7 +99,9 @@ class GrowingBlock:
                 continue
             estimate = len(rest) * sum(len(text) for text in plain[:row]) // total
             at = _row_start(rest, words, estimate, offset)
-            if at is None or may_still_open(rest[:at]):
+            # drawn as its own paragraph, text from a `[` could still end up a reference
+            # definition (`[a]: /url 'title'`, once the title closes) and vanish
+            if at is None or rest.startswith("[", at) or may_still_open(rest[:at]):
                 continue
             again = self._rest_rows(
                 console, printer, QUOTE + rest[at:] if quoted else rest[at:], quoted
