@@ -246,6 +246,13 @@ WORDS = " ".join(PLAIN)
             id="a-reference-definition-completed-at-a-settled-row-start",
         ),
         pytest.param(
+            " ".join([WORDS] * 3) + "\nmore words\tand\ta\ttab\tor\ttwo\n",
+            12,
+            0,
+            0,
+            id="a-tab-after-a-settled-point",
+        ),
+        pytest.param(
             f"> {WORDS}\n>\n> [foo]: http://foo.example\n> short line\n> {WORDS} [foo] {WORDS}\n",
             30,
             2,

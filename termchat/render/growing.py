@@ -57,6 +57,11 @@ class GrowingBlock:
         if settled is None or settled.key != key or not block.startswith(settled.source):
             settled = self._settled = _Settled(key)
             self._tried = 0
+        if settled.source and "\t" in block[len(settled.source) :]:
+            # rich sets a tab's stop counting from the paragraph's first column, which the
+            # text from a settled point drawn alone does not start at: such a block is drawn
+            # whole while a tab is below the point (as every frame was before points)
+            return self._draw(console, printer.preview(block))
         if not settled.source:
             rest, offset = block, 0
             rows = self._draw(console, printer.preview(block))
