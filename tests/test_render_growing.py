@@ -253,6 +253,15 @@ WORDS = " ".join(PLAIN)
             id="a-tab-after-a-settled-point",
         ),
         pytest.param(
+            "> " + " ".join([WORDS] * 2) + "\n> ***\n", 30, 0, 0, id="a-quote-ending-in-a-break"
+        ),
+        pytest.param(
+            "> " + " ".join([WORDS] * 2) + "\n> _ _ _\n", 30, 0, 0, id="a-quote-ending-in-a-break_"
+        ),
+        pytest.param(
+            "> " + " ".join([WORDS] * 2) + "\n>\t===\n", 20, 0, 0, id="a-tab-before-an-underline"
+        ),
+        pytest.param(
             f"> {WORDS}\n>\n> [foo]: http://foo.example\n> short line\n> {WORDS} [foo] {WORDS}\n",
             30,
             2,

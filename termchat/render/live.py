@@ -37,8 +37,9 @@ SHOW_CURSOR = "\x1b[?25h"
 MARGIN = 2  # rows of the terminal the live region leaves free
 _FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
 # a line begun so that, once complete, it may recast the paragraph or quote above it whole (a
-# setext underline, a table's delimiter row): the tail is drawn whole while it is in progress
-_MAY_RECAST = re.compile("[ >]*[-=|:]")
+# setext underline, a table's delimiter row, a thematic break ending a quote: rich then draws
+# no blank line above the quote): the tail is drawn whole while it is in progress
+_MAY_RECAST = re.compile(r"[ \t>]*(?:[-=|:]|[*_][*_ \t]*$)")
 # a line that can only begin a paragraph (not a list item, heading, quote, code or a break)
 _PARAGRAPH_START = re.compile(r" {0,3}(?:[A-Za-z(\"'“]|\d+[^\d.)]|\*\*\w)")
 
