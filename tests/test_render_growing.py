@@ -262,6 +262,20 @@ WORDS = " ".join(PLAIN)
             "> " + " ".join([WORDS] * 2) + "\n>\t===\n", 20, 0, 0, id="a-tab-before-an-underline"
         ),
         pytest.param(
+            f"{WORDS} {WORDS} *{WORDS}* and more words after it\n",
+            20,
+            0,
+            0,
+            id="emphasis-opened-at-a-settled-row-start-fits-the-row-above-once-closed",
+        ),
+        pytest.param(
+            f"{WORDS} {WORDS} `{WORDS}` and more words after it\n",
+            20,
+            0,
+            0,
+            id="a-code-span-opened-at-a-settled-row-start",
+        ),
+        pytest.param(
             f"> {WORDS}\n>\n> [foo]: http://foo.example\n> short line\n> {WORDS} [foo] {WORDS}\n",
             30,
             2,

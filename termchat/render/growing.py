@@ -33,12 +33,15 @@ class GrowingBlock:
     """Draws the unfinished tail when it is a paragraph or a quote of paragraphs.
 
     Wrapping is greedy: where a row of the whole block starts, the rows below depend only on
-    the text from there on, unless an inline construct begun above (emphasis, a code span, a
-    link's text) is still open and could close below. Such a row start is a settled point: the
-    rows above it are kept, and each frame draws the block's text from there on, its own
-    paragraph (quoted again for a quote). A point is taken only when that draws exactly the
-    rows the whole block has there and nothing above it can still open, so every frame shows
-    what drawing the whole tail shows; the cost of a frame no longer grows with the block.
+    the text from there on, unless an inline construct begun above or in the row's first word
+    (emphasis, a code span, a link's text) is still open and could close below. Such a row
+    start is a settled point: the rows above it are kept, and each frame draws the block's
+    text from there on, its own paragraph (quoted again for a quote). A point is taken only
+    when that draws exactly the rows the whole block has there, nothing above it can still
+    open, and its row does not start with `[` (alone, that could become a reference
+    definition); so every frame shows what drawing the whole tail shows, and the cost of a
+    frame no longer grows with the block. A tab below the point is the exception: rich puts
+    its stop counting from the paragraph's first column, so such a block is drawn whole.
     When the block changes into something else (a setext underline, a table's delimiter row),
     the tail no longer starts with the settled text or is no longer this kind, and it is
     drawn whole again by the caller.
@@ -106,7 +109,12 @@ class GrowingBlock:
             at = _row_start(rest, words, estimate, offset)
             # drawn as its own paragraph, text from a `[` could still end up a reference
             # definition (`[a]: /url 'title'`, once the title closes) and vanish
-            if at is None or rest.startswith("[", at) or may_still_open(rest[:at]):
+            if at is None or rest.startswith("[", at):
+                continue
+            # the row's first word counts as above the point: whether the row above ends
+            # before it depends on its width, which its markup closing later would shrink
+            space = _SPACE.search(rest, at)
+            if space is None or may_still_open(rest[: space.end()]):
                 continue
             again = self._rest_rows(
                 console, printer, QUOTE + rest[at:] if quoted else rest[at:], quoted
@@ -152,6 +160,7 @@ def _row_start(text: str, words: list[str], estimate: int, least: int) -> int | 
 
 
 _GAP = r"(?:[ \t]*\n[ \t>]*|[ \t]+)"
+_SPACE = re.compile(r"[ \t\n]")
 
 
 def may_still_open(text: str) -> bool:
