@@ -131,6 +131,9 @@ def test_the_splitter_prints_an_item_block_by_block(numbered: bool) -> None:
         "- top\n  - x\n  - a | b\n    |---|---|\n  - y\n",  # alone, the item reads as a table
         "- top\n\n  para\n\n  > quote `span\n      lazy` end\n\n  after\n",
         "- top\n\n  para\n\n  1. one\n  2. two\n\n  after\n",
+        # a tab after the item's column stops 4 columns from the line's start, not the item's
+        "- top\n\n  para\n\n  \tx tab\n\n  after\n",
+        "- top\n   - sub\n\n     para\n\n     \tx tab\n",
     ],
 )
 def test_item_blocks_that_read_otherwise_alone_are_drawn_with_their_item(text: str) -> None:

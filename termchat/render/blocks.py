@@ -675,11 +675,15 @@ def list_context(text: str) -> str:
 
 def dedent(text: str, column: int) -> str | None:
     """`text` with `column` leading spaces taken off every line (a blank line may have
-    fewer); None when a line that is not blank has fewer, or a tab among them."""
+    fewer); None when a line that is not blank has fewer, or a tab among them, or a tab in
+    the indent left when `column` is not a tab stop (a tab reaches the next stop counted from
+    the line's start: taken off, it would stand for other spaces)."""
     out = []
     for line in text.split("\n"):
         kept = _strip_indent(line, column)
         if kept is None or (len(line) - len(kept) < column and kept.strip(" \t\r")):
+            return None
+        if column % 4 and "\t" in kept[: len(kept) - len(kept.lstrip(" \t"))]:
             return None
         out.append(kept)
     return "\n".join(out)
