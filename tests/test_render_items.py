@@ -99,6 +99,44 @@ def test_every_frame_of_items_holding_blocks_shows_the_whole(numbered: bool) -> 
         _frames_show_the_whole(text, rng.choice([30, 80]), random_pieces(rng, text))
 
 
+@pytest.mark.parametrize("numbered", [False, True])
+def test_an_item_of_paragraphs_with_lazy_lines_is_not_drawn_whole_every_frame(
+    numbered: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: a paragraph's line written further out than its item (a lazy
+    continuation) had the item's paragraphs drawn with all the item's lines printed before
+    them, twice a frame (4 times what was drawn when the item was held whole)."""
+    indent = "   " if numbered else "  "
+    body = "".join(f"{indent}Paragraph {n}: {SENTENCE}\n{SENTENCE} again.\n\n" for n in range(120))
+    text = ("1. " if numbered else "- ") + "**The one step**\n\n" + body
+    drawn = _drawn_while_streaming(text, 80, monkeypatch)
+    assert drawn < 12 * len(text)  # the item drawn whole every frame: ~200 ×
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- top\n\n  a `span\nlazy` x\n\n  after\n",  # read alone, its spaces all off
+        "- top\n  - sub\n\n    a `span\n  lazy` y\n\n    after\n",
+        "1. top\n\n   para\n lazy\n\n   - x\n   y\n\n   after\n",
+        # further out, these end the item or start something else alone: read with the item
+        "- top\n\n  para\n2. x\n",
+        "- top\n\n  para\n* \n\n  after\n",
+        "- top\n\n  a | b\n|---|---|\n",
+        "- top\n\n  para\n===\n\n  after\n",
+        "- top\n\n      code\nlazy\n",
+        "- top\n\n  | a |\n  |---|\n  | 1 |\nlazy\n",
+        "- top\n\n  > q `x\n    lazy` y\n\n  after\n",
+    ],
+)
+def test_lazy_lines_in_an_item_stream_as_the_whole_list_draws(text: str) -> None:
+    for width in (20, 60):
+        assert render_streamed(text.splitlines(keepends=True), width) == render_whole(text, width)
+        assert render_streamed(list(text), width) == render_whole(text, width)
+        for fed, shown, whole in _live_at_line_ends(text, width):
+            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
 def _one_long_item(numbered: bool, paragraphs: int = 120) -> str:
     body = "".join(f"   Paragraph {n}: {SENTENCE} {SENTENCE}.\n\n" for n in range(paragraphs))
     return ("1. " if numbered else "- ") + "**The one step**\n\n" + body

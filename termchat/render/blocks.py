@@ -379,13 +379,14 @@ class BlockSplitter:
         (a line further out, or a numbered list in it)."""
         part = self._open
         assert part is not None
-        text = dedent(complete, part.column)
+        lazy: list[int] = []
+        text = dedent(complete, part.column, lazy)
         if text is None:
             return self._outdent(complete)
         env: dict[str, Any] = {}
         tokens = self._md.parse(text, env)
         offsets = _line_offsets(text)
-        if not reads_alone(tokens, text):
+        if not reads_alone(tokens, text, lazy):
             return None
         self._merge_references(env)
         return self._cut_nested(tokens, offsets, text, 0, part.holders)
@@ -617,20 +618,35 @@ def bullet_column(line: str) -> int | None:
     return len(line) - len(line.lstrip(" "))
 
 
-def reads_alone(tokens: list[Any], text: str) -> bool:
+def reads_alone(tokens: list[Any], text: str, lazy: list[int] | None = None) -> bool:
     """Whether `text` (parsed: `tokens`), the rest of an item's blocks with the item's
     indent taken off, reads on its own as it does in the item: it starts with a bulleted
     list when it starts with an item (alone, a later item of a nested list can read as
     something else: `- a | b` over a delimiter row is a table), and holds no numbered list
-    (whose width depends on items elsewhere) and, unless it is a list, no quote."""
+    (whose width depends on items elsewhere) and, unless it is a list, no quote; each of its
+    `lazy` lines (see `dedent`) goes on a paragraph, as it can only do in the item."""
     blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
     if not blocks or any(t.type == "ordered_list_open" for t in tokens):
+        return False
+    if lazy and not _in_paragraphs(tokens, lazy):
         return False
     if _BULLET.match(text) is not None:
         return blocks[0].type == "bullet_list_open"
     # a quote's lazy lines keep their indent in the item, one level more than alone: a code
     # span across them would differ
     return all(t.type != "blockquote_open" for t in blocks)
+
+
+def _in_paragraphs(tokens: list[Any], lines: list[int]) -> bool:
+    """Whether each of `lines` (in order) is a later line of a paragraph in `tokens`."""
+    spans = [_lines(t) for t in tokens if t.type == "paragraph_open"]
+    at = 0
+    for line in lines:
+        while at < len(spans) and spans[at][1] <= line:
+            at += 1
+        if at == len(spans) or spans[at][0] >= line:
+            return False
+    return True
 
 
 def content_column(line: str) -> int | None:
@@ -673,16 +689,23 @@ def list_context(text: str) -> str:
     return f"{match.group(1)}{marker} x\n"
 
 
-def dedent(text: str, column: int) -> str | None:
+def dedent(text: str, column: int, lazy: list[int] | None = None) -> str | None:
     """`text` with `column` leading spaces taken off every line (a blank line may have
     fewer); None when a line that is not blank has fewer, or a tab among them, or a tab in
     the indent left when `column` is not a tab stop (a tab reaches the next stop counted from
-    the line's start: taken off, it would stand for other spaces)."""
+    the line's start: taken off, it would stand for other spaces). With `lazy`, a line with
+    fewer spaces that starts no list item is kept without them and its index added to
+    `lazy`: in the item it can only go on a paragraph begun above it (see `reads_alone`),
+    whose lines lose all their spaces up to the item's column."""
     out = []
-    for line in text.split("\n"):
+    for index, line in enumerate(text.split("\n")):
         kept = _strip_indent(line, column)
-        if kept is None or (len(line) - len(kept) < column and kept.strip(" \t\r")):
+        if kept is None:
             return None
+        if len(line) - len(kept) < column and kept.strip(" \t\r"):
+            if lazy is None or _MARKER.match(kept) is not None:
+                return None
+            lazy.append(index)
         if column % 4 and "\t" in kept[: len(kept) - len(kept.lstrip(" \t"))]:
             return None
         out.append(kept)

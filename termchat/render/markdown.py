@@ -387,14 +387,15 @@ class BlockPrinter:
     def _nested(self, text: str, part: Part) -> tuple[RenderableType, int]:
         """A piece of a list's item that starts `part.depth` lists deep (see `Part`), and the
         code blocks in it. Read on its own, `part.column` spaces off each line, when that
-        reads as one bulleted list (as it does in the whole list); else drawn with the
-        item's lines printed already (`part.head`) and their rows left out."""
+        reads as it does in the whole list (`reads_alone`); else drawn with the item's
+        lines printed already (`part.head`) and their rows left out."""
         top = replace(part, head="", holders=())
-        body = dedent(text, part.column)
+        lazy: list[int] = []
+        body = dedent(text, part.column, lazy)
         if body is not None:
             markdown = self.markdown(body, top)
             blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
-            if reads_alone(markdown.parsed, body):
+            if reads_alone(markdown.parsed, body, lazy):
                 width = part.digits + 2 if part.numbered else 0
                 if len(blocks) == 1:
                     return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
