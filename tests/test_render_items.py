@@ -127,6 +127,12 @@ def test_an_item_of_paragraphs_with_lazy_lines_is_not_drawn_whole_every_frame(
         "- top\n\n      code\nlazy\n",
         "- top\n\n  | a |\n  |---|\n  | 1 |\nlazy\n",
         "- top\n\n  > q `x\n    lazy` y\n\n  after\n",
+        # in a quote, a lazy line keeps all its spaces, the item's too
+        "- top\n  - sub\n  - > q `a\n lazy` b\n",
+        "- top\n  - sub\n  - > q `a\n      lazy` b\n",
+        "- top\n  - sub\n  - x\n\n    - > q `a\n      lazy` b\n",
+        "- top\n\n  > q\n> more\n",  # a quote of its own after the list
+        "- top\n\n  > q `a\n      > lazy` b\n",  # too far in to be the quote's `>`
     ],
 )
 def test_lazy_lines_in_an_item_stream_as_the_whole_list_draws(text: str) -> None:

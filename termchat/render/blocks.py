@@ -622,24 +622,43 @@ def reads_alone(tokens: list[Any], text: str, lazy: list[int] | None = None) -> 
     """Whether `text` (parsed: `tokens`), the rest of an item's blocks with the item's
     indent taken off, reads on its own as it does in the item: it starts with a bulleted
     list when it starts with an item (alone, a later item of a nested list can read as
-    something else: `- a | b` over a delimiter row is a table), and holds no numbered list
-    (whose width depends on items elsewhere) and, unless it is a list, no quote; each of its
-    `lazy` lines (see `dedent`) goes on a paragraph, as it can only do in the item."""
+    something else: `- a | b` over a delimiter row is a table), holds no numbered list
+    (whose width depends on items elsewhere) and no quote with a lazy line (one without its
+    `>`: it keeps all its spaces, the item's too, and a code span across it would differ);
+    each of its `lazy` lines (see `dedent`) goes on a paragraph, as it can only do in the
+    item."""
     blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
     if not blocks or any(t.type == "ordered_list_open" for t in tokens):
         return False
     if lazy and not _in_paragraphs(tokens, lazy):
         return False
-    if _BULLET.match(text) is not None:
-        return blocks[0].type == "bullet_list_open"
-    # a quote's lazy lines keep their indent in the item, one level more than alone: a code
-    # span across them would differ
-    return all(t.type != "blockquote_open" for t in blocks)
+    if _BULLET.match(text) is not None and blocks[0].type != "bullet_list_open":
+        return False
+    quotes = [_lines(t) for t in tokens if t.type == "blockquote_open"]
+    lines = text.split("\n") if quotes else []
+    return not any(_lazy_quote(lines, first, end) for first, end in quotes)
+
+
+def _lazy_quote(lines: list[str], first: int, end: int) -> bool:
+    """Whether the quote on `lines[first:end]` may have a lazy line: one after its first
+    without a `>` as far in as the first's (the quote's own column is no further out)."""
+    column = lines[first].find(">")
+    for line in lines[first + 1 : end]:
+        rest = line.lstrip(" ")
+        if rest and (not rest.startswith(">") or len(line) - len(rest) > column):
+            return True
+    return False
 
 
 def _in_paragraphs(tokens: list[Any], lines: list[int]) -> bool:
-    """Whether each of `lines` (in order) is a later line of a paragraph in `tokens`."""
-    spans = [_lines(t) for t in tokens if t.type == "paragraph_open"]
+    """Whether each of `lines` (in order) is a later line of a paragraph in `tokens`, not
+    in a quote (there a lazy line keeps its spaces: a code span across it would differ)."""
+    spans, quotes = [], 0
+    for token in tokens:
+        if token.type.startswith("blockquote_"):
+            quotes += token.nesting
+        elif token.type == "paragraph_open" and not quotes:
+            spans.append(_lines(token))
     at = 0
     for line in lines:
         while at < len(spans) and spans[at][1] <= line:
