@@ -143,6 +143,29 @@ def test_lazy_lines_in_an_item_stream_as_the_whole_list_draws(text: str) -> None
             assert shown.rstrip("\n") == whole.rstrip("\n"), fed
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- >\n\n  para\n",
+        "- > >\n\n  para\n\n  more\n",
+        "- x\n  - >\n\n    para\n",
+        "- >\n  - sub\n",
+        "- > q\n\n  para\n",  # narrow, the quote draws no row
+        "- x\n  - > q\n\n    para\n    - sub\n",
+    ],
+)
+@pytest.mark.parametrize("width", [6, 10, 40])
+def test_a_later_block_of_an_item_whose_quote_draws_no_row_keeps_the_bullet(
+    text: str, width: int
+) -> None:
+    """Found in review: an item whose first block is a quote that draws no row (empty, or
+    too narrow for its bar) has its bullet on the next block's first row; that block,
+    printed on its own below padding, showed none."""
+    assert render_streamed(list(text), width) == render_whole(text, width)
+    for fed, shown, whole in _live_at_line_ends(text, width):
+        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
 def _one_long_item(numbered: bool, paragraphs: int = 120) -> str:
     body = "".join(f"   Paragraph {n}: {SENTENCE} {SENTENCE}.\n\n" for n in range(paragraphs))
     return ("1. " if numbered else "- ") + "**The one step**\n\n" + body

@@ -457,8 +457,8 @@ class BlockSplitter:
         for index in ancestors:
             if tokens[index].type != "list_item_open":
                 continue
-            if all(t.type in _LIST_TOKENS for t in tokens[index + 1 : at]):
-                return []  # no row of the item drawn yet: its bullet goes on the item's row
+            if _may_draw_no_row(tokens[index + 1 : at]):
+                return []  # no row of the item drawn yet: its bullet goes on the next row
             first = _first_line(tokens[index])
             line = source[offsets[first] : offsets[first + 1]]
             top = numbered and tokens[index].level == 1  # the numbered list's own item
@@ -510,6 +510,18 @@ def _flowing(tokens: list[Any]) -> str | None:
     ):
         return "quote"
     return None
+
+
+def _may_draw_no_row(tokens: list[Any]) -> bool:
+    """Whether an item's blocks (`tokens`) may draw no row: nothing but lists' tokens and
+    quotes (a quote draws none when it is empty, or too narrow for its bar and text)."""
+    quotes = 0
+    for token in tokens:
+        if token.type.startswith("blockquote_"):
+            quotes += token.nesting
+        elif not quotes and token.type not in _LIST_TOKENS:
+            return False
+    return True
 
 
 def _lines(token: Any) -> tuple[int, int]:
