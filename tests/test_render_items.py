@@ -166,6 +166,33 @@ def test_a_later_block_of_an_item_whose_quote_draws_no_row_keeps_the_bullet(
         assert shown.rstrip("\n") == whole.rstrip("\n"), fed
 
 
+def test_a_block_drawn_with_its_item_reads_the_item_printed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in review: a later block of an item that reads otherwise alone (here a
+    numbered list) is drawn after the item's lines printed already, their rows left out;
+    those lines were parsed and drawn again for every frame, twice what holding the item
+    whole cost."""
+    from termchat.render import markdown as markdown_module
+
+    paragraphs = [f"  Paragraph {n}: {SENTENCE}.\n\n" for n in range(30)]
+    printed = "- top\n\n" + "".join(paragraphs[:-1])  # the last goes with the list after it
+    text = printed + paragraphs[-1] + "".join(f"  {n}. {SENTENCE}\n" for n in range(1, 41))
+    assert render_streamed(text.splitlines(keepends=True), 60) == render_whole(text, 60)
+    parsed: list[str] = []
+    made = markdown_module.SafeMarkdown.__init__
+
+    def counted(self: markdown_module.SafeMarkdown, text: str, **kwargs: object) -> None:
+        parsed.append(text)
+        made(self, text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markdown_module.SafeMarkdown, "__init__", counted)
+    for fed, shown, whole in _live_at_line_ends(text, 60):
+        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+    # drawn at once when it was all the text so far, and once by the printer: not every frame
+    assert parsed.count(printed) <= 2, parsed.count(printed)
+
+
 def _one_long_item(numbered: bool, paragraphs: int = 120) -> str:
     body = "".join(f"   Paragraph {n}: {SENTENCE} {SENTENCE}.\n\n" for n in range(paragraphs))
     return ("1. " if numbered else "- ") + "**The one step**\n\n" + body
