@@ -16,15 +16,9 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import (
-    bullet_column,
-    dedent,
-    list_context,
-    make_parser,
-    reads_alone,
-)
+from termchat.render.blocks import dedent, make_parser
 from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
-from termchat.render.pieces import Part, Piece
+from termchat.render.pieces import Part, Piece, bullet_column, list_context, reads_alone
 from termchat.render.sanitize import sanitize, show_hidden
 from termchat.render.styles import CodeTheme
 from termchat.render.tablerows import RowLayout, draw_rows
