@@ -105,6 +105,100 @@ def test_every_frame_of_items_holding_blocks_shows_the_whole(numbered: bool) -> 
         _frames_show_the_whole(text, rng.choice([30, 80]), random_pieces(rng, text))
 
 
+@pytest.mark.parametrize("numbered", [False, True])
+def test_an_item_of_paragraphs_with_lazy_lines_is_not_drawn_whole_every_frame(
+    numbered: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: a paragraph's line written further out than its item (a lazy
+    continuation) had the item's paragraphs drawn with all the item's lines printed before
+    them, twice a frame (4 times what was drawn when the item was held whole)."""
+    indent = "   " if numbered else "  "
+    body = "".join(f"{indent}Paragraph {n}: {SENTENCE}\n{SENTENCE} again.\n\n" for n in range(120))
+    text = ("1. " if numbered else "- ") + "**The one step**\n\n" + body
+    drawn = _drawn_while_streaming(text, 80, monkeypatch)
+    assert drawn < 12 * len(text)  # the item drawn whole every frame: ~200 ×
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- top\n\n  a `span\nlazy` x\n\n  after\n",  # read alone, its spaces all off
+        "- top\n  - sub\n\n    a `span\n  lazy` y\n\n    after\n",
+        "1. top\n\n   para\n lazy\n\n   - x\n   y\n\n   after\n",
+        # further out, these end the item or start something else alone: read with the item
+        "- top\n\n  para\n2. x\n",
+        "- top\n\n  para\n* \n\n  after\n",
+        "- top\n\n  a | b\n|---|---|\n",
+        "- top\n\n  para\n===\n\n  after\n",
+        "- top\n\n      code\nlazy\n",
+        "- top\n\n  | a |\n  |---|\n  | 1 |\nlazy\n",
+        "- top\n\n  > q `x\n    lazy` y\n\n  after\n",
+        # in a quote, a lazy line keeps all its spaces, the item's too
+        "- top\n  - sub\n  - > q `a\n lazy` b\n",
+        "- top\n  - sub\n  - > q `a\n      lazy` b\n",
+        "- top\n  - sub\n  - x\n\n    - > q `a\n      lazy` b\n",
+        "- top\n\n  > q\n> more\n",  # a quote of its own after the list
+        "- top\n\n  > q `a\n      > lazy` b\n",  # too far in to be the quote's `>`
+    ],
+)
+def test_lazy_lines_in_an_item_stream_as_the_whole_list_draws(text: str) -> None:
+    for width in (20, 60):
+        assert render_streamed(text.splitlines(keepends=True), width) == render_whole(text, width)
+        assert render_streamed(list(text), width) == render_whole(text, width)
+        for fed, shown, whole in _live_at_line_ends(text, width):
+            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- >\n\n  para\n",
+        "- > >\n\n  para\n\n  more\n",
+        "- x\n  - >\n\n    para\n",
+        "- >\n  - sub\n",
+        "- > q\n\n  para\n",  # narrow, the quote draws no row
+        "- x\n  - > q\n\n    para\n    - sub\n",
+    ],
+)
+@pytest.mark.parametrize("width", [6, 10, 40])
+def test_a_later_block_of_an_item_whose_quote_draws_no_row_keeps_the_bullet(
+    text: str, width: int
+) -> None:
+    """Found in review: an item whose first block is a quote that draws no row (empty, or
+    too narrow for its bar) has its bullet on the next block's first row; that block,
+    printed on its own below padding, showed none."""
+    assert render_streamed(list(text), width) == render_whole(text, width)
+    for fed, shown, whole in _live_at_line_ends(text, width):
+        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+def test_a_block_drawn_with_its_item_reads_the_item_printed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in review: a later block of an item that reads otherwise alone (here a
+    numbered list) is drawn after the item's lines printed already, their rows left out;
+    those lines were parsed and drawn again for every frame, twice what holding the item
+    whole cost."""
+    from termchat.render import markdown as markdown_module
+
+    paragraphs = [f"  Paragraph {n}: {SENTENCE}.\n\n" for n in range(30)]
+    printed = "- top\n\n" + "".join(paragraphs[:-1])  # the last goes with the list after it
+    text = printed + paragraphs[-1] + "".join(f"  {n}. {SENTENCE}\n" for n in range(1, 41))
+    assert render_streamed(text.splitlines(keepends=True), 60) == render_whole(text, 60)
+    parsed: list[str] = []
+    made = markdown_module.SafeMarkdown.__init__
+
+    def counted(self: markdown_module.SafeMarkdown, text: str, **kwargs: object) -> None:
+        parsed.append(text)
+        made(self, text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markdown_module.SafeMarkdown, "__init__", counted)
+    for fed, shown, whole in _live_at_line_ends(text, 60):
+        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+    # drawn at once when it was all the text so far, and once by the printer: not every frame
+    assert parsed.count(printed) <= 2, parsed.count(printed)
+
+
 def _one_long_item(numbered: bool, paragraphs: int = 120) -> str:
     body = "".join(f"   Paragraph {n}: {SENTENCE} {SENTENCE}.\n\n" for n in range(paragraphs))
     return ("1. " if numbered else "- ") + "**The one step**\n\n" + body
@@ -137,6 +231,9 @@ def test_the_splitter_prints_an_item_block_by_block(numbered: bool) -> None:
         "- top\n  - x\n  - a | b\n    |---|---|\n  - y\n",  # alone, the item reads as a table
         "- top\n\n  para\n\n  > quote `span\n      lazy` end\n\n  after\n",
         "- top\n\n  para\n\n  1. one\n  2. two\n\n  after\n",
+        # a tab after the item's column stops 4 columns from the line's start, not the item's
+        "- top\n\n  para\n\n  \tx tab\n\n  after\n",
+        "- top\n   - sub\n\n     para\n\n     \tx tab\n",
     ],
 )
 def test_item_blocks_that_read_otherwise_alone_are_drawn_with_their_item(text: str) -> None:

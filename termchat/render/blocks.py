@@ -8,7 +8,19 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from termchat.render.pieces import FREEZE_CELLS, Part, Piece, split_block
+from termchat.render.pieces import (
+    FREEZE_CELLS,
+    Part,
+    Piece,
+    bullet_column,
+    content_column,
+    list_context,
+    number_column,
+    piece_starts,
+    reads_alone,
+    split_block,
+    starts_item,
+)
 
 
 def make_parser() -> MarkdownIt:
@@ -412,13 +424,14 @@ class BlockSplitter:
         (a line further out, or a numbered list in it)."""
         part = self._open
         assert part is not None
-        text = dedent(complete, part.column)
+        lazy: list[int] = []
+        text = dedent(complete, part.column, lazy)
         if text is None:
             return self._outdent(complete)
         env: dict[str, Any] = {}
         tokens = self._md.parse(text, env)
         offsets = _line_offsets(text)
-        if not reads_alone(tokens, text):
+        if not reads_alone(tokens, text, lazy):
             return None
         self._merge_references(env)
         if (
@@ -501,8 +514,8 @@ class BlockSplitter:
         for index in ancestors:
             if tokens[index].type != "list_item_open":
                 continue
-            if all(t.type in _LIST_TOKENS for t in tokens[index + 1 : at]):
-                return []  # no row of the item drawn yet: its bullet goes on the item's row
+            if _may_draw_no_row(tokens[index + 1 : at]):
+                return []  # no row of the item drawn yet: its bullet goes on the next row
             first = _first_line(tokens[index])
             line = source[offsets[first] : offsets[first + 1]]
             top = numbered and tokens[index].level == 1  # the numbered list's own item
@@ -556,6 +569,18 @@ def _flowing(tokens: list[Any]) -> str | None:
     return None
 
 
+def _may_draw_no_row(tokens: list[Any]) -> bool:
+    """Whether an item's blocks (`tokens`) may draw no row: nothing but lists' tokens and
+    quotes (a quote draws none when it is empty, or too narrow for its bar and text)."""
+    quotes = 0
+    for token in tokens:
+        if token.type.startswith("blockquote_"):
+            quotes += token.nesting
+        elif not quotes and token.type not in _LIST_TOKENS:
+            return False
+    return True
+
+
 def _lines(token: Any) -> tuple[int, int]:
     """The lines a block token spans (block tokens always have a map)."""
     assert token.map is not None
@@ -607,124 +632,35 @@ def _open_fence(token: Any, scanned: int, text: str, offsets: list[int]) -> Open
     )
 
 
-def piece_starts(tokens: list[Any], inside: bool = False) -> list[int]:
-    """Where in parsed Markdown a piece of a list may begin: at an item, or at a block of an
-    item after its first (rich draws an item's blocks one under another, nothing between
-    them, so each draws alone as it does in the item). `inside`: the text is the rest of an
-    item's blocks read on its own, so its top-level blocks after the first count too."""
-    starts: list[int] = []
-    children: list[int] = []  # blocks seen so far in each open block, innermost last
-    opened: list[str] = []  # the open blocks' types
-    top = 0
-    for index, token in enumerate(tokens):
-        if token.nesting == -1:
-            children.pop()
-            opened.pop()
-            continue
-        if token.type == "inline":
-            continue
-        if token.type == "list_item_open":
-            starts.append(index)
-        elif token.type not in _LIST_OPENS:
-            after_first = (opened[-1] == "list_item_open" and children[-1]) if opened else top
-            if after_first and (opened or inside):
-                starts.append(index)
-        if opened:
-            children[-1] += 1
-        else:
-            top += 1
-        if token.nesting == 1:
-            children.append(0)
-            opened.append(token.type)
-    return starts
-
-
-_LIST_OPENS = frozenset({"bullet_list_open", "ordered_list_open"})
 _LIST_TOKENS = frozenset(
     f"{kind}_{end}"
     for kind in ("bullet_list", "ordered_list", "list_item")
     for end in ("open", "close")
 )
 _HOLDERS = ("bullet_list_open", "list_item_open")
-_THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
-_ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
 # A bullet item begun with a letter: no block but a list item starts that way, and the rest
 # of its line cannot make it anything else (a digit could start a numbered list in it)
 _ITEM_BEGUN = re.compile(r" *[-*+] {1,4}[A-Za-z]")
 
 
-def bullet_column(line: str) -> int | None:
-    """The column of the marker of a bullet item with text that `line` starts (not a
-    thematic break such as `- - -`); None when it starts none."""
-    match = _ITEM.match(line)
-    if match is None or match.group(1) is None or _THEMATIC_BREAK.fullmatch(line.strip()):
-        return None
-    return len(line) - len(line.lstrip(" "))
-
-
-def reads_alone(tokens: list[Any], text: str) -> bool:
-    """Whether `text` (parsed: `tokens`), the rest of an item's blocks with the item's
-    indent taken off, reads on its own as it does in the item: it starts with a bulleted
-    list when it starts with an item (alone, a later item of a nested list can read as
-    something else: `- a | b` over a delimiter row is a table), and holds no numbered list
-    (whose width depends on items elsewhere) and, unless it is a list, no quote."""
-    blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
-    if not blocks or any(t.type == "ordered_list_open" for t in tokens):
-        return False
-    if _BULLET.match(text) is not None:
-        return blocks[0].type == "bullet_list_open"
-    # a quote's lazy lines keep their indent in the item, one level more than alone: a code
-    # span across them would differ
-    return all(t.type != "blockquote_open" for t in blocks)
-
-
-def content_column(line: str) -> int | None:
-    """Where a bullet item's content starts on its first line (CommonMark: after the marker
-    and one to four spaces; one when more follow, or when the item starts empty)."""
-    match = _ITEM.match(line.rstrip("\n"))
-    if match is None or "\t" in line[: match.end()]:
-        return None
-    if match.group(1) is None:  # an empty item
-        return len(line) - len(line.lstrip(" ")) + 2
-    return match.end()
-
-
-_NUMBERED_ITEM = re.compile(r" {0,3}\d{1,9}[.)]( {1,4})(?=\S)")
-
-
-def number_column(line: str) -> int | None:
-    """Where a numbered item's content starts on its first line (after the number, its
-    delimiter and one to four spaces); None when it is not that (empty, or a tab in it)."""
-    match = _NUMBERED_ITEM.match(line)
-    if match is None:
-        return None
-    return match.end()
-
-
-_MARKER = re.compile(r"( {0,3})([-*+]|\d{1,9}[.)])(?=[ \t]|$)")
-_BULLET = re.compile(r" {0,3}[-*+](?=[ \t\n]|$)")
-
-
-def list_context(text: str) -> str:
-    """An item to read a later piece of a top-level list after, so that it is read as the
-    list's next item (alone, `- a | b` over a delimiter row is a table): one like the
-    piece's first, with the same marker; "" when the piece does not start with an item."""
-    match = _MARKER.match(text)
-    if match is None:
-        return ""
-    marker = match.group(2)
-    if marker[-1] in ".)" and marker[:-1].isdigit():
-        marker = f"{max(0, int(marker[:-1]) - 1)}{marker[-1]}"
-    return f"{match.group(1)}{marker} x\n"
-
-
-def dedent(text: str, column: int) -> str | None:
+def dedent(text: str, column: int, lazy: list[int] | None = None) -> str | None:
     """`text` with `column` leading spaces taken off every line (a blank line may have
-    fewer); None when a line that is not blank has fewer, or a tab among them."""
+    fewer); None when a line that is not blank has fewer, or a tab among them, or a tab in
+    the indent left when `column` is not a tab stop (a tab reaches the next stop counted from
+    the line's start: taken off, it would stand for other spaces). With `lazy`, a line with
+    fewer spaces that starts no list item is kept without them and its index added to
+    `lazy`: in the item it can only go on a paragraph begun above it (see `reads_alone`),
+    whose lines lose all their spaces up to the item's column."""
     out = []
-    for line in text.split("\n"):
+    for index, line in enumerate(text.split("\n")):
         kept = _strip_indent(line, column)
-        if kept is None or (len(line) - len(kept) < column and kept.strip(" \t\r")):
+        if kept is None:
+            return None
+        if len(line) - len(kept) < column and kept.strip(" \t\r"):
+            if lazy is None or starts_item(kept):
+                return None
+            lazy.append(index)
+        if column % 4 and "\t" in kept[: len(kept) - len(kept.lstrip(" \t"))]:
             return None
         out.append(kept)
     return "\n".join(out)

@@ -16,15 +16,9 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from termchat.render.blocks import (
-    bullet_column,
-    dedent,
-    list_context,
-    make_parser,
-    reads_alone,
-)
+from termchat.render.blocks import dedent, make_parser
 from termchat.render.code import PaddedCodeBlock, count_code_blocks, known_lexer
-from termchat.render.pieces import Part, Piece
+from termchat.render.pieces import Part, Piece, bullet_column, list_context, reads_alone
 from termchat.render.sanitize import sanitize, show_hidden
 from termchat.render.styles import CodeTheme
 from termchat.render.tablerows import RowLayout, draw_rows
@@ -312,6 +306,26 @@ class Cropped:
             yield new_line
 
 
+class KeptRows:
+    """`inner` drawn once for each width, its rows kept and given again after: the lines of
+    an item printed already, which a growing piece is drawn after every frame (`Cropped`)."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+        self._rows: dict[int, list[list[Segment]]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rows = self._rows.get(options.max_width)
+        if rows is None:
+            rows = self._rows[options.max_width] = console.render_lines(
+                self.inner, options, pad=False
+            )
+        new_line = Segment("\n")
+        for row in rows:
+            yield from row
+            yield new_line
+
+
 class BlockPrinter:
     """Turns finished Markdown blocks into renderables that print like one whole document.
 
@@ -339,6 +353,9 @@ class BlockPrinter:
         self.separator_due = False
         self.number_code = number_code
         self.codes = 0  # code blocks printed so far
+        # the last head a piece was drawn after (see `_after`): what it was read with, read,
+        # and its rows; the same lines every frame while a block grows
+        self._head: tuple[tuple[Any, ...], SafeMarkdown, KeptRows] | None = None
 
     def note_code(self, count: int = 1) -> None:
         """Count code blocks printed without this printer (a fence streamed line by line)."""
@@ -398,14 +415,15 @@ class BlockPrinter:
     def _nested(self, text: str, part: Part) -> tuple[RenderableType, int]:
         """A piece of a list's item that starts `part.depth` lists deep (see `Part`), and the
         code blocks in it. Read on its own, `part.column` spaces off each line, when that
-        reads as one bulleted list (as it does in the whole list); else drawn with the
-        item's lines printed already (`part.head`) and their rows left out."""
+        reads as it does in the whole list (`reads_alone`); else drawn with the item's
+        lines printed already (`part.head`) and their rows left out."""
         top = replace(part, head="", holders=())
-        body = dedent(text, part.column)
+        lazy: list[int] = []
+        body = dedent(text, part.column, lazy)
         if body is not None:
             markdown = self.markdown(body, top)
             blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
-            if reads_alone(markdown.parsed, body):
+            if reads_alone(markdown.parsed, body, lazy):
                 width = part.digits + 2 if part.numbered else 0
                 if len(blocks) == 1:
                     return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
@@ -459,7 +477,11 @@ class BlockPrinter:
     def _after(self, head: str, text: str, part: Part) -> tuple[RenderableType, int]:
         """`text` drawn read after `head` (lines printed already, or an item for context),
         the rows `head` draws left out; and the code blocks in `text`."""
-        drawn_head = self.markdown(head, part)
+        key = (head, part, self.codes, len(self.references or ()))
+        if self._head is None or self._head[0] != key:
+            read = self.markdown(head, part)
+            self._head = (key, read, KeptRows(read))
+        _, drawn_head, rows = self._head
         before = count_code_blocks(drawn_head.parsed)
         whole = SafeMarkdown(
             head + text,
@@ -468,7 +490,7 @@ class BlockPrinter:
             part=part,
             code_start=self.codes + 1 - before if self.number_code else 0,
         )
-        return Cropped(whole, drawn_head), count_code_blocks(whole.parsed) - before
+        return Cropped(whole, rows), count_code_blocks(whole.parsed) - before
 
     def _separated(self, markdown: SafeMarkdown) -> list[RenderableType]:
         leading, trailing = newline_effects(markdown.parsed)

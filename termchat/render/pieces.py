@@ -1,7 +1,8 @@
-"""Lists and tables printed in pieces before they end: where they split, how pieces are drawn."""
+"""Lists and tables printed in pieces before they end: where they split, how pieces are read."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -147,3 +148,153 @@ def split_block(
     rest = Part("list", number=number + len(items) - 1, digits=digits)
     first = Part("list", first=True, number=number, digits=digits)
     return first, rest, offsets[items[-1].map[0]]
+
+
+# --- reading a list's pieces: where one may begin, whether it reads alone -------------
+
+
+def piece_starts(tokens: list[Any], inside: bool = False) -> list[int]:
+    """Where in parsed Markdown a piece of a list may begin: at an item, or at a block of an
+    item after its first (rich draws an item's blocks one under another, nothing between
+    them, so each draws alone as it does in the item). `inside`: the text is the rest of an
+    item's blocks read on its own, so its top-level blocks after the first count too."""
+    starts: list[int] = []
+    children: list[int] = []  # blocks seen so far in each open block, innermost last
+    opened: list[str] = []  # the open blocks' types
+    top = 0
+    for index, token in enumerate(tokens):
+        if token.nesting == -1:
+            children.pop()
+            opened.pop()
+            continue
+        if token.type == "inline":
+            continue
+        if token.type == "list_item_open":
+            starts.append(index)
+        elif token.type not in _LIST_OPENS:
+            after_first = (opened[-1] == "list_item_open" and children[-1]) if opened else top
+            if after_first and (opened or inside):
+                starts.append(index)
+        if opened:
+            children[-1] += 1
+        else:
+            top += 1
+        if token.nesting == 1:
+            children.append(0)
+            opened.append(token.type)
+    return starts
+
+
+_LIST_OPENS = frozenset({"bullet_list_open", "ordered_list_open"})
+_THEMATIC_BREAK = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
+_ITEM = re.compile(r" *[-*+]( {1,4})(?=\S)| *[-*+] *$")
+
+
+def bullet_column(line: str) -> int | None:
+    """The column of the marker of a bullet item with text that `line` starts (not a
+    thematic break such as `- - -`); None when it starts none."""
+    match = _ITEM.match(line)
+    if match is None or match.group(1) is None or _THEMATIC_BREAK.fullmatch(line.strip()):
+        return None
+    return len(line) - len(line.lstrip(" "))
+
+
+def reads_alone(tokens: list[Any], text: str, lazy: list[int] | None = None) -> bool:
+    """Whether `text` (parsed: `tokens`), the rest of an item's blocks with the item's
+    indent taken off, reads on its own as it does in the item: it starts with a bulleted
+    list when it starts with an item (alone, a later item of a nested list can read as
+    something else: `- a | b` over a delimiter row is a table), holds no numbered list
+    (whose width depends on items elsewhere) and no quote with a lazy line (one without its
+    `>`: it keeps all its spaces, the item's too, and a code span across it would differ);
+    each of its `lazy` lines (see `dedent`) goes on a paragraph, as it can only do in the
+    item."""
+    blocks = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+    if not blocks or any(t.type == "ordered_list_open" for t in tokens):
+        return False
+    if lazy and not _in_paragraphs(tokens, lazy):
+        return False
+    if _BULLET.match(text) is not None and blocks[0].type != "bullet_list_open":
+        return False
+    quotes = [_span(t) for t in tokens if t.type == "blockquote_open"]
+    lines = text.split("\n") if quotes else []
+    return not any(_lazy_quote(lines, first, end) for first, end in quotes)
+
+
+def _lazy_quote(lines: list[str], first: int, end: int) -> bool:
+    """Whether the quote on `lines[first:end]` may have a lazy line: one after its first
+    without a `>` as far in as the first's (the quote's own column is no further out)."""
+    column = lines[first].find(">")
+    for line in lines[first + 1 : end]:
+        rest = line.lstrip(" ")
+        if rest and (not rest.startswith(">") or len(line) - len(rest) > column):
+            return True
+    return False
+
+
+def _in_paragraphs(tokens: list[Any], lines: list[int]) -> bool:
+    """Whether each of `lines` (in order) is a later line of a paragraph in `tokens`, not
+    in a quote (there a lazy line keeps its spaces: a code span across it would differ)."""
+    spans, quotes = [], 0
+    for token in tokens:
+        if token.type.startswith("blockquote_"):
+            quotes += token.nesting
+        elif token.type == "paragraph_open" and not quotes:
+            spans.append(_span(token))
+    at = 0
+    for line in lines:
+        while at < len(spans) and spans[at][1] <= line:
+            at += 1
+        if at == len(spans) or spans[at][0] >= line:
+            return False
+    return True
+
+
+def content_column(line: str) -> int | None:
+    """Where a bullet item's content starts on its first line (CommonMark: after the marker
+    and one to four spaces; one when more follow, or when the item starts empty)."""
+    match = _ITEM.match(line.rstrip("\n"))
+    if match is None or "\t" in line[: match.end()]:
+        return None
+    if match.group(1) is None:  # an empty item
+        return len(line) - len(line.lstrip(" ")) + 2
+    return match.end()
+
+
+_NUMBERED_ITEM = re.compile(r" {0,3}\d{1,9}[.)]( {1,4})(?=\S)")
+
+
+def number_column(line: str) -> int | None:
+    """Where a numbered item's content starts on its first line (after the number, its
+    delimiter and one to four spaces); None when it is not that (empty, or a tab in it)."""
+    match = _NUMBERED_ITEM.match(line)
+    if match is None:
+        return None
+    return match.end()
+
+
+_MARKER = re.compile(r"( {0,3})([-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+_BULLET = re.compile(r" {0,3}[-*+](?=[ \t\n]|$)")
+
+
+def list_context(text: str) -> str:
+    """An item to read a later piece of a top-level list after, so that it is read as the
+    list's next item (alone, `- a | b` over a delimiter row is a table): one like the
+    piece's first, with the same marker; "" when the piece does not start with an item."""
+    match = _MARKER.match(text)
+    if match is None:
+        return ""
+    marker = match.group(2)
+    if marker[-1] in ".)" and marker[:-1].isdigit():
+        marker = f"{max(0, int(marker[:-1]) - 1)}{marker[-1]}"
+    return f"{match.group(1)}{marker} x\n"
+
+
+def starts_item(line: str) -> bool:
+    """Whether `line` starts a list item (a bullet or a number, then a space or its end)."""
+    return _MARKER.match(line) is not None
+
+
+def _span(token: Any) -> tuple[int, int]:
+    """The lines a block token spans (block tokens always have a map)."""
+    assert token.map is not None
+    return int(token.map[0]), int(token.map[1])
