@@ -324,6 +324,10 @@ def test_a_code_block_in_an_item_streams_in_the_colours_of_the_whole(
         "- a:\n  - b:\n\n    ```py\n    x = 1\n    y = 2\n  - c\n",
         "- a:\n\n  ```py\n  x = 1\n\ty = 2\n  ```\n",
         "- a:\n\n  ```py\n  x = 1\n  y = 2",  # the answer ends inside it
+        # a tab after the item's column reaches column 4: two columns in, a closing fence
+        # (found in review: it showed as a line of code until the item ended)
+        "- a:\n\n  ```py\n  x = 1\n  \t```\n\n  after\n- b\n",
+        "1. a:\n\n   ```py\n   x = 1\n   \t```\n   more\n",
     ],
 )
 def test_a_code_block_in_an_item_that_ends_otherwise_streams_as_the_whole(text: str) -> None:

@@ -63,7 +63,7 @@ class OpenFence:
             kept = _strip_indent(line, self.column)
             if kept is None:
                 return False
-            line = kept
+            line = _tabs_as_spaces(kept, self.column)
         return self.closes(line)
 
     def closes(self, line: str) -> bool:
@@ -251,8 +251,10 @@ class BlockSplitter:
                 if kept is None or (len(line) - len(kept) < fence.column and kept.strip()):
                     self._fence = None  # the item ended, or a tab: let the parser decide
                     return None
+                if fence.closing(line):
+                    return end + 1
                 line = kept
-            if fence.closes(line):
+            elif fence.closes(line):
                 return end + 1
             if fence._indent:
                 stripped = _strip_indent(line, fence._indent)
@@ -664,6 +666,20 @@ def dedent(text: str, column: int, lazy: list[int] | None = None) -> str | None:
             return None
         out.append(kept)
     return "\n".join(out)
+
+
+def _tabs_as_spaces(text: str, column: int) -> str:
+    """`text`, which starts at `column` of its line, with the tabs in its indent as the
+    spaces they stand for (a tab reaches the next stop of 4 counted from the line's start)."""
+    at = column
+    for index, char in enumerate(text):
+        if char == "\t":
+            at += 4 - at % 4
+        elif char == " ":
+            at += 1
+        else:
+            return " " * (at - column) + text[index:]
+    return " " * (at - column)
 
 
 def _strip_indent(line: str, indent: int) -> str | None:
