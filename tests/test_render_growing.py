@@ -16,7 +16,7 @@ from termchat.messages import ContentDelta
 from termchat.render import Renderer
 from termchat.render import markdown as markdown_module
 from termchat.render.blocks import BlockSplitter
-from termchat.render.growing import GrowingBlock, may_still_open
+from termchat.render.growing import GrowingBlock, may_still_open, plain_rows
 from termchat.render.markdown import BlockPrinter, SafeMarkdown
 
 SENTENCE = "the model reads each token as it arrives and keeps only the unfinished block"
@@ -141,6 +141,57 @@ def test_rows_settle_for_plain_text_and_match_the_whole_block_styled() -> None:
             got = block.rows(console, printer, text[:end], quoted)
             assert got == whole._draw(console, printer.preview(text[:end])), (quoted, end)
         assert block.drawn < 8 * len(text)  # drawn whole every frame: ~75 ×
+
+
+# words of plain text, some of which begin a line that the parser reads on as the paragraph
+PLAIN_EXTRA = ["2024", "50%", "(see", "it)", "a-b", "c=d", "#tag", "|pipe|", "日本語", "x" * 45]
+
+
+def test_plain_text_draws_the_segments_of_the_markdown_without_parsing_it() -> None:
+    """`plain_rows` stands for rich's Markdown on plain paragraphs: the same rows, styles
+    and segments, blank lines around it and each line's outer spaces included."""
+    console = Renderer(io.StringIO(), width=37, force_terminal=True, color_system="truecolor")
+    drawn = 0
+    for seed in range(400):
+        rng = random.Random(seed)
+        lines = [
+            " " * rng.choice([0, 1, 3])
+            + " ".join(rng.choice(PLAIN + PLAIN_EXTRA) for _ in range(rng.randint(1, 14)))
+            + " " * rng.choice([0, 1])
+            for _ in range(rng.randint(1, 5))
+        ]
+        text = rng.choice(["", "\n", " \n"]) + "\n".join(lines) + rng.choice(["", "\n", "\n "])
+        rows = plain_rows(console.console, text)
+        if rows is None:
+            assert any(not re.match(r" *[^\W\d_]", line) for line in lines), text
+            continue
+        options = console.console.options.update(height=None)
+        assert rows == console.console.render_lines(SafeMarkdown(text), options, pad=False)
+        drawn += 1
+    assert drawn > 100
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a **bold** word",
+        "a `span`",
+        "an &amp; entity",
+        "a hard  \nbreak",
+        "an escaped \\* star",
+        "a [link](x)",
+        "a\ttab",
+        "first line\n- a list item",
+        "first line\n1. a numbered item",
+        "first line\n> a quote",
+        "    indented code",
+        "first line\n===",
+        "",
+    ],
+)
+def test_text_that_may_hold_markup_is_not_drawn_as_plain(text: str) -> None:
+    console = Console(width=40)
+    assert plain_rows(console, text) is None
 
 
 @pytest.mark.parametrize(

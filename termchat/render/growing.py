@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 
 from termchat.render.markdown import BlockPrinter, SafeMarkdown, shared_parser
 from termchat.render.thinking import Row
 
-KEEP = 3  # rows left below a settled point: the last word may still move down a row
-SETTLE = 8  # rows drawn again before a settled point is looked for
+KEEP = 2  # rows left below a settled point: the last word may still move down a row
+SETTLE = 6  # rows drawn again before a settled point is looked for
 TRIES = 3  # rows looked at, from the KEEP-th last upwards, for a settled point
 QUOTE = "> "
 
@@ -50,7 +51,7 @@ class GrowingBlock:
     def __init__(self) -> None:
         self._settled: _Settled | None = None
         self._tried = 0  # rows of the rest when a settled point was last looked for in vain
-        self.drawn = 0  # characters of Markdown drawn so far (for tests of the cost)
+        self.drawn = 0  # characters drawn so far (for tests of the cost)
 
     def rows(self, console: Console, printer: BlockPrinter, block: str, quoted: bool) -> list[Row]:
         """The rows of `block` (the tail, a paragraph or quote, with the line in progress) as
@@ -67,7 +68,7 @@ class GrowingBlock:
             return self._draw(console, printer.preview(block))
         if not settled.source:
             rest, offset = block, 0
-            rows = self._draw(console, printer.preview(block))
+            rows = self._whole_rows(console, printer, block, quoted)
         else:
             rest = block[len(settled.source) :]
             rest, offset = (QUOTE + rest, len(QUOTE)) if quoted else (rest, 0)
@@ -130,10 +131,28 @@ class GrowingBlock:
     ) -> list[Row]:
         """What the text from a settled point draws: its own paragraph (or quote, whose own
         blank line above is left out: the whole block's is among the settled rows)."""
+        plain = None if quoted else self._plain(console, rest)
+        if plain is not None:
+            return plain
         rows = self._draw(console, [printer.markdown(rest)])
         return (
             rows[1:] if quoted and rows and not "".join(s.text for s in rows[0]).strip() else rows
         )
+
+    def _whole_rows(
+        self, console: Console, printer: BlockPrinter, block: str, quoted: bool
+    ) -> list[Row]:
+        """What `printer.preview` draws for the whole block, separator included."""
+        plain = None if quoted else self._plain(console, block)
+        if plain is None:
+            return self._draw(console, printer.preview(block))
+        return (self._draw(console, [Text()]) if printer.separator_due else []) + plain
+
+    def _plain(self, console: Console, text: str) -> list[Row] | None:
+        rows = plain_rows(console, text)
+        if rows is not None:
+            self.drawn += len(text)
+        return rows
 
     def _draw(self, console: Console, renderables: list[RenderableType]) -> list[Row]:
         options = console.options.update(height=None)
@@ -143,6 +162,36 @@ class GrowingBlock:
                 self.drawn += len(renderable.markup)
             rows.extend(console.render_lines(renderable, options, pad=False))
         return rows
+
+
+# what may make inline markup, an entity, an escape, a hard break or a tab's stop
+_NOT_PLAIN = re.compile(r"[\\`*_~\[\]<>!&\t\r]| {2,}\n")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def plain_rows(console: Console, text: str) -> list[Row] | None:
+    """The rows a paragraph of plain text draws, the same segments as rich's Markdown gives
+    it (a softbreak is a space, each line's outer spaces off), without parsing it; None
+    when `text` may hold markup or begin another block (a line not begun with a letter)."""
+    if _NOT_PLAIN.search(text):
+        return None
+    lines = text.split("\n")
+    while lines and not lines[-1].strip(" "):
+        lines.pop()
+    while lines and not lines[0].strip(" "):  # blank lines before a block are not drawn
+        del lines[0]
+    if not lines or lines[0].startswith("    "):
+        return None
+    paragraph = Text(justify="left")
+    style = console.get_style("none") + console.get_style("markdown.paragraph", default="none")
+    for index, line in enumerate(lines):
+        line = line.strip(" ")
+        if not _LETTER.match(line):
+            return None
+        if index:
+            paragraph.append(" ", style)
+        paragraph.append(line, style)
+    return console.render_lines(paragraph, console.options.update(height=None), pad=False)
 
 
 def _row_start(text: str, words: list[str], estimate: int, least: int) -> int | None:
@@ -163,10 +212,15 @@ _GAP = r"(?:[ \t]*\n[ \t>]*|[ \t]+)"
 _SPACE = re.compile(r"[ \t\n]")
 
 
+_MAY_OPEN = re.compile(r"[`*_~\[\]]")  # what every construct below begins or ends with
+
+
 def may_still_open(text: str) -> bool:
     """Whether something in `text` (Markdown up to a settled point) is left open that text
     after it could still close, changing how `text` draws: an emphasis or strikethrough run
     that may open, a code span's backticks, a link's unclosed bracket or destination."""
+    if not _MAY_OPEN.search(text):
+        return False
     tokens = shared_parser().parse(text)
     depth = 0
     for token in _texts(tokens):
