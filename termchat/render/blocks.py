@@ -93,6 +93,21 @@ class BlockSplitter:
         that one top-level block, still open; else None."""
         return self._growing[0] if self._growing is not None else None
 
+    def growing_with(self, partial: str) -> str | None:
+        """ "paragraph" or "quote" when the tail with the line in progress (`partial`) is
+        that one top-level block, still open, and the line cannot change that once complete;
+        else None (the tail is drawn whole).
+
+        Args:
+            partial: The line in progress after the tail's complete lines.
+        """
+        growing = self.growing
+        if growing is None and self._open is None and not self._tail.strip():
+            growing = "paragraph" if _PARAGRAPH_START.match(partial) else None
+        if growing is None or _MAY_RECAST.match(partial):
+            return None
+        return growing
+
     @property
     def tail_part(self) -> Part | None:
         """When the tail continues a list or table printed in pieces: how to draw it."""
@@ -372,3 +387,9 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # A bullet item begun with a letter: no block but a list item starts that way, and the rest
 # of its line cannot make it anything else (a digit could start a numbered list in it)
 _ITEM_BEGUN = re.compile(r" *[-*+] {1,4}[A-Za-z]")
+# A line begun so that, once complete, it may recast the paragraph or quote above it whole (a
+# setext underline, a table's delimiter row, a thematic break ending a quote: rich then draws
+# no blank line above the quote)
+_MAY_RECAST = re.compile(r"[ \t>]*(?:[-=|:]|[*_][*_ \t]*$)")
+# A line that can only begin a paragraph (not a list item, heading, quote, code or a break)
+_PARAGRAPH_START = re.compile(r" {0,3}(?:[A-Za-z(\"'“]|\d+[^\d.)]|\*\*\w)")
