@@ -147,6 +147,31 @@ def test_a_quote_read_line_by_line_knows_a_definition_as_the_whole_does() -> Non
     assert "BAR" not in splitter.references
 
 
+@pytest.mark.parametrize(
+    ("text", "partial", "growing"),
+    [
+        pytest.param("para\n", "more", "paragraph", id="paragraph-goes-on"),
+        pytest.param("para\n", "--", None, id="setext-underline-in-progress"),
+        pytest.param("para\n", "==", None, id="setext-equals-in-progress"),
+        pytest.param("a | b\n", "| -", None, id="delimiter-row-in-progress"),
+        pytest.param("a | b\n", "c | d", "paragraph", id="not-a-delimiter-row"),
+        pytest.param("> quote\n", "> more", "quote", id="quote-goes-on"),
+        pytest.param("> quote\n", "> ---", None, id="break-in-quote-in-progress"),
+        pytest.param("# Title\n\n", "Hello", "paragraph", id="paragraph-starts-after-blank"),
+        pytest.param("", "Hello", "paragraph", id="paragraph-starts-the-answer"),
+        pytest.param("# Title\n\n", "- it", None, id="list-marker-in-progress"),
+        pytest.param("# Title\n\n", "2. x", None, id="numbered-marker-in-progress"),
+        pytest.param("- a\n", "b", None, id="line-in-a-list"),
+    ],
+)
+def test_growing_with_the_line_in_progress(text: str, partial: str, growing: str | None) -> None:
+    """Whether the tail, with the line still arriving, is a paragraph or quote that goes on
+    (drawn as it grows) or may become something else once the line is complete (drawn whole)."""
+    splitter = BlockSplitter()
+    splitter.feed(text)
+    assert splitter.growing_with(partial) == growing
+
+
 # --- the property: random documents, random splits, several widths -----------------------
 
 WORDS = [

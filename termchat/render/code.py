@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.syntax import Syntax, SyntaxTheme
 from rich.text import Text
 
-from termchat.render.blocks import OpenFence
+from termchat.render.fences import OpenFence
 from termchat.render.styles import CodeTheme
 from termchat.render.thinking import Row, Rows
 

@@ -36,12 +36,6 @@ HIDE_CURSOR = "\x1b[?25l"
 SHOW_CURSOR = "\x1b[?25h"
 MARGIN = 2  # rows of the terminal the live region leaves free
 _FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
-# a line begun so that, once complete, it may recast the paragraph or quote above it whole (a
-# setext underline, a table's delimiter row, a thematic break ending a quote: rich then draws
-# no blank line above the quote): the tail is drawn whole while it is in progress
-_MAY_RECAST = re.compile(r"[ \t>]*(?:[-=|:]|[*_][*_ \t]*$)")
-# a line that can only begin a paragraph (not a list item, heading, quote, code or a break)
-_PARAGRAPH_START = re.compile(r" {0,3}(?:[A-Za-z(\"'“]|\d+[^\d.)]|\*\*\w)")
 
 
 class LiveReply:
@@ -345,10 +339,8 @@ class LiveReply:
         key = (tail, self._printer.separator_due, self.console.width)
         if key != self._preview_key:  # a table's rows: only when one is complete
             self._preview_key = key
-            growing = splitter.growing
-            if growing is None and splitter.tail_part is None and not splitter.tail.strip():
-                growing = "paragraph" if _PARAGRAPH_START.match(partial) else None
-            if growing is not None and not _MAY_RECAST.match(partial):
+            growing = splitter.growing_with(partial)
+            if growing is not None:
                 self._preview = self._growing.rows(
                     self.console, self._printer, tail, growing == "quote"
                 )

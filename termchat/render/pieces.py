@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from termchat.render.tokens import token_lines
+
 HOLD_LINES = 40
 """A numbered list is held whole until its width is known (see `Part`), but no longer than
 this many lines: redrawing a long held list every frame would cost more than the list."""
@@ -215,7 +217,7 @@ def reads_alone(tokens: list[Any], text: str, lazy: list[int] | None = None) -> 
         return False
     if _BULLET.match(text) is not None and blocks[0].type != "bullet_list_open":
         return False
-    quotes = [_span(t) for t in tokens if t.type == "blockquote_open"]
+    quotes = [token_lines(t) for t in tokens if t.type == "blockquote_open"]
     lines = text.split("\n") if quotes else []
     return not any(_lazy_quote(lines, first, end) for first, end in quotes)
 
@@ -239,7 +241,7 @@ def _in_paragraphs(tokens: list[Any], lines: list[int]) -> bool:
         if token.type.startswith("blockquote_"):
             quotes += token.nesting
         elif token.type == "paragraph_open" and not quotes:
-            spans.append(_span(token))
+            spans.append(token_lines(token))
     at = 0
     for line in lines:
         while at < len(spans) and spans[at][1] <= line:
@@ -292,9 +294,3 @@ def list_context(text: str) -> str:
 def starts_item(line: str) -> bool:
     """Whether `line` starts a list item (a bullet or a number, then a space or its end)."""
     return _MARKER.match(line) is not None
-
-
-def _span(token: Any) -> tuple[int, int]:
-    """The lines a block token spans (block tokens always have a map)."""
-    assert token.map is not None
-    return int(token.map[0]), int(token.map[1])

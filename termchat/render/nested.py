@@ -1,0 +1,179 @@
+"""Where a list printed in pieces is cut inside its items: one nested item a piece."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from termchat.render.fences import OpenFence, is_closed
+from termchat.render.indent import dedent
+from termchat.render.pieces import (
+    Part,
+    bullet_column,
+    content_column,
+    number_column,
+    piece_starts,
+    reads_alone,
+)
+from termchat.render.tokens import first_line, line_offsets
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What the tail of a list printed in pieces gives, read in its items.
+
+    Attributes:
+        offset: The tail's first `offset` characters are finished: a piece drawn as the
+            list's open part (0: nothing is).
+        part: How the rest of the list is drawn after the cut.
+        fence: The rest of the item is a code block still open, its lines scanned as they
+            come (see `BlockSplitter.open_fence`).
+    """
+
+    offset: int = 0
+    part: Part | None = None
+    fence: OpenFence | None = None
+
+
+class NestedSplitter:
+    """Reads the tail of a list printed in pieces when it is inside an item (`Part.holders`).
+
+    Args:
+        md: The splitter's parser (block structure only).
+        merge_references: Takes the reference definitions the tail holds.
+    """
+
+    def __init__(self, md: MarkdownIt, merge_references: Callable[[dict[str, Any]], None]) -> None:
+        self._md = md
+        self._merge_references = merge_references
+
+    def split(self, part: Part, complete: str) -> Cut | None:
+        """Read the tail's complete lines on their own, the holder's content column off each
+        line. While every line is indented that far, they are the rest of the holder's
+        blocks and read as in the whole list; None when they are not (a line further out,
+        or a numbered list in it)."""
+        lazy: list[int] = []
+        text = dedent(complete, part.column, lazy)
+        if text is None:
+            return self._outdent(part, complete)
+        env: dict[str, Any] = {}
+        tokens = self._md.parse(text, env)
+        offsets = line_offsets(text)
+        if not reads_alone(tokens, text, lazy):
+            return None
+        self._merge_references(env)
+        if (
+            tokens[0].type == "fence"
+            and len(tokens) == 1
+            and not is_closed(tokens[0], text, offsets)
+        ):
+            # the rest of the item is a code block still open: its lines are scanned as they
+            # come, as a top-level one's are
+            return Cut(fence=OpenFence.of(tokens[0], text, offsets, len(complete), part.column))
+        return cut_nested(part, complete, tokens, offsets, text, 0, part.holders)
+
+    def _outdent(self, part: Part, complete: str) -> Cut | None:
+        """A complete line less indented than the tail's item: when it starts an item of an
+        outer nested list (a bullet with text, as far in as that list's holder's content,
+        at most 3 more), the lines before it are that item's last piece; None otherwise (the
+        whole item is read again)."""
+        offset = 0
+        for line in complete.splitlines(keepends=True):
+            if dedent(line, part.column) is None:
+                break
+            offset += len(line)
+        else:
+            return None
+        column = bullet_column(line)
+        if not offset or column is None:
+            return None
+        outer = tuple(c for c in part.holders if c <= column)
+        if not outer or column - outer[-1] > 3:
+            return None
+        before = self.split(part, complete[:offset])
+        if before is None or before.offset:
+            return before
+        head = part.head + complete[:offset]  # a code block found open ends here
+        return Cut(offset, replace(part, first=False, head=head, holders=outer))
+
+
+_HOLDERS = ("bullet_list_open", "list_item_open")
+_LIST_TOKENS = frozenset(
+    f"{kind}_{end}"
+    for kind in ("bullet_list", "ordered_list", "list_item")
+    for end in ("open", "close")
+)
+
+
+def cut_nested(
+    part: Part,
+    complete: str,
+    tokens: list[Any],
+    offsets: list[int],
+    source: str,
+    head_lines: int,
+    outer: tuple[int, ...],
+) -> Cut:
+    """Cut the tail (`complete`: its complete lines) before the first item (at any depth)
+    that starts after its first line, when the lists in it are bulleted, but for a numbered
+    top-level list whose width is fixed already (`Part.digits`): nothing after can change
+    how it looks (a numbered list's width can), and each piece is one item, drawn on its own
+    at its depth. `tokens` parse `source` (`offsets`: its lines'); its first `head_lines`
+    lines were printed already; `outer`: the content columns of the items that hold it."""
+    numbered = bool(part.digits) and not outer and tokens[0].type == "ordered_list_open"
+    if any(t.type == "ordered_list_open" for t in tokens[1 if numbered else 0 :]):
+        return Cut()
+    at = next(
+        (i for i in piece_starts(tokens, bool(outer)) if first_line(tokens[i]) > head_lines),
+        None,
+    )
+    if at is None or (numbered and tokens[at].level == 1):
+        return Cut()  # nothing, or the next numbered item: the next piece has its number
+    ancestors: list[int] = []  # indices of the open tokens around it
+    for index, token in enumerate(tokens[:at]):
+        if token.nesting == 1:
+            ancestors.append(index)
+        elif token.nesting == -1:
+            ancestors.pop()
+    if any(tokens[i].type not in _HOLDERS for i in ancestors if i or not numbered):
+        return Cut()  # inside a quote: drawn with more than padding
+    base = outer[-1] if outer else 0
+    columns = list(outer)
+    for index in ancestors:
+        if tokens[index].type != "list_item_open":
+            continue
+        if _may_draw_no_row(tokens[index + 1 : at]):
+            return Cut()  # no row of the item drawn yet: its bullet goes on the next row
+        first = first_line(tokens[index])
+        line = source[offsets[first] : offsets[first + 1]]
+        top = numbered and tokens[index].level == 1  # the numbered list's own item
+        found = number_column(line) if top else content_column(line)
+        if found is None:
+            return Cut()
+        columns.append(base + found)
+    cut = line_offsets(complete)[first_line(tokens[at]) - head_lines]
+    return Cut(
+        cut,
+        replace(
+            part,
+            first=False,
+            head=part.head + complete[:cut],
+            holders=tuple(columns),
+            numbered=numbered or part.numbered,
+        ),
+    )
+
+
+def _may_draw_no_row(tokens: list[Any]) -> bool:
+    """Whether an item's blocks (`tokens`) may draw no row: nothing but lists' tokens and
+    quotes (a quote draws none when it is empty, or too narrow for its bar and text)."""
+    quotes = 0
+    for token in tokens:
+        if token.type.startswith("blockquote_"):
+            quotes += token.nesting
+        elif not quotes and token.type not in _LIST_TOKENS:
+            return False
+    return True
