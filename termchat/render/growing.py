@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.segment import Segment
 from rich.text import Text
 
 from termchat.render.markdown import BlockPrinter, SafeMarkdown, shared_parser
@@ -131,7 +132,7 @@ class GrowingBlock:
     ) -> list[Row]:
         """What the text from a settled point draws: its own paragraph (or quote, whose own
         blank line above is left out: the whole block's is among the settled rows)."""
-        plain = None if quoted else self._plain(console, rest)
+        plain = self._plain(console, rest, quoted)
         if plain is not None:
             return plain
         rows = self._draw(console, [printer.markdown(rest)])
@@ -148,8 +149,8 @@ class GrowingBlock:
             return self._draw(console, printer.preview(block))
         return (self._draw(console, [Text()]) if printer.separator_due else []) + plain
 
-    def _plain(self, console: Console, text: str) -> list[Row] | None:
-        rows = plain_rows(console, text)
+    def _plain(self, console: Console, text: str, quoted: bool = False) -> list[Row] | None:
+        rows = plain_rows(console, text, quoted)
         if rows is not None:
             self.drawn += len(text)
         return rows
@@ -165,14 +166,16 @@ class GrowingBlock:
 
 
 # what may make inline markup, an entity, an escape, a hard break or a tab's stop
-_NOT_PLAIN = re.compile(r"[\\`*_~\[\]<>!&\t\r]| {2,}\n")
+_NOT_PLAIN = re.compile(r"[\\`*_~\[\]<!&\t\r]| {2,}\n")
 _LETTER = re.compile(r"[^\W\d_]")
+_QUOTE_MARKER = re.compile(r" {0,3}> ?")
 
 
-def plain_rows(console: Console, text: str) -> list[Row] | None:
+def plain_rows(console: Console, text: str, quoted: bool = False) -> list[Row] | None:
     """The rows a paragraph of plain text draws, the same segments as rich's Markdown gives
     it (a softbreak is a space, each line's outer spaces off), without parsing it; None
-    when `text` may hold markup or begin another block (a line not begun with a letter)."""
+    when `text` may hold markup or begin another block (a line not begun with a letter).
+    `quoted`: `text` is a quote of one such paragraph (drawn without the blank row above)."""
     if _NOT_PLAIN.search(text):
         return None
     lines = text.split("\n")
@@ -180,10 +183,22 @@ def plain_rows(console: Console, text: str) -> list[Row] | None:
         lines.pop()
     while lines and not lines[0].strip(" "):  # blank lines before a block are not drawn
         del lines[0]
-    if not lines or lines[0].startswith("    "):
+    if not lines:
         return None
+    get_style = console.get_style
+    style = get_style("none")
+    if quoted:
+        if not _QUOTE_MARKER.match(lines[0]):
+            return None
+        quote = style + get_style("markdown.block_quote", default="none")
+        style = quote
+        lines = [
+            line[len(m.group()) :] if (m := _QUOTE_MARKER.match(line)) else line for line in lines
+        ]
+    if lines[0].startswith("    "):  # indented code
+        return None
+    style += get_style("markdown.paragraph", default="none")
     paragraph = Text(justify="left")
-    style = console.get_style("none") + console.get_style("markdown.paragraph", default="none")
     for index, line in enumerate(lines):
         line = line.strip(" ")
         if not _LETTER.match(line):
@@ -191,7 +206,13 @@ def plain_rows(console: Console, text: str) -> list[Row] | None:
         if index:
             paragraph.append(" ", style)
         paragraph.append(line, style)
-    return console.render_lines(paragraph, console.options.update(height=None), pad=False)
+    options = console.options.update(height=None)
+    if not quoted:
+        return console.render_lines(paragraph, options, pad=False)
+    # as rich's quote draws its paragraph: 4 columns narrower, padded, behind its bar
+    options = options.update(width=options.max_width - 4)
+    bar = Segment("▌ ", quote)
+    return [[bar, *row] for row in console.render_lines(paragraph, options, style=quote)]
 
 
 def _row_start(text: str, words: list[str], estimate: int, least: int) -> int | None:
