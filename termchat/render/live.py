@@ -14,7 +14,8 @@ from termchat.render.blocks import BlockSplitter, dedent
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
 from termchat.render.growing import GrowingBlock
-from termchat.render.markdown import BlockPrinter, Padded
+from termchat.render.markdown import BlockPrinter
+from termchat.render.padded import Padded
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.pieces import Piece
 from termchat.render.sanitize import sanitize

@@ -43,7 +43,7 @@ class Part:
         holders: A bulleted list's piece that starts inside its last item, at an item
             nested as deep as this has entries: the content columns of the items that hold
             it, outermost first. It is drawn as its own list, the innermost column's spaces
-            taken off each line, below padding as deep (see `markdown.Padded`). A nested
+            taken off each line, below padding as deep (see `padded.Padded`). A nested
             item prints once the next item at any depth starts, so that the tail of a deep
             list stays one item, not the whole top-level item.
         numbered: The outermost of `holders` is an item of the numbered list this is a
