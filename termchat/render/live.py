@@ -313,7 +313,7 @@ class LiveReply:
             # in a list item, the block is drawn narrower, below the item's padding
             part = splitter.tail_part if fence.column else None
             if self._fence is None:
-                inset = Padded.of("", part).inset if part is not None else 0
+                inset = part.inset if part is not None else 0
                 number = self._printer.codes + 1
                 self._fence = FenceStream(fence, self._code_theme, number, inset)
             first = self._fence.printed == 0
@@ -324,13 +324,13 @@ class LiveReply:
             printed, rows = self._fence.step(self.console, fence, content)
             if part is not None:
                 if printed is not None:
-                    scroll.append(Padded.of(printed, part))
+                    scroll.append(Padded(printed, part))
                 if ends_item:  # a line further out ends the item, and the block with it
                     text = splitter.tail + partial
                     return self._rows(
                         self._printer.preview_after(text, part, self._fence.rows_printed)
                     )
-                return self._rows(Padded.of(Rows(rows), part)) if rows else []
+                return self._rows(Padded(Rows(rows), part)) if rows else []
             if printed is not None:
                 if first:
                     scroll.extend(self._printer.separator_before_leaf())
@@ -392,7 +392,7 @@ class LiveReply:
             # not read alone: drawn with the item's lines, its rows printed already left out
             return [self._printer.rest_after(piece, stream.rows_printed)]
         lines = fence.content.rstrip().split("\n")
-        out: list[RenderableType] = [Padded.of(stream.print_rest(self.console, lines), part)]
+        out: list[RenderableType] = [Padded(stream.print_rest(self.console, lines), part)]
         self._printer.note_code()
         rest = "".join(body.splitlines(keepends=True)[fence.map[1] :])
         if rest.strip():

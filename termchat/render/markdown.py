@@ -192,19 +192,18 @@ class BlockPrinter:
             markdown = self.markdown(body, top)
             blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
             if reads_alone(markdown.parsed, body, lazy):
-                width = part.digits + 2 if part.numbered else 0
                 if len(blocks) == 1:
-                    return Padded(markdown, part.depth, width), count_code_blocks(markdown.parsed)
-                return self._padded_blocks(body, blocks, top, (part.depth, width))
+                    return Padded(markdown, part), count_code_blocks(markdown.parsed)
+                return self._padded_blocks(body, blocks, top, part)
         return self._after(part.head, text, top)
 
     def _padded_blocks(
-        self, body: str, blocks: list[Token], part: Part, padding: tuple[int, int]
+        self, body: str, blocks: list[Token], top: Part, part: Part
     ) -> tuple[RenderableType, int]:
-        """An item's blocks (`body`, read on its own) each drawn alone below the item's
-        padding: rich draws an item's blocks one under another, with no blank line between
-        them as there would be between blocks of a document; `padding`: `Padded`'s depth and
-        number width. And the code blocks in them."""
+        """An item's blocks (`body`, read on its own as `top`) each drawn alone below the
+        padding of the items that hold `part`: rich draws an item's blocks one under another,
+        with no blank line between them as there would be between blocks of a document. And
+        the code blocks in them."""
         lines = body.splitlines(keepends=True)
         cuts = [int(block.map[0]) if block.map else 0 for block in blocks[1:]]
         drawn: list[RenderableType] = []
@@ -214,11 +213,11 @@ class BlockPrinter:
                 "".join(lines[start:end]),
                 code_theme=self.code_theme,
                 references=self.references,
-                part=part,
+                part=top,
                 code_start=self.codes + 1 + codes if self.number_code else 0,
             )
             codes += count_code_blocks(markdown.parsed)
-            drawn.append(Padded(markdown, *padding))
+            drawn.append(Padded(markdown, part))
         return Group(*drawn), codes
 
     def rest_after(self, piece: Piece, printed: int) -> RenderableType:

@@ -10,36 +10,24 @@ from termchat.render.pieces import Part
 
 
 class Padded:
-    """Rows drawn `depth` bulleted lists deep, below the bullet rows of their items: each
-    level as rich's list item draws its later rows (3 columns of padding in the bullet's
-    style, the item's style applied, the width 3 columns less). With `number_width`, the
-    outermost level is a numbered item's: that many columns in the number's style.
+    """Rows drawn inside the items that hold a nested piece of a list (`Part.holders`), below
+    their bullet rows: each level as rich's list item draws its later rows (`Part.pads`
+    columns of padding in the bullet's style, the item's style applied, the width that much
+    less). When `Part.numbered`, the outermost level is a numbered item's: its padding is in
+    the number's style.
 
     The rows are rendered once, at the innermost width, and every level's padding and style
     added to them in one pass: the same segments the levels drawn one inside another give,
     without re-splitting every row once a level."""
 
-    def __init__(self, inner: RenderableType, depth: int, number_width: int = 0) -> None:
-        self.inner, self.depth, self.number_width = inner, depth, number_width
-
-    @classmethod
-    def of(cls, inner: RenderableType, part: Part) -> Padded:
-        """`inner` drawn inside the items that hold a nested piece of a list (`Part.holders`)."""
-        return cls(inner, part.depth, part.digits + 2 if part.numbered else 0)
-
-    @property
-    def inset(self) -> int:
-        """Columns the padding takes: `inner` is drawn that much narrower."""
-        return 3 * max(self.depth, 1) + (self.number_width - 3 if self.number_width else 0)
+    def __init__(self, inner: RenderableType, part: Part) -> None:
+        self.inner, self.part = inner, part
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         item = console.get_style("markdown.item", default="none")
         bullet = console.get_style("markdown.item.bullet", default="none")
-        outer = max(0, self.depth - 1)  # levels around the innermost one
-        levels = [3] * max(self.depth, 1)
-        if self.number_width:
-            levels[0] = self.number_width
-        width = max(0, options.max_width - sum(levels))
+        outer = max(0, self.part.depth - 1)  # levels around the innermost one
+        width = max(0, options.max_width - self.part.inset)
         lines = console.render_lines(self.inner, options.update(width=width), style=item)
         if item and outer:  # each outer level applies the item's style again
             around = _repeated(item, outer)
@@ -47,8 +35,8 @@ class Padded:
         number = console.get_style("markdown.item.number", default="none")
         paddings = []  # the outermost level's first; each inner one has the item's style once more
         around = Style()  # what the levels outside apply to a level's padding
-        for level, columns in enumerate(levels):
-            style = number if level == 0 and self.number_width else bullet
+        for level, columns in enumerate(self.part.pads):
+            style = number if level == 0 and self.part.numbered else bullet
             paddings.append(Segment(" " * columns, around + style if around else style))
             around = item + around if item else around
         new_line = Segment("\n")

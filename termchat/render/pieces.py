@@ -76,6 +76,19 @@ class Part:
         """The content column of the item that holds a nested piece's list."""
         return self.holders[-1] if self.holders else 0
 
+    @property
+    def pads(self) -> tuple[int, ...]:
+        """The columns each item that holds a nested piece pads its rows with, outermost
+        first (see `padded.Padded`): 3, as rich pads a bulleted item's later rows; when
+        `numbered`, the outermost as wide as the list's numbers and their ". "."""
+        outermost = self.digits + 2 if self.numbered else 3
+        return (outermost,) + (3,) * (max(self.depth, 1) - 1)
+
+    @property
+    def inset(self) -> int:
+        """How many columns narrower than the list a nested piece is drawn: its `pads`."""
+        return sum(self.pads)
+
 
 @dataclass(frozen=True)
 class Piece:
