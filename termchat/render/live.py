@@ -362,42 +362,33 @@ class LiveReply:
         out: list[RenderableType] = []
         for piece in pieces:
             stream, self._fence = self._fence, None
-            block = piece.text
             if stream is None or not stream.printed:
                 out.extend(self._printer.piece(piece))
-                continue
-            if piece.part is not None:
-                out.extend(self._nested_rest(stream, piece))
-                continue
-            markdown = self._printer.markdown(block)
-            fence = next(t for t in markdown.parsed if t.level == 0 and t.type == "fence")
-            lines = fence.content.rstrip().split("\n")
-            out.append(stream.print_rest(self.console, lines))
-            self._printer.note_leaf()
-            self._printer.note_code()
-            if fence.map is not None:
-                out.extend(self._printer.block("\n".join(block.split("\n")[fence.map[1] :])))
+            else:
+                out.extend(self._fence_rest(stream, piece))
         return out
 
-    def _nested_rest(self, stream: FenceStream, piece: Piece) -> list[RenderableType]:
-        """The rest of a code block in a list item, partly printed line by line, and what
-        follows it in the piece; the item's indent off, as the printer reads such a piece."""
+    def _fence_rest(self, stream: FenceStream, piece: Piece) -> list[RenderableType]:
+        """The rest of a code block partly printed line by line, and what follows it in the
+        piece. In a list item (a piece with a `Part`), the item's indent is taken off, as the
+        printer reads such a piece, and the block's rows go below the item's padding."""
         part = piece.part
-        assert part is not None
-        self._printer.note_leaf()  # as printing any nested piece does
-        body = dedent(piece.text, part.column)
+        self._printer.note_leaf()  # as printing any leaf block, or nested piece, does
+        body = dedent(piece.text, part.column) if part is not None else piece.text
         tokens = self._printer.markdown(body).parsed if body is not None else []
         fence = tokens[0] if tokens and tokens[0].type == "fence" else None
         if body is None or fence is None or fence.map is None:
             # not read alone: drawn with the item's lines, its rows printed already left out
+            # (a top-level piece starts with its fence: the splitter cuts it there)
+            assert part is not None
             return [self._printer.rest_after(piece, stream.rows_printed)]
-        lines = fence.content.rstrip().split("\n")
-        out: list[RenderableType] = [Padded(stream.print_rest(self.console, lines), part)]
+        printed = stream.print_rest(self.console, fence.content.rstrip().split("\n"))
+        out: list[RenderableType] = [printed if part is None else Padded(printed, part)]
         self._printer.note_code()
-        rest = "".join(body.splitlines(keepends=True)[fence.map[1] :])
-        if rest.strip():
-            rest_text = "".join(piece.text.splitlines(keepends=True)[fence.map[1] :])
-            out.extend(self._printer.piece(Piece(rest_text, part)))
+        end = fence.map[1]
+        if "".join(body.splitlines(keepends=True)[end:]).strip():
+            rest = "".join(piece.text.splitlines(keepends=True)[end:])
+            out.extend(self._printer.piece(Piece(rest, part)))
         return out
 
     def _waiting_line(self) -> Text:
