@@ -18,24 +18,18 @@ from termchat.render.markdown import BlockPrinter
 from termchat.render.padded import Padded
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.pieces import Piece
+from termchat.render.region import MARGIN, LiveRegion
 from termchat.render.sanitize import sanitize
 from termchat.render.styles import CodeTheme
 from termchat.render.thinking import (
     SPINNER,
     Row,
     Rows,
-    RowTexts,
     ThinkingStream,
     spinner_line,
     summary_line,
 )
-from termchat.render.trim import ERASE_BELOW, Trimmed
 
-SYNC_BEGIN = "\x1b[?2026h"
-SYNC_END = "\x1b[?2026l"
-HIDE_CURSOR = "\x1b[?25l"
-SHOW_CURSOR = "\x1b[?25h"
-MARGIN = 2  # rows of the terminal the live region leaves free
 _FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
 # a line begun so that, once complete, it may recast the paragraph or quote above it whole (a
 # setext underline, a table's delimiter row, a thematic break ending a quote: rich then draws
@@ -94,7 +88,8 @@ class LiveReply:
         self._code_theme = code_theme
         self._clock = clock
         self._start = clock()
-        self._live = console.is_terminal and not console.is_dumb_terminal
+        self._region = LiveRegion(console)
+        self._live = self._region.live
         self._reply: Reply | None = None
         # reasoning
         self._thinking = ThinkingStream()
@@ -112,11 +107,6 @@ class LiveReply:
         self._growing = GrowingBlock()  # the tail, when a long paragraph or quote
         # terminal
         self._key: tuple[object, ...] | None = None
-        self._live_text = ""
-        self._live_cells: list[int] = []
-        self._row_texts = RowTexts()
-        self._live_width = 0
-        self._cursor_hidden = False
         self._finished = False
         self._stopped = False
         self._waiting: float | None = None  # seconds the stream has been silent, once shown
@@ -156,7 +146,7 @@ class LiveReply:
         if self._waiting is not None and self._live:
             line = f"waiting for the server · {int(self._waiting)} s"
             live = [*live, *self._rows(Text(line, style="termchat.footer"))]
-        written = self._draw(scroll, live)
+        written = self._region.draw(scroll, live)
         if self._frame_log is not None:
             self._frame_log.record(began, self._consumed, written)
 
@@ -179,7 +169,7 @@ class LiveReply:
             scroll.append(error_text(error))
         elapsed = self._clock() - self._start
         scroll.append(footer_text(self.model, reply.figures(), elapsed, self._number))
-        written = self._draw(scroll, [])
+        written = self._region.draw(scroll, [])
         if self._frame_log is not None:
             self._frame_log.record(began, self._consumed, written)
         self._finished = True
@@ -196,13 +186,7 @@ class LiveReply:
         self._stopped = True
         if self._frame_log is not None:
             self._frame_log.close()
-        if not self._live or not (self._cursor_hidden or self._live_cells):
-            return
-        width = self.console.size.width
-        self._write(f"{SYNC_BEGIN}{self._erase(width)}{SHOW_CURSOR}{SYNC_END}")
-        self._cursor_hidden = False
-        self._live_cells = []
-        self._live_text = ""
+        self._region.close()
 
     # --- one frame -----------------------------------------------------------------------
 
@@ -403,54 +387,3 @@ class LiveReply:
         for renderable in renderables:
             rows.extend(console.render_lines(renderable, options, pad=False))
         return rows
-
-    # --- the terminal --------------------------------------------------------------------
-
-    def _draw(self, scroll: list[RenderableType], live: list[Row]) -> int:
-        """Write one frame; how many characters were written (0: nothing changed)."""
-        console = self.console
-        if not self._live:
-            for renderable in scroll:
-                console.print(Trimmed(renderable))
-            return 0
-        width, height = console.size
-        live = live[-max(1, height - MARGIN) :]
-        scroll_text = self._capture([Trimmed(r) for r in scroll]) if scroll else ""
-        live_text, cells = self._row_texts.text(console, live)
-        if not scroll_text and live_text == self._live_text and width == self._live_width:
-            return 0
-        frame = [SYNC_BEGIN]
-        if not self._cursor_hidden:
-            frame.append(HIDE_CURSOR)
-            self._cursor_hidden = True
-        frame.append(self._erase(width))
-        frame.append(scroll_text)
-        frame.append(live_text)
-        frame.append(SYNC_END)
-        text = "".join(frame)
-        self._write(text)
-        self._live_text = live_text
-        self._live_cells = cells
-        self._live_width = width
-        return len(text)
-
-    def _erase(self, width: int) -> str:
-        """Move to the top of the drawn live region and clear to the end of the screen."""
-        if not self._live_cells:
-            return ""
-        if width < self._live_width:  # terminals that rewrap on resize made rows taller
-            count = sum(max(1, -(-cells // width)) for cells in self._live_cells)
-        else:
-            count = len(self._live_cells)
-        return f"\r\x1b[{count}A{ERASE_BELOW}"
-
-    def _capture(self, renderables: list[RenderableType]) -> str:
-        with self.console.capture() as capture:
-            for renderable in renderables:
-                self.console.print(renderable)
-        return capture.get()
-
-    def _write(self, text: str) -> None:
-        file = self.console.file
-        file.write(text)
-        file.flush()
