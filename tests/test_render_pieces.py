@@ -20,7 +20,8 @@ from test_render_live import DONE, chars, stream
 
 from termchat.messages import ContentDelta
 from termchat.render.blocks import FREEZE_CELLS, BlockSplitter
-from termchat.render.markdown import BlockPrinter, SafeMarkdown, with_room_to_grow
+from termchat.render.elements import with_room_to_grow
+from termchat.render.markdown import BlockPrinter, SafeMarkdown
 from termchat.render.pieces import HOLD_LINES, Piece
 from termchat.render.sanitize import sanitize
 from termchat.render.thinking import ThinkingStream, ruled_rows
@@ -368,17 +369,17 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
         pass
 
     Terminal.encoding = encoding  # type: ignore[misc]  # what the console reads its box from
-    from termchat.render import markdown, tablerows
+    from termchat.render import elements, tablerows
 
     drawn_rows = 0
-    draw = markdown.draw_rows
+    draw = elements.draw_rows
 
     def counted(*args: object, **kwargs: object) -> object:
         nonlocal drawn_rows
         drawn_rows += 1
         return draw(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(markdown, "draw_rows", counted)
+    monkeypatch.setattr(elements, "draw_rows", counted)
     for seed in range(25):
         rng = random.Random(seed)
         text = _random_table(rng)

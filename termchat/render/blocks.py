@@ -9,7 +9,6 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from termchat.render.fences import OpenFence, is_closed
-from termchat.render.indent import dedent as dedent  # live.py and markdown.py take it here
 from termchat.render.nested import Cut, NestedSplitter, cut_nested
 from termchat.render.pieces import (
     FREEZE_CELLS,

@@ -10,31 +10,27 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from termchat.accumulator import Reply
-from termchat.render.blocks import BlockSplitter, dedent
+from termchat.render.blocks import BlockSplitter
 from termchat.render.code import FenceStream
 from termchat.render.framelog import FrameLog
 from termchat.render.growing import GrowingBlock
-from termchat.render.markdown import BlockPrinter, Padded
+from termchat.render.indent import dedent
+from termchat.render.markdown import BlockPrinter
+from termchat.render.padded import Padded
 from termchat.render.parts import error_text, footer_text, interrupted_text
 from termchat.render.pieces import Piece
+from termchat.render.region import MARGIN, LiveRegion
 from termchat.render.sanitize import sanitize
 from termchat.render.styles import CodeTheme
 from termchat.render.thinking import (
     SPINNER,
     Row,
     Rows,
-    RowTexts,
     ThinkingStream,
     spinner_line,
     summary_line,
 )
-from termchat.render.trim import ERASE_BELOW, Trimmed
 
-SYNC_BEGIN = "\x1b[?2026h"
-SYNC_END = "\x1b[?2026l"
-HIDE_CURSOR = "\x1b[?25l"
-SHOW_CURSOR = "\x1b[?25h"
-MARGIN = 2  # rows of the terminal the live region leaves free
 _FENCE_OPENER = re.compile(" {0,3}(?:```|~~~)")
 
 
@@ -87,7 +83,8 @@ class LiveReply:
         self._code_theme = code_theme
         self._clock = clock
         self._start = clock()
-        self._live = console.is_terminal and not console.is_dumb_terminal
+        self._region = LiveRegion(console)
+        self._live = self._region.live
         self._reply: Reply | None = None
         # reasoning
         self._thinking = ThinkingStream()
@@ -105,11 +102,6 @@ class LiveReply:
         self._growing = GrowingBlock()  # the tail, when a long paragraph or quote
         # terminal
         self._key: tuple[object, ...] | None = None
-        self._live_text = ""
-        self._live_cells: list[int] = []
-        self._row_texts = RowTexts()
-        self._live_width = 0
-        self._cursor_hidden = False
         self._finished = False
         self._stopped = False
         self._waiting: float | None = None  # seconds the stream has been silent, once shown
@@ -149,7 +141,7 @@ class LiveReply:
         if self._waiting is not None and self._live:
             line = f"waiting for the server · {int(self._waiting)} s"
             live = [*live, *self._rows(Text(line, style="termchat.footer"))]
-        written = self._draw(scroll, live)
+        written = self._region.draw(scroll, live)
         if self._frame_log is not None:
             self._frame_log.record(began, self._consumed, written)
 
@@ -172,7 +164,7 @@ class LiveReply:
             scroll.append(error_text(error))
         elapsed = self._clock() - self._start
         scroll.append(footer_text(self.model, reply.figures(), elapsed, self._number))
-        written = self._draw(scroll, [])
+        written = self._region.draw(scroll, [])
         if self._frame_log is not None:
             self._frame_log.record(began, self._consumed, written)
         self._finished = True
@@ -189,13 +181,7 @@ class LiveReply:
         self._stopped = True
         if self._frame_log is not None:
             self._frame_log.close()
-        if not self._live or not (self._cursor_hidden or self._live_cells):
-            return
-        width = self.console.size.width
-        self._write(f"{SYNC_BEGIN}{self._erase(width)}{SHOW_CURSOR}{SYNC_END}")
-        self._cursor_hidden = False
-        self._live_cells = []
-        self._live_text = ""
+        self._region.close()
 
     # --- one frame -----------------------------------------------------------------------
 
@@ -306,7 +292,7 @@ class LiveReply:
             # in a list item, the block is drawn narrower, below the item's padding
             part = splitter.tail_part if fence.column else None
             if self._fence is None:
-                inset = Padded.of("", part).inset if part is not None else 0
+                inset = part.inset if part is not None else 0
                 number = self._printer.codes + 1
                 self._fence = FenceStream(fence, self._code_theme, number, inset)
             first = self._fence.printed == 0
@@ -317,13 +303,13 @@ class LiveReply:
             printed, rows = self._fence.step(self.console, fence, content)
             if part is not None:
                 if printed is not None:
-                    scroll.append(Padded.of(printed, part))
+                    scroll.append(Padded(printed, part))
                 if ends_item:  # a line further out ends the item, and the block with it
                     text = splitter.tail + partial
                     return self._rows(
                         self._printer.preview_after(text, part, self._fence.rows_printed)
                     )
-                return self._rows(Padded.of(Rows(rows), part)) if rows else []
+                return self._rows(Padded(Rows(rows), part)) if rows else []
             if printed is not None:
                 if first:
                     scroll.extend(self._printer.separator_before_leaf())
@@ -353,42 +339,33 @@ class LiveReply:
         out: list[RenderableType] = []
         for piece in pieces:
             stream, self._fence = self._fence, None
-            block = piece.text
             if stream is None or not stream.printed:
                 out.extend(self._printer.piece(piece))
-                continue
-            if piece.part is not None:
-                out.extend(self._nested_rest(stream, piece))
-                continue
-            markdown = self._printer.markdown(block)
-            fence = next(t for t in markdown.parsed if t.level == 0 and t.type == "fence")
-            lines = fence.content.rstrip().split("\n")
-            out.append(stream.print_rest(self.console, lines))
-            self._printer.note_leaf()
-            self._printer.note_code()
-            if fence.map is not None:
-                out.extend(self._printer.block("\n".join(block.split("\n")[fence.map[1] :])))
+            else:
+                out.extend(self._fence_rest(stream, piece))
         return out
 
-    def _nested_rest(self, stream: FenceStream, piece: Piece) -> list[RenderableType]:
-        """The rest of a code block in a list item, partly printed line by line, and what
-        follows it in the piece; the item's indent off, as the printer reads such a piece."""
+    def _fence_rest(self, stream: FenceStream, piece: Piece) -> list[RenderableType]:
+        """The rest of a code block partly printed line by line, and what follows it in the
+        piece. In a list item (a piece with a `Part`), the item's indent is taken off, as the
+        printer reads such a piece, and the block's rows go below the item's padding."""
         part = piece.part
-        assert part is not None
-        self._printer.note_leaf()  # as printing any nested piece does
-        body = dedent(piece.text, part.column)
+        self._printer.note_leaf()  # as printing any leaf block, or nested piece, does
+        body = dedent(piece.text, part.column) if part is not None else piece.text
         tokens = self._printer.markdown(body).parsed if body is not None else []
         fence = tokens[0] if tokens and tokens[0].type == "fence" else None
         if body is None or fence is None or fence.map is None:
             # not read alone: drawn with the item's lines, its rows printed already left out
+            # (a top-level piece starts with its fence: the splitter cuts it there)
+            assert part is not None
             return [self._printer.rest_after(piece, stream.rows_printed)]
-        lines = fence.content.rstrip().split("\n")
-        out: list[RenderableType] = [Padded.of(stream.print_rest(self.console, lines), part)]
+        printed = stream.print_rest(self.console, fence.content.rstrip().split("\n"))
+        out: list[RenderableType] = [printed if part is None else Padded(printed, part)]
         self._printer.note_code()
-        rest = "".join(body.splitlines(keepends=True)[fence.map[1] :])
-        if rest.strip():
-            rest_text = "".join(piece.text.splitlines(keepends=True)[fence.map[1] :])
-            out.extend(self._printer.piece(Piece(rest_text, part)))
+        end = fence.map[1]
+        if "".join(body.splitlines(keepends=True)[end:]).strip():
+            rest = "".join(piece.text.splitlines(keepends=True)[end:])
+            out.extend(self._printer.piece(Piece(rest, part)))
         return out
 
     def _waiting_line(self) -> Text:
@@ -403,54 +380,3 @@ class LiveReply:
         for renderable in renderables:
             rows.extend(console.render_lines(renderable, options, pad=False))
         return rows
-
-    # --- the terminal --------------------------------------------------------------------
-
-    def _draw(self, scroll: list[RenderableType], live: list[Row]) -> int:
-        """Write one frame; how many characters were written (0: nothing changed)."""
-        console = self.console
-        if not self._live:
-            for renderable in scroll:
-                console.print(Trimmed(renderable))
-            return 0
-        width, height = console.size
-        live = live[-max(1, height - MARGIN) :]
-        scroll_text = self._capture([Trimmed(r) for r in scroll]) if scroll else ""
-        live_text, cells = self._row_texts.text(console, live)
-        if not scroll_text and live_text == self._live_text and width == self._live_width:
-            return 0
-        frame = [SYNC_BEGIN]
-        if not self._cursor_hidden:
-            frame.append(HIDE_CURSOR)
-            self._cursor_hidden = True
-        frame.append(self._erase(width))
-        frame.append(scroll_text)
-        frame.append(live_text)
-        frame.append(SYNC_END)
-        text = "".join(frame)
-        self._write(text)
-        self._live_text = live_text
-        self._live_cells = cells
-        self._live_width = width
-        return len(text)
-
-    def _erase(self, width: int) -> str:
-        """Move to the top of the drawn live region and clear to the end of the screen."""
-        if not self._live_cells:
-            return ""
-        if width < self._live_width:  # terminals that rewrap on resize made rows taller
-            count = sum(max(1, -(-cells // width)) for cells in self._live_cells)
-        else:
-            count = len(self._live_cells)
-        return f"\r\x1b[{count}A{ERASE_BELOW}"
-
-    def _capture(self, renderables: list[RenderableType]) -> str:
-        with self.console.capture() as capture:
-            for renderable in renderables:
-                self.console.print(renderable)
-        return capture.get()
-
-    def _write(self, text: str) -> None:
-        file = self.console.file
-        file.write(text)
-        file.flush()

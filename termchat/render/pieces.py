@@ -45,7 +45,7 @@ class Part:
         holders: A bulleted list's piece that starts inside its last item, at an item
             nested as deep as this has entries: the content columns of the items that hold
             it, outermost first. It is drawn as its own list, the innermost column's spaces
-            taken off each line, below padding as deep (see `markdown.Padded`). A nested
+            taken off each line, below padding as deep (see `padded.Padded`). A nested
             item prints once the next item at any depth starts, so that the tail of a deep
             list stays one item, not the whole top-level item.
         numbered: The outermost of `holders` is an item of the numbered list this is a
@@ -77,6 +77,19 @@ class Part:
     def column(self) -> int:
         """The content column of the item that holds a nested piece's list."""
         return self.holders[-1] if self.holders else 0
+
+    @property
+    def pads(self) -> tuple[int, ...]:
+        """The columns each item that holds a nested piece pads its rows with, outermost
+        first (see `padded.Padded`): 3, as rich pads a bulleted item's later rows; when
+        `numbered`, the outermost as wide as the list's numbers and their ". "."""
+        outermost = self.digits + 2 if self.numbered else 3
+        return (outermost,) + (3,) * (max(self.depth, 1) - 1)
+
+    @property
+    def inset(self) -> int:
+        """How many columns narrower than the list a nested piece is drawn: its `pads`."""
+        return sum(self.pads)
 
 
 @dataclass(frozen=True)

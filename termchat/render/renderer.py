@@ -147,7 +147,7 @@ class Renderer:
         is up; it draws nothing."""
         from rich.markdown import Markdown
 
-        from termchat.render.markdown import known_lexer
+        from termchat.render.code import known_lexer
 
         for module in ("termchat.render.live", "rich.panel", "rich.rule"):
             importlib.import_module(module)
