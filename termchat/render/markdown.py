@@ -227,20 +227,19 @@ class BlockPrinter:
         part = piece.part
         assert part is not None
         self.separator_due = True
-        top = replace(part, head="", holders=())
-        drawn, codes = self._after(part.head, piece.text, top)
+        drawn, codes = self._cropped_after(piece.text, part, printed)
         self.codes += codes
-        assert isinstance(drawn, Cropped)
-        drawn.more = printed
         return drawn
 
     def preview_after(self, text: str, part: Part, printed: int) -> RenderableType:
         """`rest_after` for the unfinished tail: the same drawing, no state change."""
-        top = replace(part, head="", holders=())
-        drawn, _ = self._after(part.head, text, top)
+        return self._cropped_after(text, part, printed)[0]
+
+    def _cropped_after(self, text: str, part: Part, printed: int) -> tuple[Cropped, int]:
+        drawn, codes = self._after(part.head, text, replace(part, head="", holders=()))
         assert isinstance(drawn, Cropped)
         drawn.more = printed
-        return drawn
+        return drawn, codes
 
     def _after(self, head: str, text: str, part: Part) -> tuple[RenderableType, int]:
         """`text` drawn read after `head` (lines printed already, or an item for context),
