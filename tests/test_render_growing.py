@@ -16,7 +16,7 @@ from termchat.messages import ContentDelta
 from termchat.render import Renderer
 from termchat.render import markdown as markdown_module
 from termchat.render.blocks import BlockSplitter
-from termchat.render.growing import GrowingBlock, may_still_open, plain_rows
+from termchat.render.growing import GrowingBlock, may_still_open
 from termchat.render.markdown import BlockPrinter, SafeMarkdown
 
 SENTENCE = "the model reads each token as it arrives and keeps only the unfinished block"
@@ -141,69 +141,6 @@ def test_rows_settle_for_plain_text_and_match_the_whole_block_styled() -> None:
             got = block.rows(console, printer, text[:end], quoted)
             assert got == whole._draw(console, printer.preview(text[:end])), (quoted, end)
         assert block.drawn < 8 * len(text)  # drawn whole every frame: ~75 ×
-
-
-# words of plain text, some of which begin a line that the parser reads on as the paragraph
-PLAIN_EXTRA = ["2024", "50%", "(see", "it)", "a-b", "c=d", "#tag", "|pipe|", "日本語", "x" * 45]
-
-
-@pytest.mark.parametrize("quoted", [False, True])
-def test_plain_text_draws_the_segments_of_the_markdown_without_parsing_it(quoted: bool) -> None:
-    """`plain_rows` stands for rich's Markdown on plain paragraphs and quotes of one: the
-    same rows, styles and segments, blank lines around it, each line's outer spaces and a
-    quote's lazy lines included (a quote without the blank row rich draws above it)."""
-    console = Renderer(io.StringIO(), width=37, force_terminal=True, color_system="truecolor")
-    drawn = 0
-    for seed in range(400):
-        rng = random.Random(seed)
-        words = PLAIN + PLAIN_EXTRA
-        lines = [
-            " " * rng.choice([0, 1, 3])
-            + " ".join(rng.choice(words) for _ in range(rng.randint(1, 14)))
-            + " " * rng.choice([0, 1])
-            for _ in range(rng.randint(1, 5))
-        ]
-        if quoted:
-            lines = [
-                (">" if not index or rng.random() < 0.8 else "") + line
-                for index, line in enumerate(lines)
-            ]
-        text = rng.choice(["", "\n", " \n"]) + "\n".join(lines) + rng.choice(["", "\n", "\n "])
-        rows = plain_rows(console.console, text, quoted)
-        if rows is None:
-            assert any(not re.match(r" *>? *[^\W\d_]", line) for line in lines), text
-            continue
-        options = console.console.options.update(height=None)
-        whole = console.console.render_lines(SafeMarkdown(text), options, pad=False)
-        assert rows == (whole[1:] if quoted else whole)
-        drawn += 1
-    assert drawn > 100
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a **bold** word",
-        "a `span`",
-        "an &amp; entity",
-        "a hard  \nbreak",
-        "an escaped \\* star",
-        "a [link](x)",
-        "a\ttab",
-        "first line\n- a list item",
-        "first line\n1. a numbered item",
-        "first line\n> a quote",
-        "    indented code",
-        "first line\n===",
-        "",
-        "a quote\n>\n> of two paragraphs",
-        "a quote\n> > nested",
-    ],
-)
-def test_text_that_may_hold_markup_is_not_drawn_as_plain(text: str) -> None:
-    console = Console(width=40)
-    assert plain_rows(console, text) is None
-    assert plain_rows(console, "> " + text.replace("\n", "\n> "), quoted=True) is None
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, RenderableType
-from rich.segment import Segment
 from rich.text import Text
 
 from termchat.render.markdown import BlockPrinter, SafeMarkdown, shared_parser
+from termchat.render.plaindraw import plain_rows
 from termchat.render.thinking import Row
 
 KEEP = 2  # rows left below a settled point: the last word may still move down a row
@@ -163,56 +163,6 @@ class GrowingBlock:
                 self.drawn += len(renderable.markup)
             rows.extend(console.render_lines(renderable, options, pad=False))
         return rows
-
-
-# what may make inline markup, an entity, an escape, a hard break or a tab's stop
-_NOT_PLAIN = re.compile(r"[\\`*_~\[\]<!&\t\r]| {2,}\n")
-_LETTER = re.compile(r"[^\W\d_]")
-_QUOTE_MARKER = re.compile(r" {0,3}> ?")
-
-
-def plain_rows(console: Console, text: str, quoted: bool = False) -> list[Row] | None:
-    """The rows a paragraph of plain text draws, the same segments as rich's Markdown gives
-    it (a softbreak is a space, each line's outer spaces off), without parsing it; None
-    when `text` may hold markup or begin another block (a line not begun with a letter).
-    `quoted`: `text` is a quote of one such paragraph (drawn without the blank row above)."""
-    if _NOT_PLAIN.search(text):
-        return None
-    lines = text.split("\n")
-    while lines and not lines[-1].strip(" "):
-        lines.pop()
-    while lines and not lines[0].strip(" "):  # blank lines before a block are not drawn
-        del lines[0]
-    if not lines:
-        return None
-    get_style = console.get_style
-    style = get_style("none")
-    if quoted:
-        if not _QUOTE_MARKER.match(lines[0]):
-            return None
-        quote = style + get_style("markdown.block_quote", default="none")
-        style = quote
-        lines = [
-            line[len(m.group()) :] if (m := _QUOTE_MARKER.match(line)) else line for line in lines
-        ]
-    if lines[0].startswith("    "):  # indented code
-        return None
-    style += get_style("markdown.paragraph", default="none")
-    paragraph = Text(justify="left")
-    for index, line in enumerate(lines):
-        line = line.strip(" ")
-        if not _LETTER.match(line):
-            return None
-        if index:
-            paragraph.append(" ", style)
-        paragraph.append(line, style)
-    options = console.options.update(height=None)
-    if not quoted:
-        return console.render_lines(paragraph, options, pad=False)
-    # as rich's quote draws its paragraph: 4 columns narrower, padded, behind its bar
-    options = options.update(width=options.max_width - 4)
-    bar = Segment("▌ ", quote)
-    return [[bar, *row] for row in console.render_lines(paragraph, options, style=quote)]
 
 
 def _row_start(text: str, words: list[str], estimate: int, least: int) -> int | None:

@@ -20,6 +20,7 @@ from termchat.render.elements import PieceList, PieceTable
 from termchat.render.indent import dedent
 from termchat.render.padded import Cropped, KeptRows, Padded
 from termchat.render.pieces import Part, Piece, bullet_column, list_context, reads_alone
+from termchat.render.plaindraw import PlainItem
 from termchat.render.styles import CodeTheme
 
 
@@ -174,6 +175,9 @@ class BlockPrinter:
         """A later piece of a top-level list, and the code blocks in it: read on its own
         when it reads as a list so; else (`- a | b` over a delimiter row reads as a table)
         after an item like its first (`list_context`), that item's rows left out."""
+        item = PlainItem.of(text)
+        if item is not None:  # the most common item: drawn without parsing it
+            return item, 0
         markdown = self.markdown(text, part)
         context = list_context(text)
         blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
@@ -189,6 +193,9 @@ class BlockPrinter:
         top = replace(part, head="", holders=())
         lazy: list[int] = []
         body = dedent(text, part.column, lazy)
+        item = PlainItem.of(body) if body is not None and not lazy and not part.first else None
+        if item is not None:  # the most common item: drawn without parsing it
+            return Padded(item, part), 0
         if body is not None:
             markdown = self.markdown(body, top)
             blocks = [t for t in markdown.parsed if t.level == 0 and t.nesting >= 0 and t.map]
