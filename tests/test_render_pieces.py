@@ -16,6 +16,7 @@ import pytest
 from rich.console import Console
 from rich.theme import Theme
 from test_blocks import deep_bullets, render_streamed, render_whole
+from test_render_growing import _frames_show_the_whole
 from test_render_live import DONE, chars, stream
 
 from termchat.messages import ContentDelta
@@ -501,3 +502,18 @@ def test_a_later_item_that_reads_as_a_table_alone_stays_an_item(text: str) -> No
         assert render_streamed(list(text), width) == render_whole(text, width)
         for fed, shown, whole in _live_at_line_ends(text, width):
             assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n- b\n1. c d\n",
+        "- a\n- b\n- c\n3. next list\n",
+        "* a\n* b\n1. c\n2. d\n",
+    ],
+)
+def test_a_numbered_list_begun_right_after_bullets_shows_its_own_numbers(text: str) -> None:
+    """Found fuzzing: while the line of a numbered list that begins right below a bulleted
+    one arrived, the bulleted list's count numbered it (`2 c` for `1. c`) until it ended."""
+    for size in (1, 4):
+        _frames_show_the_whole(text, 40, [text[at : at + size] for at in range(0, len(text), size)])

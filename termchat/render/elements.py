@@ -26,7 +26,10 @@ class PieceList(ListElement):
     def create(cls, markdown: Markdown, token: Token) -> ListElement:
         element = cls(token.type, int(token.attrs.get("start", 1)))
         part = getattr(markdown, "part", None)
-        if token.level == 0 and part is not None and part.kind == "list":
+        # a numbered list's piece goes on with its list's numbers; a numbered list begun
+        # right below a bulleted one (read as the bulleted list's piece while its first line
+        # arrives) is a list of its own
+        if token.level == 0 and part is not None and part.ordered:
             element.list_start, element.digits = part.number, part.digits
         return element
 

@@ -39,7 +39,7 @@ class Part:
             edge and header go with it.
         last: The block ends with this piece (with a table's bottom edge).
         number: A numbered list's number of the piece's first item.
-        digits: A numbered list's number width, in digits (0: rich's own).
+        digits: A numbered list's number width, in digits (0: a bulleted list's piece).
         head: A table's header and delimiter rows; a later piece's rows are read under them.
             A list's: the lines of its last item printed already (see `holders`).
         holders: A bulleted list's piece that starts inside its last item, at an item
@@ -67,6 +67,11 @@ class Part:
     sample: str = ""
     widths: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
     layouts: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ordered(self) -> bool:
+        """A piece of a numbered list (only theirs have a number width)."""
+        return self.kind == "list" and self.digits > 0
 
     @property
     def depth(self) -> int:
