@@ -517,3 +517,18 @@ def test_a_numbered_list_begun_right_after_bullets_shows_its_own_numbers(text: s
     one arrived, the bulleted list's count numbered it (`2 c` for `1. c`) until it ended."""
     for size in (1, 4):
         _frames_show_the_whole(text, 40, [text[at : at + size] for at in range(0, len(text), size)])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n  - b\n+ `c` d\n",  # another bullet: another list, a blank line above it
+        "+ a\n+ b\n- 2024 c\n",
+        "- a\n- > quoted\n- `code` e\n",
+    ],
+)
+def test_a_bullet_begun_with_other_than_a_letter_starts_its_item_at_once(text: str) -> None:
+    """Found fuzzing: a line begun with a bullet and a backtick or a digit was drawn as part
+    of the item above until it ended, so a new list below it showed no blank line above."""
+    for size in (1, 4):
+        _frames_show_the_whole(text, 40, [text[at : at + size] for at in range(0, len(text), size)])

@@ -383,9 +383,11 @@ class BlockSplitter:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-# A bullet item begun with a letter: no block but a list item starts that way, and the rest
-# of its line cannot make it anything else (a digit could start a numbered list in it)
-_ITEM_BEGUN = re.compile(r" *[-*+] {1,4}[A-Za-z]")
+# A bullet item begun: no block but a list item starts with a bullet, spaces and anything
+# but a blank or another bullet's character (`- - -` and `* * *` are thematic breaks), and
+# the rest of its line cannot make it anything else: a digit, a `#`, a `>` or a backtick
+# begins a block inside the new item
+_ITEM_BEGUN = re.compile(r" *[-*+] {1,4}[^\s*+_-]")
 # A line begun so that, once complete, it may recast the paragraph or quote above it whole (a
 # setext underline, a table's delimiter row, a thematic break ending a quote: rich then draws
 # no blank line above the quote)
