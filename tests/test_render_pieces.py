@@ -525,6 +525,9 @@ def test_a_numbered_list_begun_right_after_bullets_shows_its_own_numbers(text: s
         "- a\n  - b\n+ `c` d\n",  # another bullet: another list, a blank line above it
         "+ a\n+ b\n- 2024 c\n",
         "- a\n- > quoted\n- `code` e\n",
+        "- a\n  - b\n+ **b** c\n",
+        "* a\n* b\n* * *\n",  # a thematic break, not an item
+        "- a\n- b\n- - -\n",
     ],
 )
 def test_a_bullet_begun_with_other_than_a_letter_starts_its_item_at_once(text: str) -> None:

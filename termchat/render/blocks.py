@@ -384,10 +384,10 @@ class BlockSplitter:
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # A bullet item begun: no block but a list item starts with a bullet, spaces and anything
-# but a blank or another bullet's character (`- - -` and `* * *` are thematic breaks), and
-# the rest of its line cannot make it anything else: a digit, a `#`, a `>` or a backtick
-# begins a block inside the new item
-_ITEM_BEGUN = re.compile(r" *[-*+] {1,4}[^\s*+_-]")
+# but a blank or the bullet's character again (`- - -` and `* * *` are thematic breaks), and
+# the rest of its line cannot make it anything else: a digit, a `#`, a `>`, a backtick or
+# another bullet begins a block inside the new item
+_ITEM_BEGUN = re.compile(r" *([-*+]) {1,4}(?!\1)\S")
 # A line begun so that, once complete, it may recast the paragraph or quote above it whole (a
 # setext underline, a table's delimiter row, a thematic break ending a quote: rich then draws
 # no blank line above the quote)
