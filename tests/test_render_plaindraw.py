@@ -10,7 +10,7 @@ import re
 
 import pytest
 from rich.console import Console
-from test_render_growing import PLAIN
+from test_render_growing import PLAIN, _frames_show_the_whole
 
 from termchat.render import Renderer
 from termchat.render.markdown import SafeMarkdown
@@ -19,6 +19,9 @@ from termchat.render.plaindraw import PlainItem, plain_rows
 
 # words of plain text, some of which begin a line that the parser reads on as the paragraph
 PLAIN_EXTRA = ["2024", "50%", "(see", "it)", "a-b", "c=d", "#tag", "|pipe|", "日本語", "x" * 45]
+# spaces the parser trims at a paragraph's ends, as Python's str.strip() does (found in
+# review: drawn as plain text they stayed, a row of their own after a row's last word)
+SPACED = ["no\u00a0break", "end\u00a0", "文\u3000", "thin\u2009"]
 
 
 @pytest.mark.parametrize("quoted", [False, True])
@@ -42,10 +45,14 @@ def test_plain_text_draws_the_segments_of_the_markdown_without_parsing_it(quoted
                 (">" if not index or rng.random() < 0.8 else "") + line
                 for index, line in enumerate(lines)
             ]
+        if rng.random() < 0.1:
+            lines[-1] += " " + rng.choice(SPACED)
         text = rng.choice(["", "\n", " \n"]) + "\n".join(lines) + rng.choice(["", "\n", "\n "])
         rows = plain_rows(console.console, text, quoted)
         if rows is None:
-            assert any(not re.match(r" *>? *[^\W\d_]", line) for line in lines), text
+            unusual_space = re.search(r"[^\S \n]", text)
+            begins = any(not re.match(r" *>? *[^\W\d_]", line) for line in lines)
+            assert unusual_space or begins, text
             continue
         options = console.console.options.update(height=None)
         whole = console.console.render_lines(SafeMarkdown(text), options, pad=False)
@@ -90,6 +97,8 @@ def _item(rng: random.Random) -> str:
             lead = rng.choice(["- ", "+ ", "-  ", "-    ", "-     ", "* ", "1. "])
         line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
         lines.append(lead + line + rng.choice(["", " "]))
+    if rng.random() < 0.1:
+        lines[-1] += " " + rng.choice(SPACED)
     return "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
 
 
@@ -128,3 +137,29 @@ def test_a_plain_item_draws_the_segments_of_the_markdown_without_parsing_it(widt
 )
 def test_what_is_not_a_plain_item(text: str) -> None:
     assert PlainItem.of(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        (
+            "> the model reads each\n> token as it arrives and\n> keeps only the unfinished\n"
+            "> block 日本語の文章です\u3000次の文\n",
+            12,
+        ),
+        (
+            "> the model reads each\n> token as it arrives and\n> keeps only the unfinished\n"
+            "> block of it abcdefghijkl\u00a0gh more\n",
+            10,
+        ),
+        ("- a\n- abcdefghijklmnop\u00a0\n- c\n", 11),
+        ("- a\n  - abcdefghijklmn\u00a0\n  - c\n", 11),
+    ],
+)
+def test_unicode_spaces_at_a_line_end_are_left_to_the_markdown(text: str, width: int) -> None:
+    """Found in review: the parser trims a no-break or ideographic space at a paragraph's
+    end; drawn as plain text it kept it, a row of its own when the word before it filled a
+    row (an extra quote bar while streaming, a blank row left in the scrollback)."""
+    for size in (1, 2):
+        pieces = [text[at : at + size] for at in range(0, len(text), size)]
+        _frames_show_the_whole(text, width, pieces)

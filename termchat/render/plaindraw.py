@@ -13,8 +13,10 @@ from rich.text import Text
 
 from termchat.render.thinking import Row
 
-# what may make inline markup, an entity, an escape, a hard break or a tab's stop
-_NOT_PLAIN = re.compile(r"[\\`*_~\[\]<!&\t\r]| {2,}\n")
+# what may make inline markup, an entity, an escape or a hard break; and any space but a
+# plain one (a tab's stop, and the no-break and other spaces the parser trims at the ends of
+# a paragraph, as Python's strip does, but not at the ends of its inner lines)
+_NOT_PLAIN = re.compile(r"[\\`*_~\[\]<!&]|[^\S \n]| {2,}\n")
 _LETTER = re.compile(r"[^\W\d_]")
 _QUOTE_MARKER = re.compile(r" {0,3}> ?")
 # a bullet and the spaces after it (five or more would start indented code in the item)
