@@ -138,12 +138,12 @@ def test_a_quote_read_line_by_line_knows_a_definition_as_the_whole_does() -> Non
     splitter = BlockSplitter()
     splitter.feed("> intro\n>\n")
     splitter.feed("> [foo]: https://foo.example\n> text\n")
-    assert splitter.growing == "quote"
+    assert splitter.growing_with("") == "quote"
     assert "FOO" in splitter.references
     splitter = BlockSplitter()
     splitter.feed("> intro\n")
     splitter.feed("> [bar]: https://bar.example\n> text\n")
-    assert splitter.growing == "quote"
+    assert splitter.growing_with("") == "quote"
     assert "BAR" not in splitter.references
 
 

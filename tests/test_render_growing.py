@@ -114,6 +114,14 @@ def _frames_show_the_whole(text: str, width: int, pieces: list[str]) -> None:
     assert screen.text().startswith(whole + "\n")  # then the footer
 
 
+def _frames_in_sizes(text: str, width: int, sizes: tuple[int, ...]) -> None:
+    """`_frames_show_the_whole` with `text` cut into pieces of each of `sizes`."""
+    for size in sizes:
+        _frames_show_the_whole(
+            text, width, [text[at : at + size] for at in range(0, len(text), size)]
+        )
+
+
 @pytest.mark.parametrize("width", [24, 61, 100])
 def test_every_frame_of_long_paragraphs_and_quotes_shows_the_whole(width: int) -> None:
     for seed in range(5):
@@ -226,7 +234,7 @@ def test_the_splitter_reads_a_long_paragraph_line_about_once(
     text = body.replace("line", "> line") if quoted else body
     for line in text.splitlines(keepends=True):
         assert splitter.feed(line) == []
-        assert splitter.growing == ("quote" if quoted else "paragraph")
+        assert splitter.growing_with("") == ("quote" if quoted else "paragraph")
     pieces = splitter.feed("\n")  # a blank line ends it
     assert [piece.text for piece in pieces] == [text]
     assert parsed < 4 * len(text)  # all of it at every line: 300 ×

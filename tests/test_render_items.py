@@ -8,9 +8,9 @@ import random
 
 import pytest
 from test_blocks import random_pieces, render_streamed, render_whole
-from test_render_growing import _drawn_while_streaming, _frames_show_the_whole
+from test_render_growing import _drawn_while_streaming, _frames_in_sizes, _frames_show_the_whole
 from test_render_live import ERASE, SYNC_BEGIN, SYNC_END, stream
-from test_render_pieces import _live_at_line_ends
+from test_render_pieces import assert_line_ends_show_the_whole
 
 from termchat.messages import ContentDelta
 from termchat.render import Renderer
@@ -93,8 +93,7 @@ def test_items_holding_blocks_show_at_every_line_end_what_the_whole_shows(
 ) -> None:
     for seed in range(30):
         text = items_with_blocks(random.Random(seed + width), numbered)
-        for fed, shown, whole in _live_at_line_ends(text, width):
-            assert shown.rstrip("\n") == whole.rstrip("\n"), (seed, fed)
+        assert_line_ends_show_the_whole(text, width, seed)
 
 
 @pytest.mark.parametrize("numbered", [False, True])
@@ -145,8 +144,7 @@ def test_lazy_lines_in_an_item_stream_as_the_whole_list_draws(text: str) -> None
     for width in (20, 60):
         assert render_streamed(text.splitlines(keepends=True), width) == render_whole(text, width)
         assert render_streamed(list(text), width) == render_whole(text, width)
-        for fed, shown, whole in _live_at_line_ends(text, width):
-            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+        assert_line_ends_show_the_whole(text, width)
 
 
 @pytest.mark.parametrize(
@@ -168,8 +166,7 @@ def test_a_later_block_of_an_item_whose_quote_draws_no_row_keeps_the_bullet(
     too narrow for its bar) has its bullet on the next block's first row; that block,
     printed on its own below padding, showed none."""
     assert render_streamed(list(text), width) == render_whole(text, width)
-    for fed, shown, whole in _live_at_line_ends(text, width):
-        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+    assert_line_ends_show_the_whole(text, width)
 
 
 def test_a_block_drawn_with_its_item_reads_the_item_printed_once(
@@ -193,8 +190,7 @@ def test_a_block_drawn_with_its_item_reads_the_item_printed_once(
         made(self, text, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(markdown_module.SafeMarkdown, "__init__", counted)
-    for fed, shown, whole in _live_at_line_ends(text, 60):
-        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+    assert_line_ends_show_the_whole(text, 60)
     # drawn at once when it was all the text so far, and once by the printer: not every frame
     assert parsed.count(printed) <= 2, parsed.count(printed)
 
@@ -239,8 +235,7 @@ def test_the_splitter_prints_an_item_block_by_block(numbered: bool) -> None:
 def test_item_blocks_that_read_otherwise_alone_are_drawn_with_their_item(text: str) -> None:
     for width in (20, 60):
         assert render_streamed(text.splitlines(keepends=True), width) == render_whole(text, width)
-        for fed, shown, whole in _live_at_line_ends(text, width):
-            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+        assert_line_ends_show_the_whole(text, width)
 
 
 def _item_code(numbered: bool, lines: int, depth: int = 1) -> str:
@@ -331,9 +326,7 @@ def test_a_code_block_in_an_item_streams_in_the_colours_of_the_whole(
     ],
 )
 def test_a_code_block_in_an_item_that_ends_otherwise_streams_as_the_whole(text: str) -> None:
-    for size in (1, 5, 23):
-        pieces = [text[at : at + size] for at in range(0, len(text), size)]
-        _frames_show_the_whole(text, 40, pieces)
+    _frames_in_sizes(text, 40, (1, 5, 23))
 
 
 @pytest.mark.parametrize(
@@ -342,6 +335,4 @@ def test_a_code_block_in_an_item_that_ends_otherwise_streams_as_the_whole(text: 
 def test_the_blank_line_above_a_code_block_shows_before_its_first_line_prints(text: str) -> None:
     """It was printed with the block's first line: until then the block's number sat right
     under the paragraph, and the block moved down a row when its first line printed."""
-    for size in (1, 5):
-        pieces = [text[at : at + size] for at in range(0, len(text), size)]
-        _frames_show_the_whole(text, 40, pieces)
+    _frames_in_sizes(text, 40, (1, 5))

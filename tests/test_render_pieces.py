@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from rich.theme import Theme
 from test_blocks import deep_bullets, render_streamed, render_whole
-from test_render_growing import _frames_show_the_whole
+from test_render_growing import _frames_in_sizes
 from test_render_live import DONE, chars, stream
 
 from termchat.messages import ContentDelta
@@ -196,6 +196,12 @@ def _shown(console: Console, renderables: list[object]) -> None:
         console.print(renderable)
 
 
+def assert_line_ends_show_the_whole(text: str, width: int, note: object = None) -> None:
+    """At each line end of `text`, what shows is the text so far drawn at once."""
+    for fed, shown, whole in _live_at_line_ends(text, width):
+        assert shown.rstrip("\n") == whole.rstrip("\n"), (note, fed)
+
+
 def _live_at_line_ends(text: str, width: int) -> list[tuple[str, str, str]]:
     """At each line end: the text so far, what the committed pieces and the live preview
     show, and what the text so far shows drawn at once."""
@@ -226,16 +232,14 @@ def test_deep_list_items_print_one_by_one_and_the_live_tail_matches_the_whole(
     text = "".join("  " * d + f"- item {n} at depth {d} with words\n" for n, d in enumerate(depths))
     pieces = [p for p in pieces_of(text) if p[1] is not None]
     assert [text.count("\n") for text, _ in pieces] == [1] * len(depths)  # one item each
-    for fed, shown, whole in _live_at_line_ends(text, width):
-        assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+    assert_line_ends_show_the_whole(text, width)
 
 
 @pytest.mark.parametrize("width", [30, 80])
 def test_random_deep_lists_show_at_every_line_end_what_the_whole_shows(width: int) -> None:
     for seed in range(40):
         text = sanitize(deep_bullets(random.Random(seed)) + "\n")
-        for fed, shown, whole in _live_at_line_ends(text, width):
-            assert shown.rstrip("\n") == whole.rstrip("\n"), (seed, fed)
+        assert_line_ends_show_the_whole(text, width, seed)
 
 
 def _styled(text: str, theme: Theme, width: int, chunks: list[str]) -> tuple[str, str, list[Piece]]:
@@ -500,8 +504,7 @@ def test_a_later_item_that_reads_as_a_table_alone_stays_an_item(text: str) -> No
     table inside it, as the whole list draws it."""
     for width in (30, 60):
         assert render_streamed(list(text), width) == render_whole(text, width)
-        for fed, shown, whole in _live_at_line_ends(text, width):
-            assert shown.rstrip("\n") == whole.rstrip("\n"), fed
+        assert_line_ends_show_the_whole(text, width)
 
 
 @pytest.mark.parametrize(
@@ -515,8 +518,7 @@ def test_a_later_item_that_reads_as_a_table_alone_stays_an_item(text: str) -> No
 def test_a_numbered_list_begun_right_after_bullets_shows_its_own_numbers(text: str) -> None:
     """Found fuzzing: while the line of a numbered list that begins right below a bulleted
     one arrived, the bulleted list's count numbered it (`2 c` for `1. c`) until it ended."""
-    for size in (1, 4):
-        _frames_show_the_whole(text, 40, [text[at : at + size] for at in range(0, len(text), size)])
+    _frames_in_sizes(text, 40, (1, 4))
 
 
 @pytest.mark.parametrize(
@@ -533,5 +535,4 @@ def test_a_numbered_list_begun_right_after_bullets_shows_its_own_numbers(text: s
 def test_a_bullet_begun_with_other_than_a_letter_starts_its_item_at_once(text: str) -> None:
     """Found fuzzing: a line begun with a bullet and a backtick or a digit was drawn as part
     of the item above until it ended, so a new list below it showed no blank line above."""
-    for size in (1, 4):
-        _frames_show_the_whole(text, 40, [text[at : at + size] for at in range(0, len(text), size)])
+    _frames_in_sizes(text, 40, (1, 4))

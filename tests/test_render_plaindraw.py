@@ -10,7 +10,7 @@ import re
 
 import pytest
 from rich.console import Console
-from test_render_growing import PLAIN, _frames_show_the_whole
+from test_render_growing import PLAIN, _frames_in_sizes
 
 from termchat.render import Renderer
 from termchat.render.markdown import SafeMarkdown
@@ -160,6 +160,4 @@ def test_unicode_spaces_at_a_line_end_are_left_to_the_markdown(text: str, width:
     """Found in review: the parser trims a no-break or ideographic space at a paragraph's
     end; drawn as plain text it kept it, a row of its own when the word before it filled a
     row (an extra quote bar while streaming, a blank row left in the scrollback)."""
-    for size in (1, 2):
-        pieces = [text[at : at + size] for at in range(0, len(text), size)]
-        _frames_show_the_whole(text, width, pieces)
+    _frames_in_sizes(text, width, (1, 2))

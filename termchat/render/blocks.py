@@ -86,12 +86,6 @@ class BlockSplitter:
         """Whether the tail's complete lines are a table (held whole or printed in pieces)."""
         return self._table or (self._open is not None and self._open.kind == "table")
 
-    @property
-    def growing(self) -> str | None:
-        """ "paragraph" or "quote" (of paragraphs only) when the tail's complete lines are
-        that one top-level block, still open; else None."""
-        return self._growing[0] if self._growing is not None else None
-
     def growing_with(self, partial: str) -> str | None:
         """ "paragraph" or "quote" when the tail with the line in progress (`partial`) is
         that one top-level block, still open, and the line cannot change that once complete;
@@ -100,7 +94,7 @@ class BlockSplitter:
         Args:
             partial: The line in progress after the tail's complete lines.
         """
-        growing = self.growing
+        growing = self._growing[0] if self._growing is not None else None
         if growing is None and self._open is None and not self._tail.strip():
             growing = "paragraph" if _PARAGRAPH_START.match(partial) else None
         if growing is None or _MAY_RECAST.match(partial):
@@ -261,8 +255,7 @@ class BlockSplitter:
             elif rest is not None:
                 self._open = rest
             elif (
-                self._fence is None
-                and last.map[1] == len(offsets) - 1
+                last.map[1] == len(offsets) - 1
                 and (kind := flowing(tokens[indices[-1] :])) is not None
             ):
                 self._growing = (kind, complete_end - start)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, RenderableType
-from rich.text import Text
 
 from termchat.render.markdown import BlockPrinter, SafeMarkdown, shared_parser
 from termchat.render.plaindraw import plain_rows
@@ -147,7 +146,7 @@ class GrowingBlock:
         plain = None if quoted else self._plain(console, block)
         if plain is None:
             return self._draw(console, printer.preview(block))
-        return (self._draw(console, [Text()]) if printer.separator_due else []) + plain
+        return self._draw(console, printer.separator_before_leaf()) + plain
 
     def _plain(self, console: Console, text: str, quoted: bool = False) -> list[Row] | None:
         rows = plain_rows(console, text, quoted)

@@ -84,7 +84,6 @@ class LiveReply:
         self._clock = clock
         self._start = clock()
         self._region = LiveRegion(console)
-        self._live = self._region.live
         self._reply: Reply | None = None
         # reasoning
         self._thinking = ThinkingStream()
@@ -138,7 +137,7 @@ class LiveReply:
             return
         self._key = key
         scroll, live = self._step(final=False)
-        if self._waiting is not None and self._live:
+        if self._waiting is not None and self._region.live:
             line = f"waiting for the server · {int(self._waiting)} s"
             live = [*live, *self._rows(Text(line, style="termchat.footer"))]
         written = self._region.draw(scroll, live)
@@ -187,7 +186,7 @@ class LiveReply:
 
     def _state_key(self) -> tuple[object, ...]:
         reply = self._reply
-        ticking = self._live and (
+        ticking = self._region.live and (
             (reply is None or not (reply.thinking_length or reply.content_length))
             or (not self._show and not self._thinking_closed and self._think_start is not None)
         )
@@ -206,15 +205,15 @@ class LiveReply:
         live: list[Row] = []
         reply = self._reply
         if reply is None:
-            if self._live:
+            if self._region.live:
                 live = self._rows(self._waiting_line())
             return scroll, live
         live += self._step_thinking(reply, scroll, final=final)
         live += self._step_answer(reply, scroll, final=final)
         nothing_yet = not (reply.thinking_length or reply.content_length or reply.tool_calls)
-        if nothing_yet and self._live and not final:
+        if nothing_yet and self._region.live and not final:
             live = self._rows(self._waiting_line())
-        elif self._live and not final:
+        elif self._region.live and not final:
             if self._show_settled is None and (reply.content_length or reply.tool_calls):
                 self._show_settled = self._show  # an answer without reasoning
             if self._show_settled is not None and self._show != self._show_settled:
@@ -253,7 +252,7 @@ class LiveReply:
                 seconds = self._thinking_seconds()
                 scroll.append(summary_line(seconds, reply.thinking_tokens, self._number))
             return []
-        if not self._live:
+        if not self._region.live:
             if self._show:
                 scroll.extend(stream.printable(self.console))
             return []
@@ -283,7 +282,7 @@ class LiveReply:
             self._raw_line = ""
             scroll.extend(self._blocks(blocks))
             return []
-        if not self._live:
+        if not self._region.live:
             return []
         partial = sanitize(self._raw_line)
         scroll.extend(self._blocks(splitter.feed_partial(partial)))

@@ -131,14 +131,15 @@ class BlockPrinter:
         """Count code blocks printed without this printer (a fence streamed line by line)."""
         self.codes += count
 
-    def markdown(self, block: str, part: Part | None = None) -> SafeMarkdown:
-        """Parse one block (or piece, see `Part`) with this printer's theme and references."""
+    def markdown(self, block: str, part: Part | None = None, codes: int = 0) -> SafeMarkdown:
+        """Parse one block (or piece, see `Part`) with this printer's theme and references;
+        `codes`: code blocks drawn since those counted (negative: counted, drawn again)."""
         return SafeMarkdown(
             block,
             code_theme=self.code_theme,
             references=self.references,
             part=part,
-            code_start=self.codes + 1 if self.number_code else 0,
+            code_start=self.codes + 1 + codes if self.number_code else 0,
         )
 
     def _counted(self, block: str, part: Part | None = None) -> SafeMarkdown:
@@ -217,13 +218,7 @@ class BlockPrinter:
         drawn: list[RenderableType] = []
         codes = 0
         for start, end in zip([0, *cuts], [*cuts, len(lines)], strict=True):
-            markdown = SafeMarkdown(
-                "".join(lines[start:end]),
-                code_theme=self.code_theme,
-                references=self.references,
-                part=top,
-                code_start=self.codes + 1 + codes if self.number_code else 0,
-            )
+            markdown = self.markdown("".join(lines[start:end]), top, codes)
             codes += count_code_blocks(markdown.parsed)
             drawn.append(Padded(markdown, part))
         return Group(*drawn), codes
@@ -257,13 +252,7 @@ class BlockPrinter:
             self._head = (key, read, KeptRows(read))
         _, drawn_head, rows = self._head
         before = count_code_blocks(drawn_head.parsed)
-        whole = SafeMarkdown(
-            head + text,
-            code_theme=self.code_theme,
-            references=self.references,
-            part=part,
-            code_start=self.codes + 1 - before if self.number_code else 0,
-        )
+        whole = self.markdown(head + text, part, -before)
         return Cropped(whole, rows), count_code_blocks(whole.parsed) - before
 
     def _separated(self, markdown: SafeMarkdown) -> list[RenderableType]:
