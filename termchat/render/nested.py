@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -59,6 +60,11 @@ class NestedSplitter:
         text = dedent(complete, part.column, lazy)
         if text is None:
             return self._outdent(part, complete)
+        plain = plain_items(part, complete, text)
+        return self.parsed(part, complete, text, lazy) if plain is None else plain
+
+    def parsed(self, part: Part, complete: str, text: str, lazy: list[int]) -> Cut | None:
+        """`split` read with the parser (`text`: `complete` dedented, `lazy` its lazy lines)."""
         env: dict[str, Any] = {}
         tokens = self._md.parse(text, env)
         offsets = line_offsets(text)
@@ -98,6 +104,36 @@ class NestedSplitter:
             return before
         head = part.head + complete[:offset]  # a code block found open ends here
         return Cut(offset, replace(part, first=False, head=head, holders=outer))
+
+
+# An item's line that reads as a paragraph in the item whatever follows: its bullet, one to
+# four spaces and a letter (a block that is not a paragraph, a reference definition, a
+# numbered list or a thematic break each begins otherwise)
+_PLAIN_ITEM = re.compile(r"( *)([-+*])( {1,4})[A-Za-z][^\n\r]*\n")
+
+
+def plain_items(part: Part, complete: str, text: str) -> Cut | None:
+    """`NestedSplitter.split` of the commonest tails of a nested list, read without the
+    parser: the item line just completed (nothing to cut), or that line with the next item's
+    begun below it, as the item's sibling or its child (cut between them); None for any
+    other tail. `text`: `complete` with the holder's content column taken off."""
+    first = _PLAIN_ITEM.match(text)
+    if first is None or len(first[1]) > 3:  # four spaces in: code
+        return None
+    if first.end() == len(text):
+        return Cut()
+    second = _PLAIN_ITEM.match(text, first.end())
+    if second is None or second.end() != len(text):
+        return None
+    indent, column, at = len(first[1]), first.end(3), len(second[1])
+    if at == indent and second[2] == first[2]:
+        holders = part.holders  # the next item of the same list
+    elif column <= at <= column + 3:
+        holders = (*part.holders, part.holders[-1] + column)  # the first of a list in it
+    else:
+        return None
+    cut = complete.index("\n") + 1
+    return Cut(cut, replace(part, first=False, head=part.head + complete[:cut], holders=holders))
 
 
 _HOLDERS = ("bullet_list_open", "list_item_open")

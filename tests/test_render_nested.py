@@ -1,0 +1,78 @@
+"""The nested list's splitter reads its commonest tails without the parser (`plain_items`):
+what it gives must be what the parser's reading gives, for every tail it takes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from termchat.render.blocks import make_parser
+from termchat.render.indent import dedent
+from termchat.render.nested import Cut, NestedSplitter, plain_items
+from termchat.render.pieces import Part
+
+_CONTENTS = ["word and more", "Ab", "x", "a - b", "a | b", "a `b` *c*", "[a]: b", "1. a", "- a"]
+_CONTENTS += ["# a", "> a", "```", "***", "1) a", "", "\ta", "a\r"]
+
+
+def _line(rng: random.Random, indent: int, bullet: str) -> str:
+    spaces = " " * rng.choice([1, 1, 2, 3, 4, 5])
+    if rng.random() < 0.1:
+        return " " * indent + rng.choice(_CONTENTS) + "\n"  # not an item's line
+    content = rng.choice(_CONTENTS) if rng.random() < 0.4 else "Some words"
+    return " " * indent + bullet + spaces + content + "\n"
+
+
+def _tail(rng: random.Random) -> tuple[Part, str]:
+    """A nested item's line, and below it mostly a sibling's or a child's, at any depth."""
+    holders = tuple(sorted(rng.sample(range(2, 12), rng.choice([1, 1, 2, 3]))))
+    part = Part("list", holders=holders, head="- a\n", numbered=rng.random() < 0.2)
+    pad = " " * holders[-1]
+    indent, bullet = rng.choice([0, 0, 1, 2, 3, 4, 6]), rng.choice("-*+")
+    lines = [_line(rng, indent, bullet)]
+    for _ in range(rng.choice([0, 1, 1, 1, 2])):
+        column = len(lines[-1]) - len(lines[-1][indent + 1 :].lstrip(" "))
+        below = rng.choice([indent, column, column, column + rng.randint(0, 5), rng.randint(0, 9)])
+        lines.append(_line(rng, below, bullet if rng.random() < 0.8 else rng.choice("-*+")))
+    return part, "".join(pad + line for line in lines)
+
+
+def test_plain_items_read_as_the_parser_reads_them() -> None:
+    splitter = NestedSplitter(make_parser().disable("inline"), lambda env: None)
+    rng = random.Random(11)
+    taken = {0: 0, 1: 0, 2: 0}  # tails read without the parser, by lines cut off
+    for _ in range(5000):
+        part, complete = _tail(rng)
+        lazy: list[int] = []
+        text = dedent(complete, part.column, lazy)
+        if text is None:
+            continue
+        plain = plain_items(part, complete, text)
+        if plain is None:
+            continue
+        assert plain == splitter.parsed(part, complete, text, lazy), (part, complete)
+        kind = 0 if not plain.offset else 1 if plain.part and plain.part.depth == part.depth else 2
+        taken[kind] += 1
+    # each way through was taken, often: a line alone, a sibling below it, a child below it
+    assert min(taken.values()) > 100, taken
+
+
+@pytest.mark.parametrize(
+    ("complete", "expected"),
+    [
+        ("  - a b\n", Cut()),
+        ("  - a b\n  - c\n", Cut(8, Part("list", holders=(2,), head="- x\n  - a b\n"))),
+        ("  - a b\n    + c\n", Cut(8, Part("list", holders=(2, 4), head="- x\n  - a b\n"))),
+        ("  - a b\n  + c\n", None),  # another bullet: a new list
+        ("  - a b\n        - c\n", None),  # a lazy line of the item's paragraph
+        ("  - 1. a\n", None),  # a numbered list in the item
+        ("  - [a]: b\n", None),  # a reference definition
+        ("  -     a\n", None),  # code in the item
+    ],
+)
+def test_plain_items_take_only_what_they_can_read(complete: str, expected: Cut | None) -> None:
+    part = Part("list", holders=(2,), head="- x\n")
+    text = dedent(complete, part.column)
+    assert text is not None
+    assert plain_items(part, complete, text) == expected
