@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from termchat.render.blocks import make_parser
+from termchat.render.blocks import BlockSplitter, make_parser
 from termchat.render.indent import dedent
 from termchat.render.nested import Cut, NestedSplitter, plain_items
 from termchat.render.pieces import Part
@@ -31,7 +31,7 @@ def _tail(rng: random.Random) -> tuple[Part, str]:
     pad = " " * holders[-1]
     indent, bullet = rng.choice([0, 0, 1, 2, 3, 4, 6]), rng.choice("-*+")
     lines = [_line(rng, indent, bullet)]
-    for _ in range(rng.choice([0, 1, 1, 1, 2])):
+    for _ in range(rng.choice([0, 1, 1, 1, 2, 3])):
         column = len(lines[-1]) - len(lines[-1][indent + 1 :].lstrip(" "))
         below = rng.choice([indent, column, column, column + rng.randint(0, 5), rng.randint(0, 9)])
         lines.append(_line(rng, below, bullet if rng.random() < 0.8 else rng.choice("-*+")))
@@ -64,7 +64,9 @@ def test_plain_items_read_as_the_parser_reads_them() -> None:
         ("  - a b\n", Cut()),
         ("  - a b\n  - c\n", Cut(8, Part("list", holders=(2,), head="- x\n  - a b\n"))),
         ("  - a b\n    + c\n", Cut(8, Part("list", holders=(2, 4), head="- x\n  - a b\n"))),
+        ("  - a b\n    + c\n  - d\n", Cut(8, Part("list", holders=(2, 4), head="- x\n  - a b\n"))),
         ("  - a b\n  + c\n", None),  # another bullet: a new list
+        ("  - a b\n  - c\n  d\n", None),  # a line that is no item's
         ("  - a b\n        - c\n", None),  # a lazy line of the item's paragraph
         ("  - 1. a\n", None),  # a numbered list in the item
         ("  - [a]: b\n", None),  # a reference definition
@@ -76,3 +78,65 @@ def test_plain_items_take_only_what_they_can_read(complete: str, expected: Cut |
     text = dedent(complete, part.column)
     assert text is not None
     assert plain_items(part, complete, text) == expected
+
+
+WORDS = ("the", "model", "reads", "each", "token", "as", "it", "arrives", "and", "keeps", "only")
+
+
+def _nested_list(rng: random.Random) -> str:
+    """A list nested up to 6 deep (bulleted, or numbered at the top), mostly items of plain
+    words, now and then another bullet, wider spaces, an indent off by one, a blank or
+    continuation line, a numbered item or a quote."""
+    lines, depth, numbered = [], 0, rng.random() < 0.2  # a numbered list at the top
+    for number in range(1, rng.randint(4, 40)):
+        depth = max(0, min(6, depth + rng.choice([-2, -1, -1, 0, 1, 1, 1])))
+        pad = " " * (2 * depth + (rng.random() < 0.05))
+        bullet = "-" if rng.random() < 0.9 else rng.choice("*+")
+        spaces = " " * (1 if rng.random() < 0.9 else rng.randint(2, 5))
+        roll = rng.random()
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 8)))
+        if roll < 0.04:
+            lines.append("")
+        elif roll < 0.08:
+            lines.append(pad + "  " + words)  # goes on the item's paragraph
+        elif roll < 0.1:
+            lines.append(pad + "1. " + words)
+        elif roll < 0.12:
+            lines.append(pad + bullet + spaces + "> " + words)
+        elif numbered and not depth:
+            lines.append(f"{number}. {words}")
+        else:
+            lines.append(pad + bullet + spaces + words.capitalize())
+    return "\n".join(lines) + "\n"
+
+
+def _split_frames(text: str, rng: random.Random) -> list[tuple[object, ...]]:
+    """What the splitter gives at each frame of `text` streamed in random chunks, fed as the
+    live view feeds it (complete lines, then the line in progress)."""
+    splitter, seen, at, line = BlockSplitter(), [], 0, ""
+    while at < len(text):
+        chunk = text[at : at + rng.randint(1, 40)]
+        at += len(chunk)
+        line += chunk
+        cut = line.rfind("\n") + 1
+        pieces = splitter.feed(line[:cut]) if cut else []
+        line = line[cut:]
+        pieces += splitter.feed_partial(line)
+        seen.append((pieces, splitter.tail, splitter.tail_part))
+    seen.append((splitter.finish(), splitter.tail, splitter.tail_part))
+    return seen
+
+
+def test_a_nested_list_splits_as_the_parser_alone_splits_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The splitter with its parser-free readings (`plain_items`, `next_top_item`) cuts every
+    frame of random nested lists where it cuts them with the parser alone."""
+    texts = [_nested_list(random.Random(seed)) for seed in range(150)]
+    with monkeypatch.context() as patch:
+        patch.setattr("termchat.render.nested.plain_items", lambda *args: None)
+        patch.setattr("termchat.render.blocks.plain_items", lambda *args: None)
+        patch.setattr("termchat.render.blocks.next_top_item", lambda *args: None)
+        parsed = [_split_frames(text, random.Random(seed)) for seed, text in enumerate(texts)]
+    for seed, text in enumerate(texts):
+        assert _split_frames(text, random.Random(seed)) == parsed[seed], text

@@ -9,7 +9,13 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from termchat.render.fences import OpenFence, is_closed
-from termchat.render.nested import Cut, NestedSplitter, cut_nested
+from termchat.render.nested import (
+    Cut,
+    NestedSplitter,
+    cut_nested,
+    next_top_item,
+    plain_items,
+)
 from termchat.render.pieces import (
     FREEZE_CELLS,
     Part,
@@ -315,6 +321,17 @@ class BlockSplitter:
             nested = self._nested.split(part, complete)
             if nested is not None:
                 return self._take(nested)
+            top = next_top_item(part, complete)
+            if top is not None:
+                return self._next_item(part, complete[:top])
+        elif part.kind == "list" and not part.digits and complete.count("\n") <= 2:
+            # a top-level item's line, and the next item's begun below it: a third line
+            # could end the list (another bullet), which the parser reads first
+            plain = plain_items(part, complete, complete)
+            if plain is not None and plain.part is not None and not plain.part.depth:
+                return self._next_item(part, complete[: plain.offset])
+            if plain is not None:
+                return self._take(plain)
         env: dict[str, Any] = {}
         later = part.kind == "list" and not part.first  # the tail starts at the list's next item
         head = part.head or (list_context(complete) if later else "")
@@ -348,11 +365,15 @@ class BlockSplitter:
         if not tops:
             return []
         cut = offsets[first_line(tops[0]) - head_lines]  # the next top-level item started
+        return self._next_item(part, complete[:cut])
+
+    def _next_item(self, part: Part, done: str) -> list[Piece]:
+        """The next item of the top-level list begins after `done`, the rest of the last."""
         self._open = replace(
             part, first=False, number=part.number + 1, head="", holders=(), numbered=False
         )
-        self._tail = tail[cut:]
-        return [Piece(complete[:cut], part)]
+        self._tail = self._tail[len(done) :]
+        return [Piece(done, part)]
 
     def _take(self, cut: Cut) -> list[Piece]:
         """Apply what the tail read in its items gives (see `NestedSplitter`)."""

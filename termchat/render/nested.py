@@ -114,26 +114,52 @@ _PLAIN_ITEM = re.compile(r"( *)([-+*])( {1,4})[A-Za-z][^\n\r]*\n")
 
 def plain_items(part: Part, complete: str, text: str) -> Cut | None:
     """`NestedSplitter.split` of the commonest tails of a nested list, read without the
-    parser: the item line just completed (nothing to cut), or that line with the next item's
-    begun below it, as the item's sibling or its child (cut between them); None for any
-    other tail. `text`: `complete` with the holder's content column taken off."""
+    parser: lines that each are an item's line of plain words (`_PLAIN_ITEM`), the second a
+    sibling of the first or its child. The cut falls between the first two (none with one
+    line): no such line can change how the lines above it read, so the first two decide it.
+    None for any other tail. `text`: `complete` with the holder's content column taken off
+    (a top-level item's tail, `part.depth` 0: the same; a sibling there is the next item of
+    the top-level list, given as a cut that keeps the depth)."""
     first = _PLAIN_ITEM.match(text)
     if first is None or len(first[1]) > 3:  # four spaces in: code
         return None
     if first.end() == len(text):
         return Cut()
     second = _PLAIN_ITEM.match(text, first.end())
-    if second is None or second.end() != len(text):
+    if second is None:
         return None
+    end = second.end()
+    while end < len(text):
+        line = _PLAIN_ITEM.match(text, end)
+        if line is None:
+            return None
+        end = line.end()
     indent, column, at = len(first[1]), first.end(3), len(second[1])
     if at == indent and second[2] == first[2]:
         holders = part.holders  # the next item of the same list
     elif column <= at <= column + 3:
-        holders = (*part.holders, part.holders[-1] + column)  # the first of a list in it
+        base = part.holders[-1] if part.holders else 0
+        holders = (*part.holders, base + column)  # the first of a list in it
     else:
         return None
     cut = complete.index("\n") + 1
     return Cut(cut, replace(part, first=False, head=part.head + complete[:cut], holders=holders))
+
+
+def next_top_item(part: Part, complete: str) -> int | None:
+    """Where the next item of the top-level list begins in the tail of a bulleted list read
+    inside a nested item, read without the parser, when the tail (`complete`) is two lines
+    of plain words (`_PLAIN_ITEM`): the nested item's, and the new item's, with the bullet
+    and the indent of the top-level item (the first line of `part.head`), which nothing
+    above can take in. None for any other tail."""
+    top = _PLAIN_ITEM.match(part.head)
+    item = _PLAIN_ITEM.match(complete)
+    if top is None or item is None or part.digits or not part.depth:
+        return None
+    new = _PLAIN_ITEM.fullmatch(complete, item.end())
+    if new is None or len(item[1]) < part.column or len(top[1]) >= part.holders[0]:
+        return None
+    return item.end() if new[1] == top[1] and new[2] == top[2] else None
 
 
 _HOLDERS = ("bullet_list_open", "list_item_open")
