@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from test_blocks import random_pieces
 
 from termchat.render.blocks import BlockSplitter, make_parser
 from termchat.render.indent import dedent
@@ -113,10 +114,8 @@ def _nested_list(rng: random.Random) -> str:
 def _split_frames(text: str, rng: random.Random) -> list[tuple[object, ...]]:
     """What the splitter gives at each frame of `text` streamed in random chunks, fed as the
     live view feeds it (complete lines, then the line in progress)."""
-    splitter, seen, at, line = BlockSplitter(), [], 0, ""
-    while at < len(text):
-        chunk = text[at : at + rng.randint(1, 40)]
-        at += len(chunk)
+    splitter, seen, line = BlockSplitter(), [], ""
+    for chunk in random_pieces(rng, text):
         line += chunk
         cut = line.rfind("\n") + 1
         pieces = splitter.feed(line[:cut]) if cut else []

@@ -328,9 +328,9 @@ class BlockSplitter:
             # a top-level item's line, and the next item's begun below it: a third line
             # could end the list (another bullet), which the parser reads first
             plain = plain_items(part, complete, complete)
-            if plain is not None and plain.part is not None and not plain.part.depth:
-                return self._next_item(part, complete[: plain.offset])
             if plain is not None:
+                if plain.part is not None and not plain.part.depth:  # a sibling
+                    return self._next_item(part, complete[: plain.offset])
                 return self._take(plain)
         env: dict[str, Any] = {}
         later = part.kind == "list" and not part.first  # the tail starts at the list's next item

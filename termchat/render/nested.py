@@ -110,6 +110,7 @@ class NestedSplitter:
 # four spaces and a letter (a block that is not a paragraph, a reference definition, a
 # numbered list or a thematic break each begins otherwise)
 _PLAIN_ITEM = re.compile(r"( *)([-+*])( {1,4})[A-Za-z][^\n\r]*\n")
+_PLAIN_ITEMS = re.compile(r"(?: *[-+*] {1,4}[A-Za-z][^\n\r]*\n)*")
 
 
 def plain_items(part: Part, complete: str, text: str) -> Cut | None:
@@ -118,22 +119,16 @@ def plain_items(part: Part, complete: str, text: str) -> Cut | None:
     sibling of the first or its child. The cut falls between the first two (none with one
     line): no such line can change how the lines above it read, so the first two decide it.
     None for any other tail. `text`: `complete` with the holder's content column taken off
-    (a top-level item's tail, `part.depth` 0: the same; a sibling there is the next item of
-    the top-level list, given as a cut that keeps the depth)."""
+    (for a top-level item's tail, `complete` itself: there a sibling is the next top-level
+    item, a cut whose part is still at depth 0, which the caller makes the next item)."""
     first = _PLAIN_ITEM.match(text)
     if first is None or len(first[1]) > 3:  # four spaces in: code
         return None
     if first.end() == len(text):
         return Cut()
     second = _PLAIN_ITEM.match(text, first.end())
-    if second is None:
+    if second is None or not _PLAIN_ITEMS.fullmatch(text, second.end()):
         return None
-    end = second.end()
-    while end < len(text):
-        line = _PLAIN_ITEM.match(text, end)
-        if line is None:
-            return None
-        end = line.end()
     indent, column, at = len(first[1]), first.end(3), len(second[1])
     if at == indent and second[2] == first[2]:
         holders = part.holders  # the next item of the same list
