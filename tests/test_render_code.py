@@ -9,6 +9,7 @@ here-document: errors or plain words until they end) is coloured as far as it ha
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -18,6 +19,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from termchat.render.code import CONTEXT_LINES, FAR, TAB_SIZE, CodeRows
+from termchat.render.styles import CodeTheme
 
 SAMPLES = {
     "python": (
@@ -124,3 +126,67 @@ def test_each_frame_lexes_about_its_new_lines_only(monkeypatch: pytest.MonkeyPat
         for count in range(1, len(lines) + 1):
             rows.highlight(lines[:count], "    to")
         assert sum(lexed) < (CONTEXT_LINES + 2) * len(code), language
+
+
+# --- one row drawn without wrapping ------------------------------------------------------
+
+ODD_LINES = [
+    "",
+    " ",
+    "x = 1   ",
+    "\u6f22\u5b57 = '\u6f22\u5b57\u6f22\u5b57'  # wide",
+    "e\u0301t\u00e9 = 'caf\u0065\u0301'",
+    "s = '\U0001f600\U0001f600'",
+    "print(" + "a" * 70 + ")",
+    "# " + "word " * 30,
+    "\u200b\u200b\u200bzero = 'width'",
+]
+
+
+def code_themes() -> list[CodeTheme]:
+    """rich's and Pygments' themes, and termchat's own (plain; another background)."""
+    from termchat.render.styles import code_theme
+    from termchat.themes import load_theme
+
+    themes: list[CodeTheme] = ["monokai", "friendly", "ansi_dark", "ansi_light", "solarized-dark"]
+    themes += [code_theme(load_theme(name, [])) for name in ("monochrome", "light", "default")]
+    return themes
+
+
+@pytest.mark.parametrize("theme", code_themes())
+def test_a_line_that_fits_is_drawn_as_rich_draws_it(theme: CodeTheme) -> None:
+    """`one_row` gives the segments `render_lines` gives, for every line, language and width
+    it takes, and it takes each line that fits (so the comparison is not vacuous)."""
+    from rich.console import Console
+
+    from termchat.render.code import one_row
+
+    console = Console(width=100, force_terminal=True, color_system="truecolor")
+    rng = random.Random(7)
+    under = [None, Style(), Style(bgcolor="red", bold=True)]
+    taken = 0
+    for language, code in [*SAMPLES.items(), ("python", "\n".join(ODD_LINES) + "\n")]:
+        rows = CodeRows(language, theme)
+        lines = code.expandtabs(TAB_SIZE).split("\n")[:-1]
+        rows.highlight(lines)
+        for text in rows._texts:
+            for width in sorted({1, 2, 5, 20, 40, 98, *rng.sample(range(1, 99), 6)}):
+                for fill, style in itertools.product((True, False), under):
+                    style = style or rows.style  # the block's own background, as drawn
+                    options = console.options.update(
+                        width=width, height=None, justify="left", no_wrap=False
+                    )
+                    expected = console.render_lines(text, options, style=style, pad=fill)
+                    row = one_row(console, text, width, style, fill)
+                    if row is not None:
+                        taken += 1
+                        assert [row] == expected, (text.plain, width, fill, style)
+                    elif cell_fits(text.plain, width):
+                        raise AssertionError(f"not taken: {text.plain!r} at {width}")
+    assert taken > 500
+
+
+def cell_fits(plain: str, width: int) -> bool:
+    from rich.cells import cell_len
+
+    return "\t" not in plain and len(plain) <= width and cell_len(plain) <= width
