@@ -159,7 +159,7 @@ def test_a_line_that_fits_is_drawn_as_rich_draws_it(theme: CodeTheme) -> None:
     it takes, and it takes each line that fits (so the comparison is not vacuous)."""
     from rich.console import Console
 
-    from termchat.render.code import one_row
+    from termchat.render.onerow import one_row
 
     console = Console(width=100, force_terminal=True, color_system="truecolor")
     rng = random.Random(7)
@@ -177,7 +177,9 @@ def test_a_line_that_fits_is_drawn_as_rich_draws_it(theme: CodeTheme) -> None:
                         width=width, height=None, justify="left", no_wrap=False
                     )
                     expected = console.render_lines(text, options, style=style, pad=fill)
-                    row = one_row(console, text, width, style, fill)
+                    row = one_row(
+                        console, text, width, style, justify="left", overflow="fold", pad=fill
+                    )
                     if row is not None:
                         taken += 1
                         assert [row] == expected, (text.plain, width, fill, style)

@@ -9,15 +9,14 @@ from typing import Any
 
 from markdown_it.token import Token
 from pygments.lexer import RegexLexer
-from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Markdown
 from rich.segment import Segment
-from rich.style import Style
 from rich.syntax import Syntax, SyntaxTheme
 from rich.text import Text
 
 from termchat.render.fences import OpenFence
+from termchat.render.onerow import one_row
 from termchat.render.styles import CodeTheme
 from termchat.render.thinking import Row, Rows
 
@@ -235,7 +234,7 @@ class CodeRows:
         width = max(1, max(1, console.width - self.inset) - 2 * CODE_PADDING[1])
         pad = Segment(" " * CODE_PADDING[1], self.style)
         fill = not self.style.transparent_background
-        row = one_row(console, text, width, self.style, fill)
+        row = one_row(console, text, width, self.style, justify="left", overflow="fold", pad=fill)
         if row is not None:
             return [[pad, *row, pad]]
         options = console.options.update(width=width, height=None, justify="left", no_wrap=False)
@@ -243,48 +242,6 @@ class CodeRows:
             [pad, *row, pad]
             for row in console.render_lines(text, options, style=self.style, pad=fill)
         ]
-
-
-def one_row(console: Console, text: Text, width: int, style: Style, fill: bool) -> Row | None:
-    """The row `console.render_lines(text, options, style=style, pad=fill)` draws for a line
-    of code that fits in `width` cells (options: `width`, left-justified, wrapped), made
-    without wrapping it: the same segments. None when the line may not fit in one row, or
-    holds what rich lays out otherwise (a tab, a line break, another justification).
-
-    What rich does with such a line: `Text.wrap` leaves it whole and, left-justified, pads it
-    with spaces to the width (in the line's own style); `Text.__rich_console__` joins the
-    lines, which makes the line's style a span under its others; `render_lines` puts `style`
-    under every segment, drops the line's end and pads what is still short (with `fill`)."""
-    plain = text.plain
-    justify = text.justify or "left"
-    if (
-        len(plain) > width
-        or "\n" in plain
-        or "\t" in plain
-        or justify not in ("left", "default")
-        or text.overflow == "ignore"
-        or text.end not in ("\n", "")
-    ):
-        return None
-    cells = cell_len(plain)
-    if cells > width:
-        return None
-    if justify == "left":
-        plain, cells = plain + " " * (width - cells), width
-    line = Text(plain)
-    if text.style:
-        line.stylize(text.style)
-    line.spans.extend(text.spans)
-    if style:
-        row = [
-            Segment(part, None if control else style + part_style, control)
-            for part, part_style, control in line.render(console)
-        ]
-    else:
-        row = list(line.render(console))
-    if fill and cells < width:
-        row.append(Segment(" " * (width - cells), style))
-    return row
 
 
 class FenceStream:

@@ -21,6 +21,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from termchat.render.onerow import one_row
+
 Row = list[Segment]
 
 
@@ -143,7 +145,12 @@ def draw_rows(
         first, last = index == 0, index == len(rows) - 1
         drawn = []
         for column, cell in zip(layout.columns, cells, strict=True):
-            renderable = Padding(cell, column.padding[(first, last)])
+            padding = column.padding[(first, last)]
+            row = _cell_row(console, column, cell, padding)
+            if row is not None:
+                drawn.append([row])
+                continue
+            renderable = Padding(cell, padding)
             drawn.append(console.render_lines(renderable, column.options, style=column.style))
         height = max(len(lines) for lines in drawn)
         shaped = []
@@ -169,3 +176,37 @@ def draw_rows(
     if bottom and layout.show_edge:
         yield Segment(layout.bottom, border)
         yield new_line
+
+
+def _cell_row(
+    console: Console, column: ColumnLayout, cell: Text, padding: tuple[int, int, int, int]
+) -> Row | None:
+    """The one row `render_lines(Padding(cell, padding), column.options, style=column.style)`
+    draws for a cell that fits its column (see `onerow`), made without rendering the padding
+    and the text through rich; None for any other cell."""
+    top, right, bottom, left = padding
+    options = column.options
+    width = options.max_width - left - right
+    if top or bottom or width < 1:
+        return None
+    none = console.get_style("none")  # the Padding's style
+    inner = one_row(
+        console,
+        cell,
+        width,
+        none,
+        justify=options.justify or "default",
+        overflow=options.overflow or "fold",
+        pad=True,
+    )
+    if inner is None:
+        return None
+    row = [Segment(" " * left, none), *inner] if left else inner
+    if right:
+        row.append(Segment(" " * right, none))
+    style = column.style
+    if not style:
+        return row
+    return [
+        Segment(text, None if control else style + part, control) for text, part, control in row
+    ]
