@@ -86,9 +86,9 @@ def test_a_cell_that_fits_is_drawn_as_its_padding_draws_it() -> None:
             width=width, justify=justify, overflow=rng.choice(OVERFLOW), height=None
         )
         style = rng.choice([Style(), Style(color="green"), Style(bgcolor="grey15", bold=True)])
-        column = ColumnLayout(width, options, {}, style, "top")
+        column = ColumnLayout(width, options, {}, style, "top", Style())
         expected = console.render_lines(Padding(cell, padding), options, style=style)
-        row = _cell_row(console, column, cell, padding)
+        row = _cell_row(console, column, cell, padding, style)
         if row is not None:
             taken += 1
             assert [row] == expected, (cell, width, padding, justify, style)

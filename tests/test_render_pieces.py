@@ -388,13 +388,13 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
     for seed in range(25):
         rng = random.Random(seed)
         text = _random_table(rng)
-        for width in (24, 50, 100):
+        for width in (6, 24, 50, 100):
             fast = drawn(text, width)
             with monkeypatch.context() as patch:
                 patch.setattr(tablerows.RowLayout, "of", classmethod(lambda *a: None))
                 through_rich = drawn(text, width)
             assert fast == through_rich, (seed, width, text)
-    assert drawn_rows > 25 * 3 * 3  # most later pieces took the noted layout
+    assert drawn_rows > 25 * 4 * 3  # most later pieces took the noted layout
     assert ("─" in fast) == (encoding == "utf-8")  # an ASCII-only terminal: rich's ASCII box
 
 
@@ -536,3 +536,54 @@ def test_a_bullet_begun_with_other_than_a_letter_starts_its_item_at_once(text: s
     """Found fuzzing: a line begun with a bullet and a backtick or a digit was drawn as part
     of the item above until it ended, so a new list below it showed no blank line above."""
     _frames_in_sizes(text, 40, (1, 4))
+
+
+def _wrapping_table(rng: random.Random) -> str:
+    """A table whose cells wrap at narrow widths: long words, sentences, a long header."""
+    columns = rng.randint(1, 4)
+    words = ["a fairly long sentence that has to wrap", "supercalifragilistic" * 2, "ok", ""]
+    lines = [
+        "| " + " | ".join(rng.choice(["h", "a rather long heading"]) for _ in range(columns)),
+        "|" + "|".join(rng.choice(["---", ":---:", "---:"]) for _ in range(columns)) + "|",
+    ]
+    for _ in range(rng.randint(0, 5)):
+        lines.append("| " + " | ".join(rng.choice(words) for _ in range(columns)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_a_whole_table_is_drawn_as_its_rich_table_draws_it(
+    encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table drawn whole (a short one held while it streams, one printed when it ends, one
+    resumed) is drawn from its layout, not through rich's Table: the same segments as the
+    Table gives, line for line, at every width, cells that wrap and an ASCII-only terminal
+    included."""
+    from termchat.render import elements, tablerows
+    from termchat.render.markdown import SafeMarkdown
+
+    class Terminal(io.StringIO):
+        pass
+
+    Terminal.encoding = encoding  # type: ignore[misc]  # what the console reads its box from
+    console = Console(file=Terminal(), width=100, force_terminal=True, color_system="truecolor")
+    laid_out = 0
+    draw = elements.draw_table
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal laid_out
+        laid_out += 1
+        return draw(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(elements, "draw_table", counted)
+    for seed in range(60):
+        rng = random.Random(seed)
+        text = _random_table(rng) if seed % 2 else _wrapping_table(rng)
+        for width in (8, 24, 50, 100):
+            options = console.options.update(width=width)
+            fast = console.render_lines(SafeMarkdown(text), options)
+            with monkeypatch.context() as patch:
+                patch.setattr(tablerows.RowLayout, "of", classmethod(lambda *a: None))
+                through_rich = console.render_lines(SafeMarkdown(text), options)
+            assert fast == through_rich, (seed, width, text)
+    assert laid_out >= 60 * 4

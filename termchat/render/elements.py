@@ -13,7 +13,7 @@ from rich.segment import Segment
 from rich.table import Table
 
 from termchat.render.pieces import Part
-from termchat.render.tablerows import RowLayout, draw_rows
+from termchat.render.tablerows import RowLayout, draw_rows, draw_table
 
 
 class PieceList(ListElement):
@@ -96,8 +96,13 @@ class PieceTable(TableElement):
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         part = self.part
-        if part is None:
-            yield from super().__rich_console__(console, options)
+        if part is None:  # the whole table, from its layout (as its rich Table draws it)
+            table = self.table()
+            layout = RowLayout.of(table, console, options)
+            if layout is None:
+                yield table
+            else:
+                yield from draw_table(console, layout, table)
             return
         if self.measuring:
             self._measure(console, options)

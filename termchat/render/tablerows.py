@@ -11,10 +11,10 @@ segments, checked against rich's own drawing in the tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rich.console import Console, ConsoleOptions
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
@@ -35,6 +35,7 @@ class ColumnLayout:
     padding: dict[tuple[bool, bool], tuple[int, int, int, int]]  # by (first row, last row)
     style: Style
     vertical: str
+    header_style: Style
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class RowLayout:
     edges: list[tuple[Segment, Segment, Segment]]  # (left, right, divider): first, middle, last
     show_edge: bool
     bottom: str  # the bottom edge's characters
+    top: str = ""  # the top edge's characters
+    head: str = ""  # the line under the header
 
     @classmethod
     def of(cls, table: Table, console: Console, options: ConsoleOptions) -> RowLayout | None:
@@ -60,6 +63,7 @@ class RowLayout:
             or table.box is None
             or table.width is not None
             or not table.columns
+            or any(row.style is not None or row.end_section for row in table.rows)
         ):
             return None
         extra = table._extra_width
@@ -107,9 +111,18 @@ class RowLayout:
                     padding=padding,
                     style=get_style(column.style or ""),
                     vertical=column.vertical,
+                    header_style=get_style(table.header_style or "")
+                    + get_style(column.header_style),
                 )
             )
-        return cls(columns, edges, table.show_edge, shape.get_bottom(widths))
+        return cls(
+            columns,
+            edges,
+            table.show_edge,
+            shape.get_bottom(widths),
+            shape.get_top(widths),
+            shape.get_row(widths, "head", edge=table.show_edge),
+        )
 
 
 def _padding(
@@ -139,49 +152,94 @@ def draw_rows(
 ) -> Iterator[Segment]:
     """The table's body `rows` (cells as Text, one per column), then its bottom edge when
     `bottom`, each line ended by a newline."""
-    new_line = Segment.line()
     border = layout.edges[0][0].style
     for index, cells in enumerate(rows):
         first, last = index == 0, index == len(rows) - 1
-        drawn = []
-        for column, cell in zip(layout.columns, cells, strict=True):
-            padding = column.padding[(first, last)]
-            row = _cell_row(console, column, cell, padding)
-            if row is not None:
-                drawn.append([row])
-                continue
-            renderable = Padding(cell, padding)
-            drawn.append(console.render_lines(renderable, column.options, style=column.style))
-        height = max(len(lines) for lines in drawn)
-        shaped = []
-        for column, lines in zip(layout.columns, drawn, strict=True):
-            if column.vertical == "middle":
-                lines = Segment.align_middle(lines, column.width, height, column.style)
-            elif column.vertical == "bottom":
-                lines = Segment.align_bottom(lines, column.width, height, column.style)
-            else:
-                lines = Segment.align_top(lines, column.width, height, column.style)
-            shaped.append(Segment.set_shape(lines, column.width, height))
-        left, right, divider = layout.edges[0 if first else (2 if last else 1)]
-        for line in range(height):
-            if layout.show_edge:
-                yield left
-            for number, lines in enumerate(shaped):
-                yield from lines[line]
-                if number < len(shaped) - 1:
-                    yield divider
-            if layout.show_edge:
-                yield right
-            yield new_line
+        edges = layout.edges[0 if first else (2 if last else 1)]
+        yield from _draw_row(console, layout, cells, (first, last), edges)
     if bottom and layout.show_edge:
+        yield Segment(layout.bottom, border)
+        yield Segment.line()
+
+
+def draw_table(console: Console, layout: RowLayout, table: Table) -> Iterator[Segment]:
+    """All of `table` (its layout: `layout`), as its own rendering draws it: the top edge,
+    the header, the line under it, the body rows and the bottom edge."""
+    new_line = Segment.line()
+    border = layout.edges[0][0].style
+    rows = [list(cells) for cells in zip(*(column.cells for column in table.columns), strict=True)]
+    if layout.show_edge:
+        yield Segment(layout.top, border)
+        yield new_line
+    header = [column.header for column in table.columns]
+    yield from _draw_row(console, layout, header, (True, not rows), layout.edges[0], header=True)
+    yield Segment(layout.head, border)
+    yield new_line
+    for index, cells in enumerate(rows):
+        last = index == len(rows) - 1
+        yield from _draw_row(console, layout, cells, (False, last), layout.edges[2 if last else 1])
+    if layout.show_edge:
         yield Segment(layout.bottom, border)
         yield new_line
 
 
+def _draw_row(
+    console: Console,
+    layout: RowLayout,
+    cells: Sequence[RenderableType],
+    place: tuple[bool, bool],
+    edges: tuple[Segment, Segment, Segment],
+    *,
+    header: bool = False,
+) -> Iterator[Segment]:
+    """One row's lines: `place` is whether it is the table's first and last row (for the
+    cells' padding), `edges` the row's left, right and divider; a header row is drawn in the
+    columns' header styles and aligned to the bottom."""
+    drawn = []
+    for column, cell in zip(layout.columns, cells, strict=True):
+        padding = column.padding[place]
+        style = column.header_style if header else column.style
+        row = _cell_row(console, column, cell, padding, style) if isinstance(cell, Text) else None
+        if row is not None:
+            drawn.append([row])
+            continue
+        renderable = Padding(cell, padding)
+        drawn.append(console.render_lines(renderable, column.options, style=style))
+    aligned = max(len(lines) for lines in drawn)  # rich aligns to this
+    height = max(1, aligned)  # and draws at least one line (a column 0 wide draws none)
+    shaped = []
+    for column, lines in zip(layout.columns, drawn, strict=True):
+        style = column.header_style if header else column.style
+        vertical = "bottom" if header else column.vertical
+        if vertical == "middle":
+            lines = Segment.align_middle(lines, column.width, aligned, style)
+        elif vertical == "bottom":
+            lines = Segment.align_bottom(lines, column.width, aligned, style)
+        else:
+            lines = Segment.align_top(lines, column.width, aligned, style)
+        shaped.append(Segment.set_shape(lines, column.width, height))
+    left, right, divider = edges
+    new_line = Segment.line()
+    for line in range(height):
+        if layout.show_edge:
+            yield left
+        for number, lines in enumerate(shaped):
+            yield from lines[line]
+            if number < len(shaped) - 1:
+                yield divider
+        if layout.show_edge:
+            yield right
+        yield new_line
+
+
 def _cell_row(
-    console: Console, column: ColumnLayout, cell: Text, padding: tuple[int, int, int, int]
+    console: Console,
+    column: ColumnLayout,
+    cell: Text,
+    padding: tuple[int, int, int, int],
+    style: Style,
 ) -> Row | None:
-    """The one row `render_lines(Padding(cell, padding), column.options, style=column.style)`
+    """The one row `render_lines(Padding(cell, padding), column.options, style=style)`
     draws for a cell that fits its column (see `onerow`), made without rendering the padding
     and the text through rich; None for any other cell."""
     top, right, bottom, left = padding
@@ -204,7 +262,6 @@ def _cell_row(
     row = [Segment(" " * left, none), *inner] if left else inner
     if right:
         row.append(Segment(" " * right, none))
-    style = column.style
     if not style:
         return row
     return [
