@@ -120,7 +120,12 @@ class PieceTable(TableElement):
         if drawn is not None:
             yield from drawn
             return
-        lines = console.render_lines(self.table(widths), options, pad=False)
+        table = self.table(widths)
+        layout = RowLayout.of(table, console, options) if part.first else None
+        if layout is not None:  # the first piece: all but the bottom edge, unless it is last
+            yield from draw_table(console, layout, table, bottom=part.last)
+            return
+        lines = console.render_lines(table, options, pad=False)
         lines = lines[(0 if part.first else 1) : (None if part.last else -1)]
         newline = Segment.line()
         for line in lines:

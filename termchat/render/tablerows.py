@@ -162,9 +162,11 @@ def draw_rows(
         yield Segment.line()
 
 
-def draw_table(console: Console, layout: RowLayout, table: Table) -> Iterator[Segment]:
+def draw_table(
+    console: Console, layout: RowLayout, table: Table, *, bottom: bool = True
+) -> Iterator[Segment]:
     """All of `table` (its layout: `layout`), as its own rendering draws it: the top edge,
-    the header, the line under it, the body rows and the bottom edge."""
+    the header, the line under it, the body rows and (when `bottom`) the bottom edge."""
     new_line = Segment.line()
     border = layout.edges[0][0].style
     rows = [list(cells) for cells in zip(*(column.cells for column in table.columns), strict=True)]
@@ -178,7 +180,7 @@ def draw_table(console: Console, layout: RowLayout, table: Table) -> Iterator[Se
     for index, cells in enumerate(rows):
         last = index == len(rows) - 1
         yield from _draw_row(console, layout, cells, (False, last), layout.edges[2 if last else 1])
-    if layout.show_edge:
+    if bottom and layout.show_edge:
         yield Segment(layout.bottom, border)
         yield new_line
 
