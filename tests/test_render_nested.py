@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_blocks import random_pieces
+from test_blocks import random_pieces, render_streamed, render_whole
 
 from termchat.render.blocks import BlockSplitter, make_parser
 from termchat.render.indent import dedent
@@ -122,7 +122,8 @@ def _split_frames(text: str, rng: random.Random) -> list[tuple[object, ...]]:
         line = line[cut:]
         pieces += splitter.feed_partial(line)
         seen.append((pieces, splitter.tail, splitter.tail_part))
-    seen.append((splitter.finish(), splitter.tail, splitter.tail_part))
+    # as the live view ends: the line still in progress, then the end
+    seen.append((splitter.feed(line) + splitter.finish(), splitter.tail, splitter.tail_part))
     return seen
 
 
@@ -139,3 +140,70 @@ def test_a_nested_list_splits_as_the_parser_alone_splits_it(
         parsed = [_split_frames(text, random.Random(seed)) for seed, text in enumerate(texts)]
     for seed, text in enumerate(texts):
         assert _split_frames(text, random.Random(seed)) == parsed[seed], text
+
+
+def _deep(levels: int) -> str:
+    """A list `levels` deep, an item back near the top, and the next top-level item."""
+    return "".join("  " * i + f"- a{i}\n" for i in range(levels)) + "  - b\n- c\n"
+
+
+@pytest.mark.parametrize("levels", [9, 10, 16, 40])
+def test_a_list_deeper_than_ten_levels_loses_nothing(
+    levels: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parser's nesting limit (ten lists in CommonMark's preset) took in every line after
+    the tenth level: they were drawn nowhere, and the parser-free reading of the next
+    top-level item disagreed with the parser's. Every item is drawn, streamed or whole, and
+    both readings cut alike."""
+    text = _deep(levels)
+    shown = render_whole(text, 400)
+    assert [f"a{i}" in shown for i in range(levels)] == [True] * levels
+    assert "b" in shown.split() and "c" in shown.split()
+    for seed in range(12):
+        pieces = random_pieces(random.Random(seed), text)
+        assert render_streamed(pieces, 400) == shown, seed
+    _reads_as_the_parser_alone(text, monkeypatch)
+
+
+def _reads_as_the_parser_alone(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    frames = [_split_frames(text, random.Random(seed)) for seed in range(12)]
+    with monkeypatch.context() as patch:
+        patch.setattr("termchat.render.blocks.plain_items", lambda *args: None)
+        patch.setattr("termchat.render.blocks.next_top_item", lambda *args: None)
+        patch.setattr("termchat.render.nested.plain_items", lambda *args: None)
+        assert [_split_frames(text, random.Random(seed)) for seed in range(12)] == frames
+
+
+@pytest.mark.parametrize("levels", [49, 50, 51, 60])
+def test_past_the_nesting_limit_both_readings_still_agree(
+    levels: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fifty lists deep the parser takes in the lines below again (nothing can show them at
+    that depth): the parser-free reading of the next top-level item must not read it
+    otherwise, whatever nests how deep above it (spaces, tabs, quotes, bullets on one line)."""
+    _reads_as_the_parser_alone(_deep(levels), monkeypatch)
+    quoted = "- top\n  " + "> - " * levels + "deep\n  - b\n- c\n"
+    _reads_as_the_parser_alone(quoted, monkeypatch)
+    tabbed = "- top\n" + "".join("\t" * (i // 2 + 1) + "- t\n" for i in range(levels))
+    _reads_as_the_parser_alone(tabbed + "  - b\n- c\n", monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n  - \tb\nc\n",  # five columns after the nested bullet: b is indented code
+        "- a\n  - \tb\nc\n\n\n\n  d\n===\n",  # the same, then a setext heading (crashed)
+        "- a\n  - \tb\nc\n\n\n\n  d\n---\n",
+        "- a\n   > \tb\n   > c\n",  # a tab after a quote's marker, in an item at column 3
+        "1. a\n   - \tb\n   - c\n",
+    ],
+)
+def test_a_tab_after_a_nested_marker_reads_as_in_the_whole(text: str) -> None:
+    """A tab reaches the next stop of four counted from the line's start: read with an item's
+    column taken off (not a stop), a tab after a nested bullet or quote marker stood for
+    fewer spaces, so the item's text read as a paragraph where the whole answer has code, and
+    one answer raised IndexError in the splitter. Streamed, it reads as the whole does."""
+    for seed in range(20):
+        pieces = random_pieces(random.Random(seed), text)
+        assert render_streamed(pieces, 60) == render_whole(text, 60), (seed, pieces)
+    assert render_streamed(list(text), 60) == render_whole(text, 60)

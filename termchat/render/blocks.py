@@ -18,6 +18,7 @@ from termchat.render.nested import (
 )
 from termchat.render.pieces import (
     FREEZE_CELLS,
+    MAX_NESTING,
     Part,
     Piece,
     list_context,
@@ -32,7 +33,8 @@ def make_parser() -> MarkdownIt:
 
     With `html` off, HTML in an answer is plain text, never interpreted.
     """
-    return MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+    options = {"html": False, "maxNesting": MAX_NESTING}
+    return MarkdownIt("commonmark", options).enable(["strikethrough", "table"])
 
 
 def _final_at_once(token: Any) -> bool:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from termchat.render.pieces import starts_item
+
+# a tab in a line's opening run of spaces and block markers (bullets, numbers, quote marks)
+_TAB_IN_OPENING = re.compile(r"[ >*+\-.)0-9]*\t")
 
 
 def dedent(text: str, column: int, lazy: list[int] | None = None) -> str | None:
     """`text` with `column` leading spaces taken off every line (a blank line may have
     fewer); None when a line that is not blank has fewer, or a tab among them, or a tab in
-    the indent left when `column` is not a tab stop (a tab reaches the next stop counted from
-    the line's start: taken off, it would stand for other spaces). With `lazy`, a line with
+    the indent left or after a marker in it (`- \tb`: five columns after the bullet, code)
+    when `column` is not a tab stop (a tab reaches the next stop counted from the line's
+    start: taken off, it would stand for other spaces). With `lazy`, a line with
     fewer spaces that starts no list item is kept without them and its index added to
     `lazy`: in the item it can only go on a paragraph begun above it (see `reads_alone`),
     whose lines lose all their spaces up to the item's column."""
@@ -22,7 +28,7 @@ def dedent(text: str, column: int, lazy: list[int] | None = None) -> str | None:
             if lazy is None or starts_item(kept):
                 return None
             lazy.append(index)
-        if column % 4 and "\t" in kept[: len(kept) - len(kept.lstrip(" \t"))]:
+        if column % 4 and _TAB_IN_OPENING.match(kept):
             return None
         out.append(kept)
     return "\n".join(out)

@@ -12,6 +12,7 @@ from markdown_it import MarkdownIt
 from termchat.render.fences import OpenFence, is_closed
 from termchat.render.indent import dedent
 from termchat.render.pieces import (
+    MAX_NESTING,
     Part,
     bullet_column,
     content_column,
@@ -141,15 +142,23 @@ def plain_items(part: Part, complete: str, text: str) -> Cut | None:
     return Cut(cut, replace(part, first=False, head=part.head + complete[:cut], holders=holders))
 
 
+# A line that may open blocks nested MAX_NESTING deep: each character of its opening run of
+# spaces, tabs and markers opens at most four levels (a tab: four columns, two nested lists)
+_DEEP = re.compile(rf"^[ \t>*+\-.)0-9]{{{MAX_NESTING // 4 - 2}}}", re.MULTILINE)
+
+
 def next_top_item(part: Part, complete: str) -> int | None:
     """Where the next item of the top-level list begins in the tail of a bulleted list read
     inside a nested item, read without the parser, when the tail (`complete`) is two lines
     of plain words (`_PLAIN_ITEM`): the nested item's, and the new item's, with the bullet
     and the indent of the top-level item (the first line of `part.head`), which nothing
-    above can take in. None for any other tail."""
+    above can take in (unless a line above nests as deep as the parser goes: it then takes
+    in every line below). None for any other tail."""
     top = _PLAIN_ITEM.match(part.head)
     item = _PLAIN_ITEM.match(complete)
     if top is None or item is None or part.digits or not part.depth:
+        return None
+    if _DEEP.search(part.head):
         return None
     new = _PLAIN_ITEM.fullmatch(complete, item.end())
     if new is None or len(item[1]) < part.column or len(top[1]) >= part.holders[0]:

@@ -12,6 +12,12 @@ HOLD_LINES = 40
 """A numbered list is held whole until its width is known (see `Part`), but no longer than
 this many lines: redrawing a long held list every frame would cost more than the list."""
 
+MAX_NESTING = 100
+"""How deep the parser nests blocks (a list is two levels: the list and its item). CommonMark's
+preset stops at 20, ten lists deep, and the parser then takes every later line of the block
+into the deepest one and drops it; at 100, fifty lists deep is far more than any terminal
+can show (each level takes columns off the width)."""
+
 FREEZE_CELLS = 12
 """A growing table is held whole (redrawn as it grows, its columns fitted to all its rows) while
 its body has at most this many cells; then its rows print as they complete, in the column
