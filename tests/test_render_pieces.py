@@ -349,6 +349,29 @@ def _random_table(rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _terminal(encoding: str) -> io.StringIO:
+    """A file that says its encoding, as a terminal does (rich picks its box from it)."""
+
+    class Terminal(io.StringIO):
+        pass
+
+    Terminal.encoding = encoding  # type: ignore[misc]
+    return Terminal()
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """Patch `owner.name` to count its calls: the list's one number, as they happen."""
+    calls = [0]
+    original = getattr(owner, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
 def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
     encoding: str, monkeypatch: pytest.MonkeyPatch
@@ -359,7 +382,7 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
 
     def drawn(text: str, width: int) -> str:
         console = Console(
-            file=Terminal(), width=width, force_terminal=True, color_system="truecolor"
+            file=_terminal(encoding), width=width, force_terminal=True, color_system="truecolor"
         )
         splitter = BlockSplitter(freeze_cells=4)
         printer = BlockPrinter("monokai", splitter.references)
@@ -370,21 +393,9 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
             _shown(console, printer.piece(piece))
         return console.file.getvalue()  # type: ignore[attr-defined]
 
-    class Terminal(io.StringIO):
-        pass
-
-    Terminal.encoding = encoding  # type: ignore[misc]  # what the console reads its box from
     from termchat.render import elements, tablerows
 
-    drawn_rows = 0
-    draw = elements.draw_rows
-
-    def counted(*args: object, **kwargs: object) -> object:
-        nonlocal drawn_rows
-        drawn_rows += 1
-        return draw(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(elements, "draw_rows", counted)
+    drawn_rows = _counted(monkeypatch, elements, "draw_rows")
     for seed in range(25):
         rng = random.Random(seed)
         text = _random_table(rng)
@@ -394,7 +405,7 @@ def test_later_table_rows_are_drawn_as_a_rich_table_draws_them(
                 patch.setattr(tablerows.RowLayout, "of", classmethod(lambda *a: None))
                 through_rich = drawn(text, width)
             assert fast == through_rich, (seed, width, text)
-    assert drawn_rows > 25 * 4 * 3  # most later pieces took the noted layout
+    assert drawn_rows[0] > 25 * 4 * 3  # most later pieces took the noted layout
     assert ("─" in fast) == (encoding == "utf-8")  # an ASCII-only terminal: rich's ASCII box
 
 
@@ -562,20 +573,10 @@ def test_a_whole_table_is_drawn_as_its_rich_table_draws_it(
     from termchat.render import elements, tablerows
     from termchat.render.markdown import SafeMarkdown
 
-    class Terminal(io.StringIO):
-        pass
-
-    Terminal.encoding = encoding  # type: ignore[misc]  # what the console reads its box from
-    console = Console(file=Terminal(), width=100, force_terminal=True, color_system="truecolor")
-    laid_out = 0
-    draw = elements.draw_table
-
-    def counted(*args: object, **kwargs: object) -> object:
-        nonlocal laid_out
-        laid_out += 1
-        return draw(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(elements, "draw_table", counted)
+    console = Console(
+        file=_terminal(encoding), width=100, force_terminal=True, color_system="truecolor"
+    )
+    laid_out = _counted(monkeypatch, elements, "draw_table")
     for seed in range(60):
         rng = random.Random(seed)
         text = _random_table(rng) if seed % 2 else _wrapping_table(rng)
@@ -586,4 +587,30 @@ def test_a_whole_table_is_drawn_as_its_rich_table_draws_it(
                 patch.setattr(tablerows.RowLayout, "of", classmethod(lambda *a: None))
                 through_rich = console.render_lines(SafeMarkdown(text), options)
             assert fast == through_rich, (seed, width, text)
-    assert laid_out >= 60 * 4
+    assert laid_out[0] >= 60 * 4
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_draw_table_draws_what_the_table_draws(header: bool) -> None:
+    """`draw_table` against rich's own drawing of the same Table, with and without its
+    header (its first body row then takes the header's edges and padding)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from termchat.render.tablerows import RowLayout, draw_table
+
+    console = Console(width=100, force_terminal=True, color_system="truecolor")
+    rng = random.Random(11)
+    for _ in range(40):
+        table = Table(box=box.SIMPLE, pad_edge=False, collapse_padding=True, show_header=header)
+        columns = rng.randint(1, 4)
+        for index in range(columns):
+            table.add_column(Text(f"head {index}"), justify=rng.choice(["left", "right"]))
+        for _ in range(rng.randint(0, 4)):
+            table.add_row(*(Text(rng.choice(["a", "a longer cell", ""])) for _ in range(columns)))
+        options = console.options.update(width=rng.choice([10, 30, 80]))
+        layout = RowLayout.of(table, console, options)
+        assert layout is not None
+        drawn = list(draw_table(console, layout, table))
+        assert drawn == list(console.render(table, options)), (header, options.max_width)

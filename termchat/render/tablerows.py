@@ -1,4 +1,5 @@
-"""A later piece of a table printed row by row, drawn without building a rich Table for it.
+"""Tables drawn from their layout, without rich's Table drawing them: a later piece of a table
+printed row by row, and a whole table (or a long one's first rows).
 
 A table that outgrows its sample prints each row once it is complete, in columns whose widths
 were fixed from its first rows (see `pieces.Part`). Drawing each such row through a new rich
@@ -6,7 +7,9 @@ were fixed from its first rows (see `pieces.Part`). Drawing each such row throug
 most of the cost of streaming a long table. `RowLayout` notes once per table and terminal
 width what that Table does with a body row (each column's width with its padding, how a cell
 is wrapped, the edges and dividers), and `draw_rows` draws the rows with it: the same
-segments, checked against rich's own drawing in the tests.
+segments, checked against rich's own drawing in the tests. `draw_table` draws a whole table
+so (a short one is drawn again each time a row completes while it streams), and a cell that
+fits its column is drawn from its text directly (`onerow`).
 """
 
 from __future__ import annotations
@@ -166,20 +169,24 @@ def draw_table(
     console: Console, layout: RowLayout, table: Table, *, bottom: bool = True
 ) -> Iterator[Segment]:
     """All of `table` (its layout: `layout`), as its own rendering draws it: the top edge,
-    the header, the line under it, the body rows and (when `bottom`) the bottom edge."""
+    the header and the line under it (when it shows its header), the body rows and (when
+    `bottom`) the bottom edge."""
     new_line = Segment.line()
     border = layout.edges[0][0].style
     rows = [list(cells) for cells in zip(*(column.cells for column in table.columns), strict=True)]
     if layout.show_edge:
         yield Segment(layout.top, border)
         yield new_line
-    header = [column.header for column in table.columns]
-    yield from _draw_row(console, layout, header, (True, not rows), layout.edges[0], header=True)
-    yield Segment(layout.head, border)
-    yield new_line
+    if table.show_header:
+        header = [column.header for column in table.columns]
+        place = (True, not rows)
+        yield from _draw_row(console, layout, header, place, layout.edges[0], header=True)
+        yield Segment(layout.head, border)
+        yield new_line
     for index, cells in enumerate(rows):
-        last = index == len(rows) - 1
-        yield from _draw_row(console, layout, cells, (False, last), layout.edges[2 if last else 1])
+        first, last = index == 0 and not table.show_header, index == len(rows) - 1
+        edges = layout.edges[0 if first else (2 if last else 1)]
+        yield from _draw_row(console, layout, cells, (first, last), edges)
     if bottom and layout.show_edge:
         yield Segment(layout.bottom, border)
         yield new_line
