@@ -593,7 +593,8 @@ def test_a_whole_table_is_drawn_as_its_rich_table_draws_it(
 @pytest.mark.parametrize("header", [True, False])
 def test_draw_table_draws_what_the_table_draws(header: bool) -> None:
     """`draw_table` against rich's own drawing of the same Table, with and without its
-    header (its first body row then takes the header's edges and padding)."""
+    header (its first body row then takes the header's edges and padding), boxes whose
+    header row differs, padding above and below cells, padded edges or not."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -603,7 +604,13 @@ def test_draw_table_draws_what_the_table_draws(header: bool) -> None:
     console = Console(width=100, force_terminal=True, color_system="truecolor")
     rng = random.Random(11)
     for _ in range(40):
-        table = Table(box=box.SIMPLE, pad_edge=False, collapse_padding=True, show_header=header)
+        table = Table(
+            box=rng.choice([box.SIMPLE, box.HEAVY_HEAD, box.ASCII_DOUBLE_HEAD]),
+            padding=rng.choice([(0, 1), (1, 1)]),
+            pad_edge=rng.random() < 0.5,
+            collapse_padding=rng.random() < 0.5,
+            show_header=header,
+        )
         columns = rng.randint(1, 4)
         for index in range(columns):
             table.add_column(Text(f"head {index}"), justify=rng.choice(["left", "right"]))
