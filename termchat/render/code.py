@@ -231,7 +231,7 @@ class CodeRows:
 
     def wrap(self, console: Console, text: Text) -> list[Row]:
         """One highlighted line as padded rows, wrapped like rich's Syntax wraps it."""
-        width = max(1, max(1, console.width - self.inset) - 2 * CODE_PADDING[1])
+        width = max(1, console.width - self.inset - 2 * CODE_PADDING[1])
         pad = Segment(" " * CODE_PADDING[1], self.style)
         fill = not self.style.transparent_background
         row = one_row(console, text, width, self.style, justify="left", overflow="fold", pad=fill)

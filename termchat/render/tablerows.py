@@ -49,8 +49,8 @@ class RowLayout:
     edges: list[tuple[Segment, Segment, Segment]]  # (left, right, divider): first, middle, last
     show_edge: bool
     bottom: str  # the bottom edge's characters
-    top: str = ""  # the top edge's characters
-    head: str = ""  # the line under the header
+    top: str  # the top edge's characters
+    head: str  # the line under the header
 
     @classmethod
     def of(cls, table: Table, console: Console, options: ConsoleOptions) -> RowLayout | None:
@@ -151,17 +151,22 @@ def _padding(
 
 
 def draw_rows(
-    console: Console, layout: RowLayout, rows: list[list[Text]], *, bottom: bool
+    console: Console,
+    layout: RowLayout,
+    rows: Sequence[Sequence[RenderableType]],
+    *,
+    bottom: bool,
+    headed: bool = False,
 ) -> Iterator[Segment]:
-    """The table's body `rows` (cells as Text, one per column), then its bottom edge when
-    `bottom`, each line ended by a newline."""
-    border = layout.edges[0][0].style
+    """The table's body `rows` (cells, one per column), then its bottom edge when `bottom`,
+    each line ended by a newline. `headed`: a header row was drawn above them (else the
+    first of them takes the header's edges and padding, as in rich)."""
     for index, cells in enumerate(rows):
-        first, last = index == 0, index == len(rows) - 1
+        first, last = index == 0 and not headed, index == len(rows) - 1
         edges = layout.edges[0 if first else (2 if last else 1)]
         yield from _draw_row(console, layout, cells, (first, last), edges)
     if bottom and layout.show_edge:
-        yield Segment(layout.bottom, border)
+        yield Segment(layout.bottom, layout.edges[0][0].style)
         yield Segment.line()
 
 
@@ -173,7 +178,7 @@ def draw_table(
     `bottom`) the bottom edge."""
     new_line = Segment.line()
     border = layout.edges[0][0].style
-    rows = [list(cells) for cells in zip(*(column.cells for column in table.columns), strict=True)]
+    rows = list(zip(*(column.cells for column in table.columns), strict=True))
     if layout.show_edge:
         yield Segment(layout.top, border)
         yield new_line
@@ -183,13 +188,7 @@ def draw_table(
         yield from _draw_row(console, layout, header, place, layout.edges[0], header=True)
         yield Segment(layout.head, border)
         yield new_line
-    for index, cells in enumerate(rows):
-        first, last = index == 0 and not table.show_header, index == len(rows) - 1
-        edges = layout.edges[0 if first else (2 if last else 1)]
-        yield from _draw_row(console, layout, cells, (first, last), edges)
-    if bottom and layout.show_edge:
-        yield Segment(layout.bottom, border)
-        yield new_line
+    yield from draw_rows(console, layout, rows, bottom=bottom, headed=table.show_header)
 
 
 def _draw_row(
