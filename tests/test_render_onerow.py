@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 
 import pytest
 from rich.console import Console, JustifyMethod, OverflowMethod
@@ -39,6 +40,18 @@ def random_text(rng: random.Random) -> Text:
     return text
 
 
+def random_cases(
+    seed: int, widest: int
+) -> Iterator[tuple[random.Random, Text, int, JustifyMethod, OverflowMethod]]:
+    """1,500 random texts, each with a width up to `widest` and the justification and overflow
+    the options give it (and the generator, for what else a test picks)."""
+    rng = random.Random(seed)
+    for _ in range(1500):
+        justify: JustifyMethod = rng.choice(["default", "left", "right", "center"])
+        overflow: OverflowMethod = rng.choice(["fold", "crop", "ellipsis"])
+        yield rng, random_text(rng), rng.randint(1, widest), justify, overflow
+
+
 def drawn_alike(row: list[Segment] | None, expected: list[list[Segment]], case: object) -> int:
     """1 when the row was drawn (then it must be rich's one row), 0 when it was left to rich."""
     if row is None:
@@ -49,13 +62,8 @@ def drawn_alike(row: list[Segment] | None, expected: list[list[Segment]], case: 
 
 def test_one_row_is_what_render_lines_draws() -> None:
     console = Console(width=80, force_terminal=True, color_system="truecolor")
-    rng = random.Random(3)
     taken = 0
-    for _ in range(1500):
-        text = random_text(rng)
-        width = rng.randint(1, 40)
-        justify: JustifyMethod = rng.choice(["default", "left", "right", "center"])
-        overflow: OverflowMethod = rng.choice(["fold", "crop", "ellipsis"])
+    for _, text, width, justify, overflow in random_cases(3, widest=40):
         for style, pad in itertools.product(
             [None, Style(), Style(bgcolor="grey23")], [True, False]
         ):
@@ -82,15 +90,11 @@ def test_one_row_leaves_other_lines_to_rich(text: str) -> None:
 
 def test_a_cell_that_fits_is_drawn_as_its_padding_draws_it() -> None:
     console = Console(width=80, force_terminal=True, color_system="truecolor")
-    rng = random.Random(5)
     taken = 0
-    for _ in range(1500):
-        cell = random_text(rng)
-        width = rng.randint(1, 30)
+    for rng, cell, width, justify, overflow in random_cases(5, widest=30):
         padding = (0, rng.randint(0, 2), 0, rng.randint(0, 2))
-        justify: JustifyMethod = rng.choice(["default", "left", "right", "center"])
         options = console.options.update(
-            width=width, justify=justify, overflow=rng.choice(OVERFLOW), height=None
+            width=width, justify=justify, overflow=rng.choice([None, overflow]), height=None
         )
         style = rng.choice([Style(), Style(color="green"), Style(bgcolor="grey15", bold=True)])
         column = ColumnLayout(width, options, {}, style, "top", Style())
